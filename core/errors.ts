@@ -1,0 +1,73 @@
+/**
+ * Every error a user or a peer can see carries a stable `code`. Codes are API; messages are not.
+ * Tests assert codes. Programmer mistakes stay plain TypeError/RangeError.
+ */
+export const ErrorCodes = {
+  // configuration and command line
+  CONFIG_INVALID: 'SMOL_CONFIG_INVALID',
+  CONFIG_UNREADABLE: 'SMOL_CONFIG_UNREADABLE',
+  CLI_USAGE: 'SMOL_CLI_USAGE',
+  // journal and data directory
+  ALREADY_RUNNING: 'SMOL_ALREADY_RUNNING',
+  JOURNAL_CLOSED: 'SMOL_JOURNAL_CLOSED',
+  JOURNAL_CORRUPT: 'SMOL_JOURNAL_CORRUPT',
+  JOURNAL_WRITE_FAILED: 'SMOL_JOURNAL_WRITE_FAILED',
+  EVENT_INVALID: 'SMOL_EVENT_INVALID',
+  EVENT_UNKNOWN_TYPE: 'SMOL_EVENT_UNKNOWN_TYPE',
+  CHAIN_BROKEN: 'SMOL_CHAIN_BROKEN',
+  SEAL_INVALID: 'SMOL_SEAL_INVALID',
+  NOT_FOUND: 'SMOL_NOT_FOUND',
+  // sensors and gpio
+  SENSOR_UNAVAILABLE: 'SMOL_SENSOR_UNAVAILABLE',
+  GPIO_PIN_UNKNOWN: 'SMOL_GPIO_PIN_UNKNOWN',
+  GPIO_NOT_OUTPUT: 'SMOL_GPIO_NOT_OUTPUT',
+  // sync (segments, trust)
+  SEGMENT_TRUNCATED: 'SMOL_SEGMENT_TRUNCATED',
+  SEGMENT_CHECKSUM: 'SMOL_SEGMENT_CHECKSUM',
+  SEGMENT_FORMAT: 'SMOL_SEGMENT_FORMAT',
+  SEGMENT_SIGNATURE: 'SMOL_SEGMENT_SIGNATURE',
+  SEGMENT_FOREIGN_CLUSTER: 'SMOL_SEGMENT_FOREIGN_CLUSTER',
+  SEGMENT_GAP: 'SMOL_SEGMENT_GAP',
+  SEGMENT_CONFLICT: 'SMOL_SEGMENT_CONFLICT',
+  UNTRUSTED_NODE: 'SMOL_UNTRUSTED_NODE',
+  AUTH_REQUIRED: 'SMOL_AUTH_REQUIRED',
+  AUTH_INVALID: 'SMOL_AUTH_INVALID',
+  AUTH_REPLAYED: 'SMOL_AUTH_REPLAYED',
+  // http / api
+  BAD_REQUEST: 'SMOL_BAD_REQUEST',
+  FORBIDDEN: 'SMOL_FORBIDDEN',
+  // llm, tools, agent
+  LLM_UNREACHABLE: 'SMOL_LLM_UNREACHABLE',
+  LLM_BAD_OUTPUT: 'SMOL_LLM_BAD_OUTPUT',
+  LLM_TIMEOUT: 'SMOL_LLM_TIMEOUT',
+  EMBEDDING_FAILED: 'SMOL_EMBEDDING_FAILED',
+  TOOL_UNKNOWN: 'SMOL_TOOL_UNKNOWN',
+  TOOL_ARGS_INVALID: 'SMOL_TOOL_ARGS_INVALID',
+  TOOL_FAILED: 'SMOL_TOOL_FAILED',
+  SANDBOX_TIMEOUT: 'SMOL_SANDBOX_TIMEOUT',
+  SANDBOX_MEMORY: 'SMOL_SANDBOX_MEMORY',
+  SANDBOX_STACK: 'SMOL_SANDBOX_STACK',
+  SANDBOX_ERROR: 'SMOL_SANDBOX_ERROR',
+  // mqtt
+  MQTT_PAYLOAD_INVALID: 'SMOL_MQTT_PAYLOAD_INVALID',
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+/** The one base class for errors with a stable code. */
+export class SmolError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'SmolError';
+    this.code = code;
+    this.details = options?.details;
+  }
+}
+
+/** True when `err` is a SmolError, optionally with the given code. */
+export function isSmolError(err: unknown, code?: ErrorCode): err is SmolError {
+  return err instanceof SmolError && (code === undefined || err.code === code);
+}

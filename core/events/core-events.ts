@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import type { EventTypeSpec } from './registry.js';
+
+/** Schemas of the events the journal core itself and the sensor runtime write. */
+const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+
+export const NodeStarted = z.object({
+  name: z.string().min(1),
+  role: z.enum(['llama', 'alpaca']),
+  publicKey: z.string().min(1),
+  software: z.string(),
+});
+export const NodeStopped = z.object({ reason: z.string() });
+export const ClockJumped = z.object({ kind: z.enum(['backward', 'forward']), fromMs: finite, toMs: finite });
+export const FeedSealed = z.object({
+  /** The sealed head: seq and hash of the event just before this seal. */
+  seq: z.number().int().positive(),
+  hash: z.string().regex(/^[0-9a-f]{64}$/),
+  publicKey: z.string().min(1),
+  signature: z.string().min(1),
+});
+export const ReadingSampled = z.object({
+  /** One sampling tick: source id → value. A source that could not be read is absent. */
+  values: z.record(z.string().min(1), finite),
+});
+export const SourceRegistered = z.object({
+  source: z.string().min(1),
+  provider: z.string().min(1),
+  unit: z.string().optional(),
+  label: z.string().optional(),
+  /** True for the deterministic GPIO simulation: such readings are not measurements. */
+  simulated: z.boolean(),
+});
+export const GpioWritten = z.object({
+  pin: z.string().min(1),
+  value: z.union([z.literal(0), z.literal(1)]),
+  simulated: z.boolean(),
+});
+export const GpioModeChanged = z.object({
+  mode: z.enum(['hardware', 'simulated']),
+  reason: z.string(),
+});
+
+export const coreEventSpecs: EventTypeSpec[] = [
+  { type: 'node.started', v: 1, schema: NodeStarted },
+  { type: 'node.stopped', v: 1, schema: NodeStopped },
+  { type: 'clock.jumped', v: 1, schema: ClockJumped },
+  { type: 'feed.sealed', v: 1, schema: FeedSealed },
+  { type: 'reading.sampled', v: 1, schema: ReadingSampled },
+  { type: 'source.registered', v: 1, schema: SourceRegistered },
+  { type: 'gpio.written', v: 1, schema: GpioWritten },
+  { type: 'gpio.mode.changed', v: 1, schema: GpioModeChanged },
+];
+
+/**
+ * Event type → data type. Other modules add their types by declaration merging:
+ * `declare module '…/core/events/core-events.js' { interface EventDataMap { 'x.y': X } }`.
+ */
+export interface EventDataMap {
+  'node.started': z.infer<typeof NodeStarted>;
+  'node.stopped': z.infer<typeof NodeStopped>;
+  'clock.jumped': z.infer<typeof ClockJumped>;
+  'feed.sealed': z.infer<typeof FeedSealed>;
+  'reading.sampled': z.infer<typeof ReadingSampled>;
+  'source.registered': z.infer<typeof SourceRegistered>;
+  'gpio.written': z.infer<typeof GpioWritten>;
+  'gpio.mode.changed': z.infer<typeof GpioModeChanged>;
+}
+export type EventType = keyof EventDataMap;
+export type TypedEvent<T extends EventType> = import('./event.js').SmolEvent<T, EventDataMap[T]>;
+
+/** The message a feed seal signs. */
+export function sealMessage(origin: string, seq: number, hash: string): string {
+  return `smollama-seal:v1:${origin}:${seq}:${hash}`;
+}
