@@ -1,0 +1,51 @@
+import type { SmolEvent } from '../events/event.js';
+
+/**
+ * A read model built from events. `apply` is pure with respect to the outside world: it reads
+ * only `state` and the event, and it may hand *records* to `emit` — keyed rows the projection
+ * never needs to read back while applying (closed rollup buckets, list entries). The runner
+ * persists state, emitted records and the checkpoint in one atomic batch.
+ *
+ * Keep `state` small (it is held in memory and written at every checkpoint); put anything that
+ * grows with history into records.
+ */
+export interface Projection<S> {
+  readonly name: string;
+  /** Bump to drop the stored state and replay from the start. */
+  readonly version: number;
+  /** Event types this projection handles; others are never passed to apply. */
+  readonly handles: readonly string[];
+  initial(): S;
+  apply(state: S, event: SmolEvent, emit: Emit): S;
+}
+
+/** Writes (or with `undefined`, deletes) one record of the projection. Keys sort as strings. */
+export type Emit = (key: string, value: unknown) => void;
+
+/** Stored checkpoint of a projection. */
+export interface ProjectionCheckpoint<S = unknown> {
+  readonly version: number;
+  /** The last journal position applied. */
+  readonly position: number;
+  readonly state: S;
+}
+
+/** Range query over a projection's records. */
+export interface RecordQuery {
+  readonly gte?: string;
+  readonly lt?: string;
+  readonly lte?: string;
+  readonly reverse?: boolean;
+  readonly limit?: number;
+}
+
+/** Where a projection's state, checkpoint and records are kept (a sublevel, or memory). */
+export interface ProjectionStore {
+  load(): Promise<ProjectionCheckpoint | undefined>;
+  /** Atomically writes state, checkpoint and records (value undefined = delete). */
+  commit(checkpoint: ProjectionCheckpoint, records: ReadonlyMap<string, unknown>): Promise<void>;
+  getRecord(key: string): Promise<unknown>;
+  records(query: RecordQuery): AsyncIterable<[string, unknown]>;
+  /** Removes checkpoint and every record. */
+  clear(): Promise<void>;
+}
