@@ -13,8 +13,8 @@ export interface Projection<S> {
   readonly name: string;
   /** Bump to drop the stored state and replay from the start. */
   readonly version: number;
-  /** Event types this projection handles; others are never passed to apply. */
-  readonly handles: readonly string[];
+  /** Event types this projection handles ('*' for all); others are never passed to apply. */
+  readonly handles: readonly string[] | '*';
   initial(): S;
   apply(state: S, event: SmolEvent, emit: Emit): S;
 }
