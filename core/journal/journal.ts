@@ -1,0 +1,92 @@
+import type { Hlc } from '../clock/hlc.js';
+import type { EventDraft, JournalEntry, SmolEvent } from '../events/event.js';
+import type { EventDataMap, EventType } from '../events/core-events.js';
+import type { ProjectionStore } from '../projection/projection.js';
+
+/** The newest event of one origin this node holds. */
+export interface OriginHead {
+  readonly seq: number;
+  readonly hash: string;
+  readonly hlc: Hlc;
+}
+
+/** origin → highest contiguous seq held. What a peer lacks is exactly (theirs[o], mine[o]]. */
+export type VersionVector = Record<string, number>;
+
+export interface ReadOptions {
+  /** First position to read (inclusive, default 1). */
+  readonly fromPosition?: number;
+  /** Last position to read (inclusive). */
+  readonly toPosition?: number;
+  readonly limit?: number;
+  readonly reverse?: boolean;
+  readonly types?: readonly string[];
+  readonly origins?: readonly string[];
+}
+
+export interface SubscribeOptions {
+  /** First position to deliver (inclusive). Default: the next one appended (live only). */
+  readonly fromPosition?: number;
+  readonly types?: readonly string[];
+  readonly origins?: readonly string[];
+  /** Most entries per delivered batch (default 512). */
+  readonly batchSize?: number;
+}
+
+/** A live subscription: catches up from its start position, then follows appends. */
+export interface Subscription {
+  /** The last position delivered (0 before the first). */
+  readonly position: number;
+  /** Resolves when closed; rejects if the handler threw. */
+  readonly done: Promise<void>;
+  close(): void;
+}
+
+/** One event in its transport form: origin plus the exact body bytes its hash covers. */
+export interface RawEvent {
+  readonly origin: string;
+  readonly body: Buffer;
+}
+
+export interface IngestResult {
+  readonly applied: number;
+  /** Events we already had (idempotent re-import). */
+  readonly duplicates: number;
+  readonly entries: readonly JournalEntry[];
+}
+
+/**
+ * The journal port: an append-only, group-committed event log with per-origin hash chains.
+ * `append` resolves only once its batch is durable (written with sync).
+ */
+export interface Journal {
+  readonly nodeId: string;
+  readonly publicKey: string;
+
+  /** Appends local events; throws SMOL_JOURNAL_CLOSED, SMOL_JOURNAL_WRITE_FAILED. */
+  append(drafts: readonly EventDraft[]): Promise<JournalEntry[]>;
+  /** Appends one typed local event. */
+  appendOne<T extends EventType>(type: T, data: EventDataMap[T]): Promise<JournalEntry<SmolEvent<T, EventDataMap[T]>>>;
+  /**
+   * Stores events of another origin, verbatim. All-or-nothing per call: each event must continue
+   * its origin's chain (SMOL_SEGMENT_GAP, SMOL_CHAIN_BROKEN); ones we already hold are skipped
+   * when identical and rejected with SMOL_SEGMENT_CONFLICT when not.
+   */
+  ingest(events: readonly RawEvent[]): Promise<IngestResult>;
+  /** Appends a signed `feed.sealed` over our current head, if anything is unsealed. */
+  seal(): Promise<JournalEntry | undefined>;
+
+  /** The last durable position (0 when empty). */
+  lastPosition(): number;
+  heads(): ReadonlyMap<string, OriginHead>;
+  vector(): VersionVector;
+  read(options?: ReadOptions): AsyncIterable<JournalEntry>;
+  /** Events of one origin by seq, with their bodies (for export and verification). */
+  readOrigin(origin: string, fromSeq: number, toSeq?: number): AsyncIterable<{ position: number; event: SmolEvent; body: Buffer }>;
+  get(origin: string, seq: number): Promise<JournalEntry | undefined>;
+  getAt(position: number): Promise<JournalEntry | undefined>;
+  subscribe(options: SubscribeOptions, onBatch: (entries: JournalEntry[]) => void | Promise<void>): Subscription;
+
+  projectionStore(name: string): ProjectionStore;
+  close(): Promise<void>;
+}

@@ -1,0 +1,23 @@
+/**
+ * Binary keys of the journal's sublevels. Big-endian fixed width so LevelDB's byte order is
+ * numeric order, and consecutive keys share long prefixes (cheap after LevelDB's prefix compression).
+ */
+
+/** 6-byte big-endian position (up to 2^48 events). */
+export function positionKey(position: number): Buffer {
+  const b = Buffer.allocUnsafe(6);
+  b.writeUIntBE(position, 0, 6);
+  return b;
+}
+
+export function readPosition(key: Uint8Array): number {
+  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).readUIntBE(0, 6);
+}
+
+/** 4-byte origin index + 6-byte seq: the per-origin index key. */
+export function originSeqKey(originIndex: number, seq: number): Buffer {
+  const b = Buffer.allocUnsafe(10);
+  b.writeUInt32BE(originIndex, 0);
+  b.writeUIntBE(seq, 4, 6);
+  return b;
+}

@@ -1,0 +1,443 @@
+import type { AbstractLevel } from 'abstract-level';
+import type { HlcClock } from '../clock/hlc.js';
+import { decodeBody, decodeBodyHeader, encodeBody, hashBody, readVarint, writeVarint } from '../events/codec.js';
+import { GENESIS_PREV, eventId, type EventDraft, type JournalEntry, type SmolEvent } from '../events/event.js';
+import { sealMessage, type EventDataMap, type EventType } from '../events/core-events.js';
+import { signMessage, type NodeIdentity } from '../identity/node-identity.js';
+import { SmolError, ErrorCodes } from '../errors.js';
+import type { IngestResult, Journal, OriginHead, RawEvent, ReadOptions, SubscribeOptions, Subscription, VersionVector } from './journal.js';
+import { originSeqKey, positionKey, readPosition } from './keys.js';
+import { LevelProjectionStore } from './level-projection-store.js';
+import { makeFilter, passes, startSubscription, type EntryFilter } from './subscription.js';
+import { planIngest } from './ingest-plan.js';
+
+type Db = AbstractLevel<any, Buffer, Buffer>;
+type Op = { type: 'put'; sublevel: any; key: unknown; value: unknown };
+
+export interface LevelJournalOptions {
+  readonly clock: HlcClock;
+  readonly identity: NodeIdentity;
+  /** Append a signed `feed.sealed` after this many unsealed local events (default 1000). */
+  readonly sealEvery?: number;
+  /** fsync every batch (default true). Only benchmarks of raw throughput turn this off. */
+  readonly sync?: boolean;
+  /** Recent entries kept in memory so live subscribers do not read back from disk. */
+  readonly ringSize?: number;
+}
+
+/** Loaded from the meta sublevel when the journal opens. */
+export interface JournalMeta {
+  readonly origins: string[];
+  readonly heads: Map<string, OriginHead>;
+  readonly lastPosition: number;
+}
+
+interface PendingWrite {
+  readonly ops: Op[];
+  readonly entries: JournalEntry[];
+  readonly heads: Map<string, OriginHead>;
+  readonly resolve: (entries: JournalEntry[]) => void;
+  readonly reject: (err: unknown) => void;
+}
+
+/**
+ * The journal over any abstract-level database: classic-level on disk, memory-level in tests.
+ * One writer. Appends are stamped synchronously (seq, hlc, prev, position) and group-committed:
+ * everything that queues while a batch is being written goes into the next batch, one fsync.
+ */
+export class LevelJournal implements Journal {
+  readonly nodeId: string;
+  readonly publicKey: string;
+  private readonly log;
+  private readonly idx;
+  private readonly meta;
+  private readonly clock: HlcClock;
+  private readonly identity: NodeIdentity;
+  private readonly sealEvery: number;
+  private readonly sync: boolean;
+  private readonly ringSize: number;
+
+  // Durable state: what readers see.
+  private durablePosition: number;
+  private readonly durableHeads: Map<string, OriginHead>;
+  // Tentative state: what the next stamp builds on (includes queued, unwritten events).
+  private position: number;
+  private heads_: Map<string, OriginHead>;
+  private originsByIndex: string[];
+  private originIndex: Map<string, number>;
+  private unsealed = 0;
+
+  private queue: PendingWrite[] = [];
+  private writing: Promise<void> | undefined;
+  private ingestChain: Promise<unknown> = Promise.resolve();
+  private ring: JournalEntry[] = [];
+  private commitWaiters: Array<() => void> = [];
+  private closed = false;
+
+  constructor(private readonly db: Db, meta: JournalMeta, options: LevelJournalOptions) {
+    this.identity = options.identity;
+    this.nodeId = options.identity.nodeId;
+    this.publicKey = options.identity.publicKey;
+    this.clock = options.clock;
+    this.sealEvery = options.sealEvery ?? 1000;
+    this.sync = options.sync ?? true;
+    this.ringSize = options.ringSize ?? 4096;
+    this.log = db.sublevel<Buffer, Buffer>('log', { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+    this.idx = db.sublevel<Buffer, Buffer>('idx', { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+    this.meta = db.sublevel<string, unknown>('meta', { keyEncoding: 'utf8', valueEncoding: 'json' });
+    this.originsByIndex = [...meta.origins];
+    this.originIndex = new Map(meta.origins.map((o, i) => [o, i]));
+    this.durableHeads = new Map(meta.heads);
+    this.heads_ = new Map(meta.heads);
+    this.durablePosition = this.position = meta.lastPosition;
+    const own = meta.heads.get(this.nodeId);
+    if (own) this.clock.raiseTo(own.hlc);
+  }
+
+  /** Reads origins, heads and the last position from an opened database. */
+  static async readMeta(db: Db): Promise<JournalMeta> {
+    const meta = db.sublevel<string, any>('meta', { keyEncoding: 'utf8', valueEncoding: 'json' });
+    const origins: string[] = [];
+    for await (const [key, value] of meta.iterator({ gte: 'origin!', lt: 'origin"' })) origins[value as number] = key.slice(7);
+    const heads = new Map<string, OriginHead>();
+    for await (const [key, value] of meta.iterator({ gte: 'head!', lt: 'head"' })) heads.set(key.slice(5), value as OriginHead);
+    const log = db.sublevel<Buffer, Buffer>('log', { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+    let lastPosition = 0;
+    for await (const key of log.keys({ reverse: true, limit: 1 })) lastPosition = readPosition(key);
+    return { origins, heads, lastPosition };
+  }
+
+  // ---- writing -------------------------------------------------------------------------------
+
+  append(drafts: readonly EventDraft[]): Promise<JournalEntry[]> {
+    if (this.closed) return Promise.reject(new SmolError(ErrorCodes.JOURNAL_CLOSED, 'the journal is closed'));
+    const ops: Op[] = [];
+    const entries: JournalEntry[] = [];
+    const heads = new Map<string, OriginHead>();
+    for (const draft of drafts) {
+      entries.push(this.stampLocal(draft.type, draft.v ?? 1, JSON.stringify(draft.data), draft.data, ops, heads));
+    }
+    if (this.unsealed >= this.sealEvery) entries.push(this.stampSeal(ops, heads));
+    return this.enqueue(ops, entries, heads);
+  }
+
+  async appendOne<T extends EventType>(type: T, data: EventDataMap[T]): Promise<JournalEntry<SmolEvent<T, EventDataMap[T]>>> {
+    const [entry] = await this.append([{ type, data }]);
+    return entry as JournalEntry<SmolEvent<T, EventDataMap[T]>>;
+  }
+
+  async seal(): Promise<JournalEntry | undefined> {
+    if (this.closed) throw new SmolError(ErrorCodes.JOURNAL_CLOSED, 'the journal is closed');
+    if (this.unsealed === 0) return undefined;
+    const ops: Op[] = [];
+    const heads = new Map<string, OriginHead>();
+    const entry = this.stampSeal(ops, heads);
+    const [written] = await this.enqueue(ops, [entry], heads);
+    return written;
+  }
+
+  ingest(events: readonly RawEvent[]): Promise<IngestResult> {
+    // Serialised: each plan reads the heads the previous one left.
+    const run = this.ingestChain.then(() => this.ingestNow(events));
+    this.ingestChain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async ingestNow(events: readonly RawEvent[]): Promise<IngestResult> {
+    if (this.closed) throw new SmolError(ErrorCodes.JOURNAL_CLOSED, 'the journal is closed');
+    const plan = await planIngest(events, {
+      ownOrigin: this.nodeId,
+      head: (origin) => this.heads_.get(origin),
+      storedHash: async (origin, seq) => {
+        const entry = await this.getBody(origin, seq);
+        return entry && hashBody(origin, entry.body);
+      },
+    });
+    if (plan.accepted.length === 0) return { applied: 0, duplicates: plan.duplicates, entries: [] };
+    const ops: Op[] = [];
+    const entries: JournalEntry[] = [];
+    const heads = new Map<string, OriginHead>();
+    for (const item of plan.accepted) {
+      const position = ++this.position;
+      ops.push(this.logOp(position, item.origin, item.body));
+      ops.push(this.indexOp(item.origin, item.event.seq, position));
+      const head = { seq: item.event.seq, hash: item.hash, hlc: item.event.hlc };
+      this.heads_.set(item.origin, head);
+      heads.set(item.origin, head);
+      this.clock.observe(item.event.hlc);
+      entries.push({ position, event: item.event });
+    }
+    const written = await this.enqueue(ops, entries, heads);
+    return { applied: written.length, duplicates: plan.duplicates, entries: written };
+  }
+
+  private stampLocal(type: string, v: number, dataJson: string, data: unknown, ops: Op[], heads: Map<string, OriginHead>): JournalEntry {
+    const origin = this.nodeId;
+    const head = this.heads_.get(origin);
+    const seq = (head?.seq ?? 0) + 1;
+    const prev = head?.hash ?? GENESIS_PREV;
+    const hlc = this.clock.tick();
+    const body = encodeBody(seq, hlc, type, v, prev, dataJson);
+    const hash = hashBody(origin, body);
+    const position = ++this.position;
+    ops.push(this.logOp(position, origin, body));
+    ops.push(this.indexOp(origin, seq, position));
+    const next = { seq, hash, hlc };
+    this.heads_.set(origin, next);
+    heads.set(origin, next);
+    this.unsealed = type === 'feed.sealed' ? 0 : this.unsealed + 1;
+    return { position, event: { id: eventId(origin, seq), origin, seq, hlc, type, v, data, prev } };
+  }
+
+  private stampSeal(ops: Op[], heads: Map<string, OriginHead>): JournalEntry {
+    const head = this.heads_.get(this.nodeId)!;
+    const data: EventDataMap['feed.sealed'] = {
+      seq: head.seq,
+      hash: head.hash,
+      publicKey: this.publicKey,
+      signature: signMessage(this.identity, sealMessage(this.nodeId, head.seq, head.hash)),
+    };
+    return this.stampLocal('feed.sealed', 1, JSON.stringify(data), data, ops, heads);
+  }
+
+  private logOp(position: number, origin: string, body: Buffer): Op {
+    let index = this.originIndex.get(origin);
+    const prefix: number[] = [];
+    if (index === undefined) {
+      index = this.originsByIndex.length;
+      this.originsByIndex.push(origin);
+      this.originIndex.set(origin, index);
+      // Written with the first event of the origin, so a crash never leaves an unnamed index.
+      this.pendingOriginOps.push({ type: 'put', sublevel: this.meta, key: `origin!${origin}`, value: index });
+    }
+    writeVarint(prefix, index);
+    const value = Buffer.allocUnsafe(prefix.length + body.length);
+    for (let i = 0; i < prefix.length; i++) value[i] = prefix[i]!;
+    body.copy(value, prefix.length);
+    return { type: 'put', sublevel: this.log, key: positionKey(position), value };
+  }
+  private pendingOriginOps: Op[] = [];
+
+  private indexOp(origin: string, seq: number, position: number): Op {
+    return { type: 'put', sublevel: this.idx, key: originSeqKey(this.originIndex.get(origin)!, seq), value: positionKey(position) };
+  }
+
+  private enqueue(ops: Op[], entries: JournalEntry[], heads: Map<string, OriginHead>): Promise<JournalEntry[]> {
+    if (this.pendingOriginOps.length) {
+      ops.push(...this.pendingOriginOps);
+      this.pendingOriginOps = [];
+    }
+    return new Promise((resolve, reject) => {
+      this.queue.push({ ops, entries, heads, resolve, reject });
+      this.writing ??= this.flushLoop();
+    });
+  }
+
+  private async flushLoop(): Promise<void> {
+    while (this.queue.length > 0) {
+      const writes = this.queue;
+      this.queue = [];
+      const ops: Op[] = [];
+      const heads = new Map<string, OriginHead>();
+      for (const w of writes) {
+        for (const op of w.ops) ops.push(op);
+        for (const [o, h] of w.heads) heads.set(o, h);
+      }
+      for (const [o, h] of heads) ops.push({ type: 'put', sublevel: this.meta, key: `head!${o}`, value: h });
+      try {
+        await this.db.batch(ops as never, { sync: this.sync } as never);
+      } catch (cause) {
+        this.failWrites(writes, cause);
+        continue;
+      }
+      for (const [o, h] of heads) this.durableHeads.set(o, h);
+      for (const w of writes) {
+        for (const e of w.entries) this.ring.push(e);
+      }
+      // Positions are stamped in queue order, so the last entry written is the new durable position.
+      const lastEntry = this.ring[this.ring.length - 1];
+      if (lastEntry) this.durablePosition = lastEntry.position;
+      if (this.ring.length > this.ringSize * 2) this.ring = this.ring.slice(-this.ringSize);
+      for (const w of writes) w.resolve(w.entries);
+      const waiters = this.commitWaiters;
+      this.commitWaiters = [];
+      for (const wake of waiters) wake();
+    }
+    this.writing = undefined;
+  }
+
+  /** A failed batch fails everything stamped on top of it, and the tentative state rolls back. */
+  private failWrites(writes: PendingWrite[], cause: unknown): void {
+    const err = new SmolError(ErrorCodes.JOURNAL_WRITE_FAILED, `journal write failed: ${(cause as Error)?.message ?? cause}`, { cause });
+    const queued = this.queue;
+    this.queue = [];
+    for (const w of [...writes, ...queued]) w.reject(err);
+    this.heads_ = new Map(this.durableHeads);
+    this.position = this.durablePosition;
+    this.pendingOriginOps = [];
+    // Origin indexes handed out in the failed batch are forgotten; they are reassigned on retry.
+    void this.reloadOrigins();
+  }
+
+  private async reloadOrigins(): Promise<void> {
+    const { origins } = await LevelJournal.readMeta(this.db);
+    this.originsByIndex = origins;
+    this.originIndex = new Map(origins.map((o, i) => [o, i]));
+  }
+
+  // ---- reading -------------------------------------------------------------------------------
+
+  lastPosition(): number {
+    return this.durablePosition;
+  }
+
+  heads(): ReadonlyMap<string, OriginHead> {
+    return this.durableHeads;
+  }
+
+  vector(): VersionVector {
+    const v: VersionVector = {};
+    for (const [o, h] of this.durableHeads) v[o] = h.seq;
+    return v;
+  }
+
+  private decodeEntry(key: Buffer, value: Buffer): JournalEntry {
+    const [index, offset] = readVarint(value, 0);
+    const origin = this.originsByIndex[index];
+    if (origin === undefined) throw new SmolError(ErrorCodes.JOURNAL_CORRUPT, `log entry names unknown origin #${index}`);
+    return { position: readPosition(key), event: decodeBody(origin, value, offset) };
+  }
+
+  /** Decodes only when the entry passes the filter (type is read from the header, data not parsed). */
+  private decodeFiltered(key: Buffer, value: Buffer, filter: EntryFilter | undefined): JournalEntry | undefined {
+    if (filter) {
+      const [index, offset] = readVarint(value, 0);
+      if (filter.origins && !filter.origins.has(this.originsByIndex[index] ?? '')) return undefined;
+      if (filter.types && !filter.types.has(decodeBodyHeader(value, offset).type)) return undefined;
+    }
+    return this.decodeEntry(key, value);
+  }
+
+  async *read(options: ReadOptions = {}): AsyncIterable<JournalEntry> {
+    const filter = makeFilter(options.types, options.origins);
+    const range: Record<string, unknown> = { reverse: options.reverse ?? false };
+    range.gte = positionKey(options.fromPosition ?? 1);
+    if (options.toPosition !== undefined) range.lte = positionKey(options.toPosition);
+    let remaining = options.limit ?? Infinity;
+    const it = this.log.iterator(range);
+    try {
+      while (remaining > 0) {
+        const batch = await it.nextv(512);
+        if (batch.length === 0) break;
+        for (const [key, value] of batch) {
+          const entry = this.decodeFiltered(key, value, filter);
+          if (!entry) continue;
+          yield entry;
+          if (--remaining <= 0) break;
+        }
+      }
+    } finally {
+      await it.close();
+    }
+  }
+
+  /** The stored body of (origin, seq), or undefined. */
+  async getBody(origin: string, seq: number): Promise<{ position: number; body: Buffer } | undefined> {
+    const index = this.originIndex.get(origin);
+    if (index === undefined) return undefined;
+    const pos = await this.idx.get(originSeqKey(index, seq));
+    if (!pos) return undefined;
+    const value = await this.log.get(pos);
+    if (!value) return undefined;
+    const [, offset] = readVarint(value, 0);
+    return { position: readPosition(pos), body: value.subarray(offset) };
+  }
+
+  async *readOrigin(origin: string, fromSeq: number, toSeq?: number): AsyncIterable<{ position: number; event: SmolEvent; body: Buffer }> {
+    const index = this.originIndex.get(origin);
+    if (index === undefined) return;
+    const it = this.idx.iterator({ gte: originSeqKey(index, fromSeq), lte: originSeqKey(index, toSeq ?? 2 ** 48 - 1) });
+    try {
+      for (;;) {
+        const batch = await it.nextv(256);
+        if (batch.length === 0) break;
+        const values = await this.log.getMany(batch.map(([, pos]) => pos));
+        for (let i = 0; i < batch.length; i++) {
+          const value = values[i];
+          const position = readPosition(batch[i]![1]);
+          if (!value) throw new SmolError(ErrorCodes.JOURNAL_CORRUPT, `index names missing log position ${position}`);
+          const [, offset] = readVarint(value, 0);
+          yield { position, event: decodeBody(origin, value, offset), body: value.subarray(offset) };
+        }
+      }
+    } finally {
+      await it.close();
+    }
+  }
+
+  async get(origin: string, seq: number): Promise<JournalEntry | undefined> {
+    const found = await this.getBody(origin, seq);
+    return found && { position: found.position, event: decodeBody(origin, found.body) };
+  }
+
+  async getAt(position: number): Promise<JournalEntry | undefined> {
+    const value = await this.log.get(positionKey(position));
+    return value && this.decodeEntry(positionKey(position), value);
+  }
+
+  subscribe(options: SubscribeOptions, onBatch: (entries: JournalEntry[]) => void | Promise<void>): Subscription {
+    const self = this;
+    return startSubscription(
+      {
+        lastPosition: () => this.durablePosition,
+        readRange: (from, to, filter) => this.readRange(from, to, filter),
+        nextCommit: () => new Promise<void>((resolve) => this.commitWaiters.push(resolve)),
+        get isClosed() {
+          return self.closed;
+        },
+      },
+      options,
+      onBatch,
+    );
+  }
+
+  private async readRange(from: number, to: number, filter: EntryFilter | undefined): Promise<JournalEntry[]> {
+    const ringStart = this.ring[0]?.position;
+    if (ringStart !== undefined && from >= ringStart) {
+      const slice = this.ring.slice(from - ringStart, to - ringStart + 1);
+      return filter ? slice.filter((e) => passes(filter, e)) : slice;
+    }
+    const out: JournalEntry[] = [];
+    for await (const e of this.read({ fromPosition: from, toPosition: to, ...filterOptions(filter) })) out.push(e);
+    return out;
+  }
+
+  projectionStore(name: string): LevelProjectionStore {
+    return new LevelProjectionStore(this.db.sublevel<string, unknown>(['proj', name], { keyEncoding: 'utf8', valueEncoding: 'json' }) as never);
+  }
+
+  /** Waits for queued writes, wakes subscribers, closes the database. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.ingestChain;
+    while (this.writing) await this.writing;
+    this.closed = true;
+    const waiters = this.commitWaiters;
+    this.commitWaiters = [];
+    for (const wake of waiters) wake();
+    await this.db.close();
+  }
+
+  /** For journal-tools: the underlying database. */
+  get database(): Db {
+    return this.db;
+  }
+}
+
+function filterOptions(filter: EntryFilter | undefined): { types?: string[]; origins?: string[] } {
+  if (!filter) return {};
+  return {
+    ...(filter.types ? { types: [...filter.types] } : {}),
+    ...(filter.origins ? { origins: [...filter.origins] } : {}),
+  };
+}

@@ -1,0 +1,75 @@
+import { ClassicLevel } from 'classic-level';
+import { MemoryLevel } from 'memory-level';
+import type { AbstractLevel } from 'abstract-level';
+import { HlcClock, type HlcClockOptions } from '../clock/hlc.js';
+import { generateIdentity, loadIdentity, type StoredIdentity } from '../identity/node-identity.js';
+import { SmolError, ErrorCodes } from '../errors.js';
+import { LevelJournal } from './level-journal.js';
+
+type Db = AbstractLevel<any, Buffer, Buffer>;
+
+export interface OpenJournalOptions {
+  /** Clock options (time source, maxOffset, jump reporting). The journal owns the clock. */
+  readonly clock?: HlcClockOptions;
+  readonly sealEvery?: number;
+  readonly sync?: boolean;
+  /** Open an existing journal only (read commands must not create a data directory). */
+  readonly mustExist?: boolean;
+}
+
+/**
+ * Opens (or creates) the LevelDB journal in `dir`.
+ * Throws SMOL_ALREADY_RUNNING when another process holds it, SMOL_NOT_FOUND with mustExist,
+ * SMOL_JOURNAL_CORRUPT when LevelDB cannot open it.
+ */
+export async function openLevelJournal(dir: string, options: OpenJournalOptions = {}): Promise<LevelJournal> {
+  const db = new ClassicLevel<Buffer, Buffer>(dir, {
+    keyEncoding: 'buffer',
+    valueEncoding: 'buffer',
+    createIfMissing: !options.mustExist,
+  });
+  try {
+    await db.open();
+  } catch (err) {
+    const code = (err as { cause?: { code?: string } }).cause?.code ?? (err as { code?: string }).code;
+    if (code === 'LEVEL_LOCKED') {
+      throw new SmolError(ErrorCodes.ALREADY_RUNNING, `the journal in ${dir} is already open in another process (is a node already running?)`, { cause: err });
+    }
+    const message = String((err as { cause?: Error }).cause?.message ?? (err as Error).message);
+    if (options.mustExist && /does not exist/.test(message)) {
+      throw new SmolError(ErrorCodes.NOT_FOUND, `no journal in ${dir}`, { cause: err });
+    }
+    throw new SmolError(ErrorCodes.JOURNAL_CORRUPT, `cannot open the journal in ${dir}: ${message}`, { cause: err });
+  }
+  return openOn(db as unknown as Db, options);
+}
+
+/** An in-memory journal with the same behaviour (tests, tools). */
+export async function openMemoryJournal(options: OpenJournalOptions = {}): Promise<LevelJournal> {
+  const db = new MemoryLevel<Buffer, Buffer>({ keyEncoding: 'buffer', valueEncoding: 'buffer' });
+  await db.open();
+  return openOn(db as unknown as Db, options);
+}
+
+async function openOn(db: Db, options: OpenJournalOptions): Promise<LevelJournal> {
+  try {
+    const meta = db.sublevel<string, unknown>('meta', { keyEncoding: 'utf8', valueEncoding: 'json' });
+    let stored = (await meta.get('identity')) as StoredIdentity | undefined;
+    if (!stored) {
+      stored = generateIdentity().stored;
+      await meta.put('identity', stored, { sync: true } as never);
+    }
+    const identity = loadIdentity(stored);
+    const journalMeta = await LevelJournal.readMeta(db);
+    const clock = new HlcClock(options.clock);
+    return new LevelJournal(db, journalMeta, {
+      clock,
+      identity,
+      ...(options.sealEvery !== undefined ? { sealEvery: options.sealEvery } : {}),
+      ...(options.sync !== undefined ? { sync: options.sync } : {}),
+    });
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+}

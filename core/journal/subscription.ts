@@ -1,0 +1,85 @@
+import type { JournalEntry } from '../events/event.js';
+import type { SubscribeOptions, Subscription } from './journal.js';
+
+/** What a subscription needs from its journal. */
+export interface SubscriptionSource {
+  lastPosition(): number;
+  /** Entries in [from, to] that pass the filter, and the last position scanned. */
+  readRange(from: number, to: number, filter: EntryFilter | undefined): Promise<JournalEntry[]>;
+  /** Resolves at the next durable commit (or close). */
+  nextCommit(): Promise<void>;
+  readonly isClosed: boolean;
+}
+
+export interface EntryFilter {
+  readonly types?: ReadonlySet<string>;
+  readonly origins?: ReadonlySet<string>;
+}
+
+/** Builds a filter from options, or undefined when nothing is filtered. */
+export function makeFilter(types?: readonly string[], origins?: readonly string[]): EntryFilter | undefined {
+  if (!types?.length && !origins?.length) return undefined;
+  return {
+    ...(types?.length ? { types: new Set(types) } : {}),
+    ...(origins?.length ? { origins: new Set(origins) } : {}),
+  };
+}
+
+/**
+ * Catch up from a position, then follow live. The loop pulls at its own pace: a slow handler
+ * makes only this subscription lag (it reads back from the store), never the journal's writer.
+ */
+export function startSubscription(
+  source: SubscriptionSource,
+  options: SubscribeOptions,
+  onBatch: (entries: JournalEntry[]) => void | Promise<void>,
+): Subscription {
+  const batchSize = options.batchSize ?? 512;
+  const filter = makeFilter(options.types, options.origins);
+  let next = options.fromPosition ?? source.lastPosition() + 1;
+  let closed = false;
+  let delivered = next - 1;
+  let wake: (() => void) | undefined;
+
+  const loop = async (): Promise<void> => {
+    while (!closed && !source.isClosed) {
+      const last = source.lastPosition();
+      if (next > last) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          source.nextCommit().then(resolve, resolve);
+        });
+        wake = undefined;
+        continue;
+      }
+      const to = Math.min(last, next + batchSize - 1);
+      const entries = await source.readRange(next, to, filter);
+      next = to + 1;
+      if (closed) break;
+      if (entries.length > 0) {
+        await onBatch(entries);
+        delivered = entries[entries.length - 1]!.position;
+      }
+    }
+  };
+
+  const done = loop();
+  return {
+    get position() {
+      return delivered;
+    },
+    done,
+    close() {
+      closed = true;
+      wake?.();
+    },
+  };
+}
+
+/** True when an entry passes the filter. */
+export function passes(filter: EntryFilter | undefined, entry: JournalEntry): boolean {
+  if (!filter) return true;
+  if (filter.types && !filter.types.has(entry.event.type)) return false;
+  if (filter.origins && !filter.origins.has(entry.event.origin)) return false;
+  return true;
+}
