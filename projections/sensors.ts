@@ -34,25 +34,21 @@ export interface SensorsState {
   readonly origins: Record<string, Record<string, SourceState>>;
 }
 
+type SourceMeta = Pick<SourceState, 'unit' | 'label' | 'simulated'>;
+
 /** The latest reading of one source. */
-export interface LatestReading {
+export interface LatestReading extends SourceMeta {
   origin: string;
   source: string;
   value: number;
   at: number;
-  unit: string | null;
-  label: string | null;
-  simulated: boolean;
 }
 
 /** A source known to the projection, registered or merely read. */
-export interface SourceInfo {
+export interface SourceInfo extends SourceMeta {
   origin: string;
   source: string;
-  unit: string | null;
-  label: string | null;
   provider: string | null;
-  simulated: boolean;
   count: number;
   lastAt: number | null;
 }
@@ -168,16 +164,10 @@ export function latestReadings(state: SensorsState, query: { origin?: string } =
 
 /** Every known source (registered or read), sorted by origin and source. */
 export function sourceList(state: SensorsState): SourceInfo[] {
-  return series(state).map(([origin, source, s]) => ({
-    origin,
-    source,
-    unit: s.unit,
-    label: s.label,
-    provider: s.provider,
-    simulated: s.simulated,
-    count: s.count,
-    lastAt: s.at,
-  }));
+  return series(state).map(([origin, source, s]) => {
+    const { unit, label, provider, simulated, count, at: lastAt } = s;
+    return { origin, source, unit, label, provider, simulated, count, lastAt };
+  });
 }
 
 /** Minute or hour buckets of one series in time order, merging closed records, late partials and the open bucket. */
