@@ -31,6 +31,8 @@ export interface SubscribeOptions {
   readonly origins?: readonly string[];
   /** Most entries per delivered batch (default 512). */
   readonly batchSize?: number;
+  /** Also call the handler when a scanned range had no matching entry (to track progress). */
+  readonly emptyBatches?: boolean;
 }
 
 /** A live subscription: catches up from its start position, then follows appends. */
@@ -85,7 +87,7 @@ export interface Journal {
   readOrigin(origin: string, fromSeq: number, toSeq?: number): AsyncIterable<{ position: number; event: SmolEvent; body: Buffer }>;
   get(origin: string, seq: number): Promise<JournalEntry | undefined>;
   getAt(position: number): Promise<JournalEntry | undefined>;
-  subscribe(options: SubscribeOptions, onBatch: (entries: JournalEntry[]) => void | Promise<void>): Subscription;
+  subscribe(options: SubscribeOptions, onBatch: (entries: JournalEntry[], scannedTo: number) => void | Promise<void>): Subscription;
 
   projectionStore(name: string): ProjectionStore;
   close(): Promise<void>;

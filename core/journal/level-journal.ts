@@ -385,7 +385,7 @@ export class LevelJournal implements Journal {
     return value && this.decodeEntry(positionKey(position), value);
   }
 
-  subscribe(options: SubscribeOptions, onBatch: (entries: JournalEntry[]) => void | Promise<void>): Subscription {
+  subscribe(options: SubscribeOptions, onBatch: (entries: JournalEntry[], scannedTo: number) => void | Promise<void>): Subscription {
     const self = this;
     return startSubscription(
       {

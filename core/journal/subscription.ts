@@ -32,7 +32,7 @@ export function makeFilter(types?: readonly string[], origins?: readonly string[
 export function startSubscription(
   source: SubscriptionSource,
   options: SubscribeOptions,
-  onBatch: (entries: JournalEntry[]) => void | Promise<void>,
+  onBatch: BatchHandler,
 ): Subscription {
   const batchSize = options.batchSize ?? 512;
   const filter = makeFilter(options.types, options.origins);
@@ -56,9 +56,9 @@ export function startSubscription(
       const entries = await source.readRange(next, to, filter);
       next = to + 1;
       if (closed) break;
-      if (entries.length > 0) {
-        await onBatch(entries);
-        delivered = entries[entries.length - 1]!.position;
+      if (entries.length > 0 || options.emptyBatches) {
+        await onBatch(entries, to);
+        if (entries.length > 0) delivered = entries[entries.length - 1]!.position;
       }
     }
   };
@@ -75,6 +75,9 @@ export function startSubscription(
     },
   };
 }
+
+/** Receives entries, and the last position scanned to find them (filtered ones included). */
+export type BatchHandler = (entries: JournalEntry[], scannedTo: number) => void | Promise<void>;
 
 /** True when an entry passes the filter. */
 export function passes(filter: EntryFilter | undefined, entry: JournalEntry): boolean {
