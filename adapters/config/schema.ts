@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { nodeSection } from './sections/node.js';
+import { dataDirField } from './sections/data-dir.js';
+import { sensorsSection } from './sections/sensors.js';
+import { clockSection } from './sections/clock.js';
+import { journalSection } from './sections/journal.js';
+import { httpSection } from './sections/http.js';
+
+/**
+ * The top-level keys, in the order the example config shows them. A new section is one file in
+ * sections/ and one line here; env names, `--set` paths and the example config follow from it.
+ * Every field needs a default and a description (the example config generator insists).
+ */
+const sections = {
+  node: nodeSection,
+  dataDir: dataDirField,
+  sensors: sensorsSection,
+  clock: clockSection,
+  journal: journalSection,
+  http: httpSection,
+};
+
+/** The configuration schema: strict objects (a typo'd key is an error), defaults everywhere. */
+export const configSchema = z.object(sections).strict();
+
+/** Parsed configuration. After loadConfig, `dataDir` is absolute and the whole object is frozen. */
+export type Config = z.output<typeof configSchema>;

@@ -1,0 +1,8 @@
+import { z } from 'zod';
+
+/** Resolved to an absolute path by loadConfig, against the working directory it was given. */
+export const dataDirField = z
+  .string()
+  .min(1)
+  .default('./data')
+  .describe('Where the journal and the node identity live (relative to the working directory)');

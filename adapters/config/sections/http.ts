@@ -1,0 +1,10 @@
+import { z } from 'zod';
+
+export const httpSection = z
+  .object({
+    host: z.string().min(1).default('0.0.0.0').describe('Address the dashboard and API listen on'),
+    port: z.number().int().min(0).max(65535).default(8080).describe('Port (0 = any free port)'),
+  })
+  .strict()
+  .prefault({})
+  .describe('Dashboard, API and sync endpoints');
