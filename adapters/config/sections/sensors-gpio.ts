@@ -6,10 +6,10 @@ const PIN_NAME = /^[a-z][a-z0-9_]*$/;
 
 export const pinSchema = z
   .object({
-    name: z.string().regex(PIN_NAME, 'expected lowercase letters, digits and underscores').describe('Name in source ids and tools'),
-    pin: z.number().int().min(1).max(40).describe('Physical header pin, 1..40'),
+    name: z.string().regex(PIN_NAME, 'expected lowercase letters, digits and underscores').describe('name in source ids and tools (lowercase, digits, _)'),
+    pin: z.number().int().min(1).max(40).describe('physical header pin, 1..40'),
     direction: z.enum(['input', 'output']).describe('input or output'),
-    pull: z.enum(['off', 'up', 'down']).default('off').describe('Pull resistor: off, up or down'),
+    pull: z.enum(['off', 'up', 'down']).default('off').describe('pull resistor (off, up or down; default off)'),
   })
   .strict() satisfies z.ZodType<PinConfig>;
 
