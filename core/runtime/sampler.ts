@@ -1,0 +1,84 @@
+import type { Journal } from '../journal/journal.js';
+import type { SensorProvider } from '../sensors/sensor-port.js';
+import type { Timers } from './timers.js';
+
+export interface SamplerSchedule {
+  readonly provider: SensorProvider;
+  /** How often the provider is sampled (ms). */
+  readonly intervalMs: number;
+}
+
+export interface SamplerOptions {
+  readonly journal: Journal;
+  readonly schedules: readonly SamplerSchedule[];
+  /** Per-source intervals (ms): such a source is journaled only when its own interval is due. */
+  readonly sourceIntervalsMs?: Readonly<Record<string, number>>;
+  readonly timers: Timers;
+  readonly now: () => number;
+  /** Told about a provider that failed as a whole (its sample is skipped, the loop goes on). */
+  readonly onError?: (provider: string, err: unknown) => void;
+}
+
+/**
+ * Samples each provider on its own interval and journals one `reading.sampled` per tick,
+ * carrying every source read in that tick (one event per tick keeps the journal small).
+ * A tick that is still running when the next is due is skipped, never stacked.
+ */
+export class Sampler {
+  private handles: unknown[] = [];
+  private readonly lastJournaled = new Map<string, number>();
+  private readonly busy = new Set<string>();
+  private inFlight = new Set<Promise<void>>();
+
+  constructor(private readonly options: SamplerOptions) {}
+
+  start(): void {
+    for (const schedule of this.options.schedules) {
+      void this.track(this.tick(schedule.provider));
+      this.handles.push(this.options.timers.setInterval(() => void this.track(this.tick(schedule.provider)), schedule.intervalMs));
+    }
+  }
+
+  /** Samples one provider now and journals what it read; resolves when durable. */
+  async tick(provider: SensorProvider): Promise<void> {
+    if (this.busy.has(provider.name)) return;
+    this.busy.add(provider.name);
+    try {
+      const sample = await provider.sample();
+      const values = this.due(sample);
+      if (Object.keys(values).length > 0) await this.options.journal.appendOne('reading.sampled', { values });
+    } catch (err) {
+      this.options.onError?.(provider.name, err);
+    } finally {
+      this.busy.delete(provider.name);
+    }
+  }
+
+  private due(sample: Record<string, number>): Record<string, number> {
+    const intervals = this.options.sourceIntervalsMs;
+    if (!intervals) return sample;
+    const now = this.options.now();
+    const out: Record<string, number> = {};
+    for (const [source, value] of Object.entries(sample)) {
+      const every = intervals[source];
+      const last = this.lastJournaled.get(source);
+      if (every !== undefined && last !== undefined && now - last < every) continue;
+      this.lastJournaled.set(source, now);
+      out[source] = value;
+    }
+    return out;
+  }
+
+  private track(p: Promise<void>): Promise<void> {
+    this.inFlight.add(p);
+    void p.finally(() => this.inFlight.delete(p));
+    return p;
+  }
+
+  /** Stops the timers and waits for ticks in flight. */
+  async stop(): Promise<void> {
+    for (const h of this.handles) this.options.timers.clearInterval(h);
+    this.handles = [];
+    await Promise.all([...this.inFlight]);
+  }
+}
