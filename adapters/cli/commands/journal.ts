@@ -1,0 +1,85 @@
+import type { Config } from '../../config/schema.js';
+import { createRegistry } from '../../../core/events/default-registry.js';
+import { hlcToIso } from '../../../core/clock/hlc.js';
+import type { JournalEntry } from '../../../core/events/event.js';
+import { allProjections } from '../../../projections/all.js';
+import { journalStats } from '../../../journal-tools/stats.js';
+import { tailEvents, followEvents } from '../../../journal-tools/tail.js';
+import { inspectEvent } from '../../../journal-tools/inspect.js';
+import { verifyJournal } from '../../../journal-tools/verify.js';
+import { rebuildProjections } from '../../../journal-tools/rebuild.js';
+import { SmolError, ErrorCodes } from '../../../core/errors.js';
+import { dataPaths, openNodeJournal } from '../data-dir.js';
+import { emit, type Output } from '../output.js';
+
+export interface JournalCommand {
+  readonly sub: 'stats' | 'tail' | 'inspect' | 'verify' | 'rebuild';
+  readonly json: boolean;
+  readonly limit?: number;
+  readonly follow?: boolean;
+  readonly types?: readonly string[];
+  readonly origins?: readonly string[];
+  readonly id?: string;
+  readonly position?: number;
+  readonly projection?: string;
+}
+
+const line = (e: JournalEntry) => `${String(e.position).padStart(8)}  ${hlcToIso(e.event.hlc)}  ${e.event.id}  ${e.event.type}  ${JSON.stringify(e.event.data)}`;
+
+/** `smollama journal …`: offline tools; they need the node stopped (the journal is locked while it runs). */
+export async function runJournal(config: Config, cmd: JournalCommand, output: Output): Promise<number> {
+  const journal = await openNodeJournal(config, { mustExist: true });
+  try {
+    switch (cmd.sub) {
+      case 'stats': {
+        const s = await journalStats(journal, dataPaths(config.dataDir).journal, allProjections.map((p) => p.name));
+        emit(output, cmd.json, s, () =>
+          [
+            `node ${s.nodeId}: ${s.events} events, ${s.bytesOnDisk} bytes on disk`,
+            ...Object.entries(s.byType).map(([t, n]) => `  ${t}: ${n}`),
+            ...s.feeds.map((f) => `feed ${f.origin}: head ${f.head}, last at ${f.lastAt}`),
+            ...s.projections.map((p) => `projection ${p.name}: v${p.version ?? '-'} at ${p.position ?? 'never built'}`),
+          ].join('\n'),
+        );
+        return 0;
+      }
+      case 'tail': {
+        const opts = { limit: cmd.limit ?? 20, ...(cmd.types ? { types: cmd.types } : {}), ...(cmd.origins ? { origins: cmd.origins } : {}) };
+        const entries = await tailEvents(journal, opts);
+        for (const e of entries) output.out(cmd.json ? JSON.stringify(e) : line(e));
+        if (!cmd.follow) return 0;
+        const sub = followEvents(journal, journal.lastPosition(), opts, (e) => output.out(cmd.json ? JSON.stringify(e) : line(e)));
+        await new Promise<void>((resolve) => {
+          process.once('SIGINT', () => resolve());
+          process.once('SIGTERM', () => resolve());
+        });
+        sub.close();
+        return 0;
+      }
+      case 'inspect': {
+        const found = await inspectEvent(journal, { ...(cmd.id ? { id: cmd.id } : {}), ...(cmd.position ? { position: cmd.position } : {}) });
+        emit(output, cmd.json, found, () => JSON.stringify(found, null, 2));
+        return 0;
+      }
+      case 'verify': {
+        const report = await verifyJournal(journal, createRegistry());
+        emit(output, cmd.json, report, () =>
+          report.ok
+            ? `ok: ${report.events} events in ${report.feeds.length} feed(s) verified` +
+              report.feeds.map((f) => `\n  ${f.origin}: ${f.events} events, sealed to ${f.sealedTo}`).join('')
+            : `FAILED: ${report.problems.map((p) => `${p.kind}: ${p.message}`).join('\n')}`,
+        );
+        return report.ok ? 0 : 1;
+      }
+      case 'rebuild': {
+        const chosen = cmd.projection ? allProjections.filter((p) => p.name === cmd.projection) : allProjections;
+        if (chosen.length === 0) throw new SmolError(ErrorCodes.CLI_USAGE, `no projection named ${cmd.projection}; known: ${allProjections.map((p) => p.name).join(', ')}`);
+        const done = await rebuildProjections(journal, createRegistry(), chosen);
+        emit(output, cmd.json, done, () => done.map((d) => `rebuilt ${d.name} to position ${d.position} in ${d.ms} ms`).join('\n'));
+        return 0;
+      }
+    }
+  } finally {
+    await journal.close();
+  }
+}

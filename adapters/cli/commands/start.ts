@@ -1,0 +1,104 @@
+import type { Config } from '../../config/schema.js';
+import { createRegistry } from '../../../core/events/default-registry.js';
+import { SmolNode } from '../../../core/runtime/smol-node.js';
+import type { SamplerSchedule } from '../../../core/runtime/sampler.js';
+import { allProjections } from '../../../projections/all.js';
+import { createSystemSensors } from '../../sensors/system-sensors.js';
+import { createGpio } from '../../sensors/gpio.js';
+import type { GpioPort } from '../../../core/sensors/sensor-port.js';
+import { openNodeJournal, writeStatusFile } from '../data-dir.js';
+import type { Output } from '../output.js';
+
+export const SOFTWARE = 'smollama 0.1.0';
+
+export interface RunningNode {
+  readonly node: SmolNode;
+  /** Stops the node, closes the journal; resolves when everything is durable. */
+  stop(reason: string): Promise<void>;
+}
+
+/** Starts a node on a validated config and returns once it is sampling. */
+export async function startNode(config: Config, output: Output): Promise<RunningNode> {
+  let node: SmolNode | undefined;
+  const journal = await openNodeJournal(config, { clock: { onJump: (jump) => node?.reportClockJump(jump) } });
+  try {
+    const schedules: SamplerSchedule[] = [];
+    if (config.sensors.system.enabled) {
+      schedules.push({ provider: createSystemSensors({ diskPath: config.dataDir }), intervalMs: config.sensors.system.intervalMs });
+    }
+    let gpio: GpioPort | undefined;
+    if (config.sensors.gpio.enabled) {
+      gpio = await createGpio({ pins: config.sensors.gpio.pins, mode: config.sensors.gpio.mode, seed: config.sensors.gpio.seed });
+      schedules.push({ provider: gpio, intervalMs: config.sensors.gpio.intervalMs });
+    }
+    node = await SmolNode.start({
+      journal,
+      registry: createRegistry(),
+      name: config.node.name,
+      role: config.node.role,
+      software: SOFTWARE,
+      projections: allProjections,
+      schedules,
+      ...(gpio ? { gpio } : {}),
+      sealIntervalMs: config.journal.sealIntervalMs,
+      log: (message, fields) => output.err(`${message}${fields ? ' ' + JSON.stringify(fields) : ''}`),
+    });
+  } catch (err) {
+    await journal.close();
+    throw err;
+  }
+  const running = node;
+  const startedAt = new Date().toISOString();
+  const status = (isRunning: boolean) =>
+    writeStatusFile(config.dataDir, {
+      running: isRunning,
+      pid: process.pid,
+      nodeId: journal.nodeId,
+      name: config.node.name,
+      role: config.node.role,
+      startedAt,
+      updatedAt: new Date().toISOString(),
+      lastPosition: journal.lastPosition(),
+      vector: journal.vector(),
+      gpioMode: running.gpio?.mode ?? null,
+      http: null,
+    }).catch(() => undefined);
+  await status(true);
+  const statusTimer = setInterval(() => void status(true), 5000);
+  statusTimer.unref();
+  output.out(`smollama node ${journal.nodeId} (${config.node.name}, ${config.node.role}) started; data in ${config.dataDir}`);
+  if (running.gpio?.mode === 'simulated') output.out('GPIO: simulated (deterministic; no GPIO hardware found or configured)');
+  let stopping: Promise<void> | undefined;
+  return {
+    node: running,
+    stop(reason) {
+      stopping ??= (async () => {
+        clearInterval(statusTimer);
+        await running.stop(reason);
+        await journal.close();
+        await status(false);
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** `smollama start`: runs until SIGINT/SIGTERM, then shuts down cleanly. */
+export async function runStart(config: Config, output: Output): Promise<number> {
+  const running = await startNode(config, output);
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      output.out(`received ${signal}, stopping`);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      void running.stop(signal).then(resolve, (err) => {
+        output.err(`error while stopping: ${String(err)}`);
+        resolve();
+      });
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+  output.out('stopped');
+  return 0;
+}

@@ -1,0 +1,45 @@
+import type { Config } from '../../config/schema.js';
+import { isSmolError, ErrorCodes } from '../../../core/errors.js';
+import { hlcToIso } from '../../../core/clock/hlc.js';
+import { openNodeJournal, readStatusFile } from '../data-dir.js';
+import { emit, type Output } from '../output.js';
+
+/**
+ * `smollama status`: while a node runs its journal is locked, so the running node's status file
+ * is read; otherwise the journal itself. Throws SMOL_NOT_FOUND when there is no node here.
+ */
+export async function runStatus(config: Config, json: boolean, output: Output): Promise<number> {
+  try {
+    const journal = await openNodeJournal(config, { mustExist: true });
+    try {
+      const heads = [...journal.heads()].map(([origin, h]) => ({ origin, seq: h.seq, last: hlcToIso(h.hlc) }));
+      const value = { running: false, nodeId: journal.nodeId, name: config.node.name, dataDir: config.dataDir, lastPosition: journal.lastPosition(), feeds: heads };
+      emit(output, json, value, () =>
+        [
+          `node ${journal.nodeId} (${config.node.name}) — not running`,
+          `data: ${config.dataDir}`,
+          `events: ${journal.lastPosition()}`,
+          ...heads.map((h) => `  feed ${h.origin}: ${h.seq} events, last at ${h.last}`),
+        ].join('\n'),
+      );
+    } finally {
+      await journal.close();
+    }
+    return 0;
+  } catch (err) {
+    if (!isSmolError(err, ErrorCodes.ALREADY_RUNNING)) throw err;
+  }
+  const status = await readStatusFile(config.dataDir);
+  emit(output, json, { ...status, running: true, dataDir: config.dataDir }, () =>
+    status
+      ? [
+          `node ${status.nodeId} (${status.name}, ${status.role}) — running, pid ${status.pid}, since ${status.startedAt}`,
+          `data: ${config.dataDir}`,
+          `events: ${status.lastPosition} (as of ${status.updatedAt})`,
+          `gpio: ${status.gpioMode ?? 'off'}`,
+          ...(status.http ? [`dashboard: ${status.http}`] : []),
+        ].join('\n')
+      : `a node is running on ${config.dataDir} (its status file is not written yet)`,
+  );
+  return 0;
+}
