@@ -1,0 +1,215 @@
+import { parseArgs } from 'node:util';
+import { ErrorCodes, SmolError } from '../../core/errors.js';
+import { isNodeId } from '../../core/identity/node-identity.js';
+import type { ConfigFlags } from '../config/load-config.js';
+
+// Command-line parsing. A new command (`journal export`, `trust add`, `ask`) is one table entry.
+
+type Raw = string | boolean | string[] | undefined;
+/** `value` is the placeholder in help (`N`); `convert` gives the typed value or throws SMOL_CLI_USAGE. */
+interface OptionSpec<T> {
+  readonly type: 'string' | 'boolean'; readonly multiple?: boolean; readonly short?: string;
+  readonly value?: string; readonly help: string; readonly convert: (raw: Raw, flag: string) => T;
+}
+/** `check` returns a problem with the value, or undefined when it is fine. */
+interface PositionalSpec {
+  readonly name: string; readonly help: string; readonly required?: boolean; readonly check?: (value: string) => string | undefined;
+}
+
+type OptionsOf<O> = { readonly [K in keyof O]: O[K] extends OptionSpec<infer T> ? T : never };
+type PositionalsOf<P extends readonly PositionalSpec[]> = {
+  readonly [X in P[number] as X['name']]: X extends { required: true } ? string : string | undefined;
+};
+
+/** `json`: a read command, which accepts `--json`. `check`: a problem across arguments, or undefined. */
+interface CommandSpec<O = Record<string, OptionSpec<unknown>>, P extends readonly PositionalSpec[] = readonly PositionalSpec[]> {
+  readonly summary: string; readonly options: O; readonly positionals: P; readonly json: boolean;
+  readonly check?: (args: OptionsOf<O> & PositionalsOf<P>) => string | undefined;
+}
+
+function command<const O extends Record<string, OptionSpec<unknown>> = {}, const P extends readonly PositionalSpec[] = []>(spec: {
+  summary: string; options?: O; positionals?: P; json?: boolean; check?: (args: OptionsOf<O> & PositionalsOf<P>) => string | undefined;
+}): CommandSpec<O, P> {
+  return { options: {} as O, positionals: [] as unknown as P, json: false, ...spec };
+}
+
+const usage = (message: string): SmolError => new SmolError(ErrorCodes.CLI_USAGE, message);
+
+const flag = (help: string, short?: string): OptionSpec<boolean> => ({ type: 'boolean', help, ...(short ? { short } : {}), convert: (raw) => raw === true });
+const text = (value: string, help: string): OptionSpec<string | undefined> => ({ type: 'string', value, help, convert: (raw) => raw as string | undefined });
+const textOr = (value: string, help: string, fallback: string): OptionSpec<string> => ({ type: 'string', value, help: `${help} (default ${fallback})`, convert: (raw) => (raw as string | undefined) ?? fallback });
+const texts = (value: string, help: string): OptionSpec<string[]> => ({ type: 'string', multiple: true, value, help: `${help} (repeatable)`, convert: (raw) => (raw as string[] | undefined) ?? [] });
+const int = (value: string, help: string, min: number): OptionSpec<number | undefined> => ({ type: 'string', value, help, convert: (raw, name) => {
+  const n = raw === undefined ? undefined : /^\d+$/.test(String(raw)) ? Number(raw) : NaN;
+  if (n !== undefined && !(Number.isSafeInteger(n) && n >= min)) throw usage(`${name} expects a whole number >= ${min}, got "${String(raw)}"`);
+  return n;
+} });
+
+const checkEventId = (id: string): string | undefined => {
+  const [origin = '', seq = '', ...rest] = id.split(':');
+  return isNodeId(origin) && /^[1-9]\d*$/.test(seq) && rest.length === 0 ? undefined : `"${id}" is not an event id (origin:seq)`;
+};
+
+/** Every command. Names with a space are subcommands of a group (`journal`). */
+export const commands = {
+  start: command({ summary: 'run this node: sensors, journal, dashboard, MQTT, observer' }),
+  status: command({ summary: "this node's identity, journal heads and sensors", json: true }),
+  init: command({
+    summary: 'write a commented example config',
+    options: { out: textOr('FILE', 'where to write it', 'smollama.yaml'), force: flag('overwrite an existing file') },
+  }),
+  'journal stats': command({ summary: 'events per origin and type, journal size', json: true }),
+  'journal tail': command({
+    summary: 'the latest events, oldest first', json: true,
+    options: {
+      follow: flag('keep printing events as they arrive'),
+      limit: int('N', 'how many events to show', 1),
+      type: texts('TYPE', 'only events of this type'),
+      origin: text('NODE', 'only events from this node id'),
+    },
+    check: (a) => (a.origin !== undefined && !isNodeId(a.origin) ? `--origin expects a node id, got "${a.origin}"` : undefined),
+  }),
+  'journal inspect': command({
+    summary: 'one event, by id or by log position', json: true,
+    options: { position: int('N', 'the event at this log position', 0) },
+    positionals: [{ name: 'eventId', help: 'origin:seq', check: checkEventId }],
+    check: (a) => ((a.eventId === undefined) === (a.position === undefined) ? 'give either an event id or --position N' : undefined),
+  }),
+  'journal verify': command({ summary: 'check every feed: hash chains, contiguity, seal signatures', json: true }),
+  'journal rebuild': command({
+    summary: 'drop projection state and replay the journal',
+    positionals: [{ name: 'projection', help: 'only this projection (default: all)' }],
+  }),
+};
+
+const globalOptions = {
+  'data-dir': text('DIR', 'data directory (default ./data)'),
+  config: text('FILE', 'config file (default ./smollama.yaml)'),
+  name: text('NAME', 'node name'),
+  role: text('ROLE', 'llama or alpaca'),
+  port: text('PORT', 'HTTP port'),
+  set: texts('KEY=VALUE', 'set any config key, e.g. sensors.gpio.mode=simulated'),
+  json: flag('print JSON (read commands)'),
+  help: flag('show help', 'h'),
+};
+
+export type CommandName = keyof typeof commands;
+type ArgsOf<C> = C extends CommandSpec<infer O, infer P> ? OptionsOf<O> & PositionalsOf<P> : never;
+
+/** What every command gets besides its own arguments. `configFile` is `--config`, for loadConfig's `file`. */
+export interface GlobalArgs {
+  readonly configFile: string | undefined; readonly configFlags: ConfigFlags; readonly json: boolean;
+}
+
+export type ParsedCommand =
+  | { readonly name: 'help'; readonly topic: string | undefined }
+  | { [K in CommandName]: { readonly name: K; readonly args: ArgsOf<(typeof commands)[K]>; readonly global: GlobalArgs } }[CommandName];
+
+const table: Readonly<Record<string, CommandSpec>> = commands as unknown as Record<string, CommandSpec>;
+const groupOf = (word: string): string[] => Object.keys(table).filter((n) => n.startsWith(`${word} `));
+
+// The union of every option, so the first pass knows which options take a value wherever they appear.
+const allOptions: Record<string, OptionSpec<unknown>> = { ...globalOptions };
+for (const [name, spec] of Object.entries(table)) {
+  for (const [opt, o] of Object.entries(spec.options)) {
+    const seen = allOptions[opt];
+    if (seen && (seen.type !== o.type || seen.multiple !== o.multiple)) throw new TypeError(`option --${opt} of ${name} clashes with another --${opt}`);
+    allOptions[opt] = o;
+  }
+}
+
+/** Finds the command named by the leading words; returns it and the words after it. */
+function resolveCommand(words: readonly string[], help: boolean): { name: string; rest: string[] } | { topic: string | undefined } {
+  const [first, second] = words;
+  if (first === undefined) return { topic: undefined };
+  if (first === 'help') {
+    const topic = words.slice(1).join(' ') || undefined;
+    if (topic !== undefined && !table[topic] && groupOf(topic).length === 0) throw usage(`help: unknown command '${topic}'`);
+    return { topic };
+  }
+  if (table[first]) return { name: first, rest: words.slice(1) };
+  const group = groupOf(first);
+  if (group.length === 0) throw usage(`unknown command '${first}' (commands: ${[...new Set(Object.keys(table).map((n) => n.split(' ')[0]))].join(', ')})`);
+  const subs = group.map((n) => n.slice(first.length + 1)).join(', ');
+  if (second === undefined) {
+    if (help) return { topic: first };
+    throw usage(`${first} needs a subcommand: ${subs}`);
+  }
+  const name = `${first} ${second}`;
+  if (!table[name]) throw usage(`unknown ${first} command '${second}' (expected one of ${subs})`);
+  return { name, rest: words.slice(2) };
+}
+
+/** Parses argv (without node and script). Throws SMOL_CLI_USAGE naming the bad command, option or value. */
+export function parseCommandLine(argv: readonly string[]): ParsedCommand {
+  const options = Object.fromEntries(Object.entries(allOptions).map(([k, o]) => [k, { type: o.type, multiple: o.multiple === true, ...(o.short ? { short: o.short } : {}) }]));
+  const { tokens } = parseArgs({ args: [...argv], options, strict: false, allowPositionals: true, tokens: true });
+  const words = tokens.flatMap((t) => (t.kind === 'positional' ? [t.value] : []));
+  const help = tokens.some((t) => t.kind === 'option' && t.name === 'help');
+  const found = resolveCommand(words, help);
+  if ('topic' in found) return { name: 'help', topic: found.topic };
+  if (help) return { name: 'help', topic: found.name };
+  const spec = table[found.name] as CommandSpec;
+
+  const raw: Record<string, Raw> = {};
+  for (const t of tokens) {
+    if (t.kind !== 'option') continue;
+    const o = spec.options[t.name] ?? (t.name !== 'json' || spec.json ? globalOptions[t.name as keyof typeof globalOptions] : undefined);
+    if (!o) throw usage(t.name === 'json' ? `--json is only for read commands, not '${found.name}'` : `unknown option ${t.rawName} for '${found.name}'`);
+    if (o.type === 'boolean') {
+      if (t.inlineValue) throw usage(`${t.rawName} takes no value`);
+      raw[t.name] = true;
+    } else {
+      // parseArgs would take `--limit --follow` as limit "--follow"; a value must not look like an option.
+      if (t.value === undefined || (!t.inlineValue && t.value.startsWith('-'))) throw usage(`${t.rawName} needs a value`);
+      raw[t.name] = o.multiple ? [...((raw[t.name] as string[] | undefined) ?? []), t.value] : t.value;
+    }
+  }
+
+  const args: Record<string, unknown> = {};
+  for (const [k, o] of Object.entries(spec.options)) args[k] = o.convert(raw[k], `--${k}`);
+  if (found.rest.length > spec.positionals.length) throw usage(`unexpected argument '${found.rest[spec.positionals.length]}' for '${found.name}'`);
+  spec.positionals.forEach((p, i) => {
+    const value = found.rest[i];
+    if (value === undefined && p.required) throw usage(`${found.name} needs <${p.name}>`);
+    const problem = value === undefined ? undefined : p.check?.(value);
+    if (problem) throw usage(`${found.name}: ${problem}`);
+    args[p.name] = value;
+  });
+  const problem = spec.check?.(args as never);
+  if (problem) throw usage(`${found.name}: ${problem}`);
+
+  const set = globalOptions.set.convert(raw['set'], '--set');
+  const badSet = set.find((s) => s.indexOf('=') <= 0);
+  if (badSet !== undefined) throw usage(`--set expects KEY=VALUE, got "${badSet}"`);
+  const str = (k: string) => raw[k] as string | undefined;
+  const configFlags: ConfigFlags = { dataDir: str('data-dir'), name: str('name'), role: str('role'), port: str('port'), set };
+  return { name: found.name, args, global: { configFile: str('config'), configFlags, json: raw['json'] === true } } as ParsedCommand;
+}
+
+const row = (left: string, right: string): string => `  ${left.padEnd(24)} ${right}`;
+const optionRows = (opts: Readonly<Record<string, OptionSpec<unknown>>>): string[] =>
+  Object.entries(opts).map(([k, o]) => row(`${o.short ? `-${o.short}, ` : ''}--${k}${o.value ? ` ${o.value}` : ''}`, o.help));
+
+/** Help text: the command list, or one command's (or group's) usage and options. */
+export function usageText(topic?: string): string {
+  const spec = topic === undefined ? undefined : table[topic];
+  const group = topic === undefined ? [] : groupOf(topic);
+  if (spec && topic !== undefined) {
+    const pos = spec.positionals.map((p) => (p.required ? `<${p.name}>` : `[${p.name}]`)).join(' ');
+    const globals = Object.fromEntries(Object.entries(globalOptions).filter(([k]) => k !== 'json' || spec.json));
+    return [
+      `Usage: smollama ${topic}${pos ? ` ${pos}` : ''} [options]`, '', spec.summary, '',
+      ...(spec.positionals.length ? ['Arguments:', ...spec.positionals.map((p) => row(p.name, p.help)), ''] : []),
+      ...(Object.keys(spec.options).length ? ['Options:', ...optionRows(spec.options), ''] : []),
+      'Common options:', ...optionRows(globals), '',
+    ].join('\n');
+  }
+  const names = group.length > 0 ? group : Object.keys(table);
+  return [
+    `Usage: smollama ${group.length > 0 ? `${topic} <command>` : '<command>'} [options]`, '',
+    'Commands:', ...names.map((n) => row(n, table[n]?.summary ?? '')), '',
+    'Common options:', ...optionRows(globalOptions), '',
+    "Run 'smollama help <command>' for a command's own options.", '',
+  ].join('\n');
+}
