@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+import { parseCommandLine, usageText, type ParsedCommand } from './args.js';
+import { loadConfig } from '../config/load-config.js';
+import { writeExampleConfig } from '../config/example-config.js';
+import { runStart } from './commands/start.js';
+import { runStatus } from './commands/status.js';
+import { runJournal, type JournalCommand } from './commands/journal.js';
+import { consoleOutput, reportError, type Output } from './output.js';
+import { resolve } from 'node:path';
+
+/** Runs one command line; returns the exit code. The only place that reads process.env. */
+export async function main(argv: readonly string[], output: Output = consoleOutput, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Promise<number> {
+  try {
+    const cmd = parseCommandLine(argv);
+    if (cmd.name === 'help') {
+      output.out(usageText(cmd.topic));
+      return 0;
+    }
+    if (cmd.name === 'init') {
+      const path = resolve(cwd, cmd.args.out);
+      await writeExampleConfig(path, { force: cmd.args.force });
+      output.out(`wrote ${path}`);
+      return 0;
+    }
+    const config = await loadConfig({ file: cmd.global.configFile, env, flags: cmd.global.configFlags, cwd });
+    return await dispatch(cmd, config, output);
+  } catch (err) {
+    return reportError(output, err);
+  }
+}
+
+async function dispatch(cmd: Exclude<ParsedCommand, { name: 'help' | 'init' }>, config: Awaited<ReturnType<typeof loadConfig>>, output: Output): Promise<number> {
+  switch (cmd.name) {
+    case 'start':
+      return runStart(config, output);
+    case 'status':
+      return runStatus(config, cmd.global.json, output);
+    case 'journal stats':
+    case 'journal verify':
+      return runJournal(config, { sub: cmd.name === 'journal stats' ? 'stats' : 'verify', json: cmd.global.json }, output);
+    case 'journal tail':
+      return runJournal(config, { sub: 'tail', json: cmd.global.json, follow: cmd.args.follow, ...(cmd.args.limit ? { limit: cmd.args.limit } : {}), types: cmd.args.type, ...(cmd.args.origin ? { origins: [cmd.args.origin] } : {}) } satisfies JournalCommand, output);
+    case 'journal inspect':
+      return runJournal(config, { sub: 'inspect', json: cmd.global.json, ...(cmd.args.eventId ? { id: cmd.args.eventId } : {}), ...(cmd.args.position !== undefined ? { position: cmd.args.position } : {}) }, output);
+    case 'journal rebuild':
+      return runJournal(config, { sub: 'rebuild', json: cmd.global.json, ...(cmd.args.projection ? { projection: cmd.args.projection } : {}) }, output);
+  }
+}
+
+const isEntry = process.argv[1] !== undefined && import.meta.url === new URL(`file://${resolve(process.argv[1])}`).href;
+if (isEntry) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}
