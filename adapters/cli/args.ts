@@ -93,6 +93,7 @@ const globalOptions = {
   help: flag('show help', 'h'),
 };
 
+/** A command's full name, e.g. `journal tail`. */
 export type CommandName = keyof typeof commands;
 type ArgsOf<C> = C extends CommandSpec<infer O, infer P> ? OptionsOf<O> & PositionalsOf<P> : never;
 
@@ -101,6 +102,7 @@ export interface GlobalArgs {
   readonly configFile: string | undefined; readonly configFlags: ConfigFlags; readonly json: boolean;
 }
 
+/** A command with its typed arguments, or a request for help on a topic. */
 export type ParsedCommand =
   | { readonly name: 'help'; readonly topic: string | undefined }
   | { [K in CommandName]: { readonly name: K; readonly args: ArgsOf<(typeof commands)[K]>; readonly global: GlobalArgs } }[CommandName];
@@ -110,13 +112,14 @@ const groupOf = (word: string): string[] => Object.keys(table).filter((n) => n.s
 
 // The union of every option, so the first pass knows which options take a value wherever they appear.
 const allOptions: Record<string, OptionSpec<unknown>> = { ...globalOptions };
-for (const [name, spec] of Object.entries(table)) {
-  for (const [opt, o] of Object.entries(spec.options)) {
-    const seen = allOptions[opt];
-    if (seen && (seen.type !== o.type || seen.multiple !== o.multiple)) throw new TypeError(`option --${opt} of ${name} clashes with another --${opt}`);
-    allOptions[opt] = o;
-  }
+for (const [name, opt, o] of Object.entries(table).flatMap(([n, c]) => Object.entries(c.options).map(([k, v]) => [n, k, v] as const))) {
+  const seen = allOptions[opt];
+  if (seen && (seen.type !== o.type || seen.multiple !== o.multiple)) throw new TypeError(`option --${opt} of ${name} clashes with another --${opt}`);
+  allOptions[opt] = o;
 }
+const parseArgsOptions = Object.fromEntries(
+  Object.entries(allOptions).map(([k, o]) => [k, { type: o.type, multiple: o.multiple === true, ...(o.short ? { short: o.short } : {}) }]),
+);
 
 /** Finds the command named by the leading words; returns it and the words after it. */
 function resolveCommand(words: readonly string[], help: boolean): { name: string; rest: string[] } | { topic: string | undefined } {
@@ -131,10 +134,8 @@ function resolveCommand(words: readonly string[], help: boolean): { name: string
   const group = groupOf(first);
   if (group.length === 0) throw usage(`unknown command '${first}' (commands: ${[...new Set(Object.keys(table).map((n) => n.split(' ')[0]))].join(', ')})`);
   const subs = group.map((n) => n.slice(first.length + 1)).join(', ');
-  if (second === undefined) {
-    if (help) return { topic: first };
-    throw usage(`${first} needs a subcommand: ${subs}`);
-  }
+  if (second === undefined && help) return { topic: first };
+  if (second === undefined) throw usage(`${first} needs a subcommand: ${subs}`);
   const name = `${first} ${second}`;
   if (!table[name]) throw usage(`unknown ${first} command '${second}' (expected one of ${subs})`);
   return { name, rest: words.slice(2) };
@@ -142,8 +143,7 @@ function resolveCommand(words: readonly string[], help: boolean): { name: string
 
 /** Parses argv (without node and script). Throws SMOL_CLI_USAGE naming the bad command, option or value. */
 export function parseCommandLine(argv: readonly string[]): ParsedCommand {
-  const options = Object.fromEntries(Object.entries(allOptions).map(([k, o]) => [k, { type: o.type, multiple: o.multiple === true, ...(o.short ? { short: o.short } : {}) }]));
-  const { tokens } = parseArgs({ args: [...argv], options, strict: false, allowPositionals: true, tokens: true });
+  const { tokens } = parseArgs({ args: [...argv], options: parseArgsOptions, strict: false, allowPositionals: true, tokens: true });
   const words = tokens.flatMap((t) => (t.kind === 'positional' ? [t.value] : []));
   const help = tokens.some((t) => t.kind === 'option' && t.name === 'help');
   const found = resolveCommand(words, help);
@@ -180,8 +180,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
   if (problem) throw usage(`${found.name}: ${problem}`);
 
   const set = globalOptions.set.convert(raw['set'], '--set');
-  const badSet = set.find((s) => s.indexOf('=') <= 0);
-  if (badSet !== undefined) throw usage(`--set expects KEY=VALUE, got "${badSet}"`);
+  for (const s of set) if (s.indexOf('=') <= 0) throw usage(`--set expects KEY=VALUE, got "${s}"`);
   const str = (k: string) => raw[k] as string | undefined;
   const configFlags: ConfigFlags = { dataDir: str('data-dir'), name: str('name'), role: str('role'), port: str('port'), set };
   return { name: found.name, args, global: { configFile: str('config'), configFlags, json: raw['json'] === true } } as ParsedCommand;

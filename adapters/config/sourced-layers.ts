@@ -15,6 +15,7 @@ function put(obj: RawObject, key: string, value: unknown): void {
   Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
+/** Layered raw config plus the source of every key set; see the file comment. */
 export class SourcedLayers {
   /** The merged raw value, ready for the schema. */
   readonly raw: RawObject = {};

@@ -2,6 +2,7 @@ import { z } from 'zod';
 
 const ms = () => z.number().int().min(0);
 
+/** `clock`: hybrid logical clock thresholds, passed to HlcClock. */
 export const clockSection = z
   .object({
     maxOffsetMs: ms().default(60_000).describe('A peer timestamp further ahead than this does not move our clock (ms)'),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** Resolved to an absolute path by loadConfig, against the working directory it was given. */
+/** `dataDir`; loadConfig makes it absolute, against the working directory it was given. */
 export const dataDirField = z
   .string()
   .min(1)

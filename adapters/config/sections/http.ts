@@ -1,5 +1,6 @@
 import { z } from 'zod';
 
+/** `http`: where the dashboard, API and sync endpoints listen. */
 export const httpSection = z
   .object({
     host: z.string().min(1).default('0.0.0.0').describe('Address the dashboard and API listen on'),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 
+/** `journal`: when this node seals its feed. */
 export const journalSection = z
   .object({
     sealEvery: z.number().int().min(1).default(1000).describe('Sign the chain head after this many own events'),

@@ -18,6 +18,7 @@ export function sanitizeNodeName(hostname: string): string {
 
 const NODE_NAME = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
 
+/** `node`: this node's name and role. */
 export const nodeSection = z
   .object({
     name: z

@@ -4,6 +4,7 @@ import type { PinConfig } from '../../../core/sensors/sensor-port.js';
 // Pin names become source ids (`gpio.<name>`), which are lowercase with underscores.
 const PIN_NAME = /^[a-z][a-z0-9_]*$/;
 
+/** One GPIO pin; its output is a core PinConfig. */
 export const pinSchema = z
   .object({
     name: z.string().regex(PIN_NAME, 'expected lowercase letters, digits and underscores').describe('name in source ids and tools (lowercase, digits, _)'),
@@ -33,6 +34,7 @@ const pinList = z.array(pinSchema).superRefine((pins, ctx) => {
   });
 });
 
+/** `sensors.gpio`: mode, sampling and pins (names and numbers unique). */
 export const gpioSection = z
   .object({
     enabled: z.boolean().default(true).describe('Sample GPIO pins'),

@@ -10,6 +10,7 @@ const systemSection = z
   .prefault({})
   .describe('Readings from /proc and /sys');
 
+/** `sensors`: one sub-section per provider. */
 export const sensorsSection = z
   .object({ system: systemSection, gpio: gpioSection })
   .strict()
