@@ -17,6 +17,9 @@ export interface OpenJournalOptions {
   readonly mustExist?: boolean;
 }
 
+/** LevelDB tuning for the journal (classic-level open options); the benchmark reads with the same. */
+export const LEVEL_OPTIONS: Readonly<{ cacheSize?: number; writeBufferSize?: number; blockSize?: number; blockRestartInterval?: number; maxFileSize?: number; compression?: boolean }> = {};
+
 /**
  * Opens (or creates) the LevelDB journal in `dir`.
  * Throws SMOL_ALREADY_RUNNING when another process holds it, SMOL_NOT_FOUND with mustExist,
@@ -24,6 +27,7 @@ export interface OpenJournalOptions {
  */
 export async function openLevelJournal(dir: string, options: OpenJournalOptions = {}): Promise<LevelJournal> {
   const db = new ClassicLevel<Buffer, Buffer>(dir, {
+    ...LEVEL_OPTIONS,
     keyEncoding: 'buffer',
     valueEncoding: 'buffer',
     createIfMissing: !options.mustExist,

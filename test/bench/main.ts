@@ -1,0 +1,203 @@
+/**
+ * `npm run bench`: the journal's figures next to the targets of issue 2. A program, not a test:
+ * it prints what it measured and never fails on a slow figure.
+ *
+ *   npm run bench [-- --json] [-- --quick] [-- --only append,latency,replay,disk]
+ *                 [-- --events N] [-- --days D] [-- --rounds R] [-- --prof]
+ *
+ * Everything happens in a fresh temp directory that is removed at the end.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir, cpus, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { build } from 'esbuild';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { measureAppendLatency, measureAppendThroughput } from './append-bench.js';
+import { compactJournal, measureDisk, NINETY_DAY_READINGS } from './disk-bench.js';
+import { fillJournal } from './fill.js';
+import type { ChildResult } from './replay-child.js';
+import { MB, msSince } from './stats.js';
+import { printTable, type Figure } from './report.js';
+
+const PHASES = ['append', 'latency', 'replay', 'disk'] as const;
+type Phase = (typeof PHASES)[number];
+
+const { values: flags } = parseArgs({
+  options: {
+    json: { type: 'boolean', default: false },
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    events: { type: 'string' },
+    days: { type: 'string' },
+    rounds: { type: 'string' },
+    'append-events': { type: 'string' },
+    writers: { type: 'string' },
+    prof: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+
+if (flags.help) {
+  process.stdout.write(`usage: npm run bench -- [--json] [--quick] [--only ${PHASES.join(',')}]
+  --events N          events in the replay journal (default 1,000,000; --quick 200,000)
+  --days D            simulated days for bytes per reading (default 1; --quick 0.25)
+  --rounds R          replay rounds, best taken (default 2; --quick 1)
+  --append-events N   events in the throughput run (default 200,000; --quick 50,000)
+  --writers N         concurrent appenders (default 256)
+  --prof              write V8 CPU profiles of the replay children to ./bench-profiles
+`);
+  process.exit(0);
+}
+
+const quick = flags.quick;
+const num = (s: string | undefined, dflt: number): number => (s === undefined ? dflt : Number(s.replaceAll('_', '')));
+const config = {
+  replayEvents: num(flags.events, quick ? 200_000 : 1_000_000),
+  days: num(flags.days, quick ? 0.25 : 1),
+  rounds: num(flags.rounds, quick ? 1 : 2),
+  appendEvents: num(flags['append-events'], quick ? 50_000 : 200_000),
+  writers: num(flags.writers, 256),
+  latencySamples: quick ? 500 : 2000,
+};
+const only = new Set<Phase>(flags.only ? (flags.only.split(',') as Phase[]) : PHASES);
+for (const p of only) if (!PHASES.includes(p)) throw new TypeError(`--only: unknown phase ${p} (one of ${PHASES.join(', ')})`);
+
+const log = (line: string): void => void process.stderr.write(`bench: ${line}\n`);
+/**
+ * The replay children run as plain JavaScript on plain node, like `npm start` runs dist/: under
+ * tsx the loader's worker thread alone adds ~40 MB of RSS that a node in production never has.
+ * esbuild bundles our sources; packages stay external, so the bundle lives inside node_modules to resolve them.
+ */
+const childBundle = fileURLToPath(new URL('../../node_modules/.cache/smollama-bench/replay-child.mjs', import.meta.url));
+const root = mkdtempSync(join(tmpdir(), 'smollama-bench-'));
+const cleanup = (): void => {
+  rmSync(root, { recursive: true, force: true });
+  rmSync(dirname(childBundle), { recursive: true, force: true });
+};
+process.on('SIGINT', () => {
+  cleanup();
+  process.exit(130);
+});
+
+const figures: Figure[] = [];
+const details: Record<string, unknown> = { config };
+const method: string[] = [];
+
+let bundled: Promise<void> | undefined;
+function bundleChild(): Promise<void> {
+  bundled ??= build({
+    entryPoints: [fileURLToPath(new URL('./replay-child.ts', import.meta.url))],
+    outfile: childBundle,
+    bundle: true,
+    packages: 'external',
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    logLevel: 'error',
+  }).then(() => undefined);
+  return bundled;
+}
+
+async function runChild(mode: 'raw' | 'sublevel' | 'replay', dir: string): Promise<ChildResult> {
+  await bundleChild();
+  const prof = flags.prof ? ['--cpu-prof', '--cpu-prof-dir=bench-profiles', `--cpu-prof-name=${mode}-${Date.now()}.cpuprofile`] : [];
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [...prof, childBundle, mode, dir], { maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+      if (err) return reject(new Error(`replay child (${mode}) failed: ${stderr || err.message}`));
+      resolve(JSON.parse(stdout.trim().split('\n').pop()!) as ChildResult);
+    });
+  });
+}
+
+async function appendPhase(): Promise<void> {
+  log(`append throughput: ${config.appendEvents} events, ${config.writers} concurrent writers, fsync on`);
+  const r = await measureAppendThroughput(join(root, 'append'), config.appendEvents, config.writers);
+  details.append = r;
+  figures.push({ name: 'durable append, group-committed', value: r.eventsPerSecond, unit: 'events/s', target: 50_000, better: 'higher', note: `${r.eventsPerBatch.toFixed(0)} events per fsync` });
+  method.push(`append: ${config.writers} concurrent loops each awaiting journal.append([one reading.sampled with 8 sources]), fsync on (sync: true), ${config.appendEvents} events after a 2,000-event warm-up`);
+}
+
+async function latencyPhase(): Promise<void> {
+  log(`append latency: ${config.latencySamples} sequential appends, fsync on`);
+  const r = await measureAppendLatency(join(root, 'latency'), config.latencySamples);
+  details.latency = r;
+  figures.push({ name: 'single append latency p50', value: r.p50Ms, unit: 'ms', target: undefined, better: 'lower', note: '' });
+  figures.push({ name: 'single append latency p99', value: r.p99Ms, unit: 'ms', target: 10, better: 'lower', note: `max ${r.maxMs.toFixed(2)} ms` });
+  method.push(`latency: ${config.latencySamples} appends of one event, each awaited before the next, fsync on`);
+}
+
+async function replayPhase(): Promise<void> {
+  const dir = join(root, 'replay');
+  log(`replay: filling ${config.replayEvents} reading.sampled events (8 sources each)`);
+  const start = process.hrtime.bigint();
+  const fill = await fillJournal(dir, { ticks: config.replayEvents, shape: 'tick' });
+  log(`replay: filled ${fill.events} events in ${(msSince(start) / 1000).toFixed(1)} s; compacting`);
+  await compactJournal(dir);
+  const raws: ChildResult[] = [];
+  const subs: ChildResult[] = [];
+  const replays: ChildResult[] = [];
+  for (let round = 1; round <= config.rounds; round++) {
+    log(`replay: round ${round}/${config.rounds}: raw iteration, sublevel iteration, projection replay (each in a fresh process)`);
+    raws.push(await runChild('raw', dir));
+    subs.push(await runChild('sublevel', dir));
+    replays.push(await runChild('replay', dir));
+  }
+  const best = (rs: ChildResult[]): ChildResult => rs.reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
+  const raw = best(raws);
+  const sub = best(subs);
+  const replay = best(replays);
+  const rssPeak = Math.max(...replays.map((r) => r.rssPeakBytes));
+  details.replay = { fill, raw: raws, sublevel: subs, replay: replays };
+  figures.push({ name: 'raw classic-level iteration', value: raw.perSecond, unit: 'entries/s', target: undefined, better: 'higher', note: `${raw.entries} entries, ${(raw.bytes / raw.entries).toFixed(0)} B each` });
+  figures.push({ name: 'abstract-level sublevel iteration', value: sub.perSecond, unit: 'entries/s', target: undefined, better: 'higher', note: 'for reference' });
+  figures.push({ name: 'replay into sensors projection', value: replay.perSecond, unit: 'events/s', target: undefined, better: 'higher', note: `${replay.readings} readings applied` });
+  figures.push({ name: 'replay / raw iteration', value: (replay.perSecond / raw.perSecond) * 100, unit: '%', target: 50, better: 'higher', note: '' });
+  figures.push({ name: `peak RSS replaying ${(config.replayEvents / 1e6).toFixed(1)}M events`, value: rssPeak / MB, unit: 'MB', target: 150, better: 'lower', note: `${(replay.rssStartBytes / MB).toFixed(0)} MB at process start` });
+  method.push(
+    `replay: ${fill.events} events (1 tick of 8 sources each, 1 s apart, seals included) written with sync off, compacted (as a long-running journal mostly is, and so no background compaction competes), closed; ` +
+      `then per round, each in a fresh node process: raw = classic-level iterator over the root db bounded to the log sublevel's keys, nextv(1000), ` +
+      `doing nothing; replay = ProjectionRunner(sensors) from an empty checkpoint until caughtUp(), state and records committed every 10,000 events; ` +
+      `best of ${config.rounds} round(s); RSS sampled every 10 ms and every 2,048 applied events in the replay process`,
+  );
+}
+
+async function diskPhase(): Promise<void> {
+  const ticks = Math.round(config.days * 86_400);
+  log(`disk: ${config.days} simulated day(s) = ${ticks} ticks, one event per tick`);
+  const tick = await measureDisk(join(root, 'disk-tick'), ticks, 'tick');
+  log(`disk: ${config.days} simulated day(s) = ${ticks * 8} events, one event per reading`);
+  const reading = await measureDisk(join(root, 'disk-reading'), ticks, 'reading');
+  details.disk = { tick, reading };
+  const gb = (b: number): string => (b >= 1e9 ? `${(b / 1e9).toFixed(2)} GB` : `${(b / 1e6).toFixed(0)} MB`);
+  figures.push({ name: 'bytes/reading, one event per tick (8 readings)', value: tick.bytesPerReading, unit: 'B', target: 20, better: 'lower', note: `90 days ≈ ${gb(tick.ninetyDayBytes)}` });
+  figures.push({ name: 'bytes/reading, one event per reading', value: reading.bytesPerReading, unit: 'B', target: undefined, better: 'lower', note: `90 days ≈ ${gb(reading.ninetyDayBytes)}` });
+  method.push(
+    `disk: ${config.days} day(s) of 1 Hz sampling of 8 sources (seeded random walks) with the HLC fed simulated time (+1 s per tick), ` +
+      `then compactRange over the whole keyspace, close, sum of all files in the data dir (journal only, no projection); ` +
+      `90 days = bytes/reading × ${NINETY_DAY_READINGS.toLocaleString('en-US')} readings`,
+  );
+}
+
+const started = process.hrtime.bigint();
+try {
+  if (only.has('append')) await appendPhase();
+  if (only.has('latency')) await latencyPhase();
+  if (only.has('replay')) await replayPhase();
+  if (only.has('disk')) await diskPhase();
+} finally {
+  cleanup();
+}
+const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryMB: Math.round(totalmem() / MB), node: process.version, platform: process.platform };
+const seconds = msSince(started) / 1000;
+if (flags.json) {
+  process.stdout.write(JSON.stringify({ machine, seconds, quick, figures: figures.map(withVerdict), method, details }) + '\n');
+} else {
+  printTable(figures, machine, seconds, method);
+}
+
+function withVerdict(f: Figure): Figure & { pass: boolean | null } {
+  const pass = f.target === undefined ? null : f.better === 'higher' ? f.value >= f.target : f.value <= f.target;
+  return { ...f, pass };
+}
