@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { SmolError, ErrorCodes } from '../../core/errors.js';
 import type { Config } from '../config/schema.js';
 import { openLevelJournal, type OpenJournalOptions } from '../../core/journal/open-journal.js';
 import type { LevelJournal } from '../../core/journal/level-journal.js';
@@ -11,8 +12,12 @@ export function dataPaths(dataDir: string) {
 
 /** Opens the journal of a configured node; read commands pass mustExist so nothing is created. */
 export async function openNodeJournal(config: Config, options: OpenJournalOptions = {}): Promise<LevelJournal> {
+  const dir = dataPaths(config.dataDir).journal;
   if (!options.mustExist) await mkdir(config.dataDir, { recursive: true });
-  return openLevelJournal(dataPaths(config.dataDir).journal, {
+  else if (!(await access(join(dir, 'CURRENT')).then(() => true, () => false))) {
+    throw new SmolError(ErrorCodes.NOT_FOUND, `no node journal in ${config.dataDir} (start a node there first, or pass --data-dir)`);
+  }
+  return openLevelJournal(dir, {
     sealEvery: config.journal.sealEvery,
     ...options,
     clock: { maxOffsetMs: config.clock.maxOffsetMs, forwardJumpMs: config.clock.forwardJumpMs, backwardJumpMs: config.clock.backwardJumpMs, ...options.clock },
