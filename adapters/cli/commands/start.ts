@@ -40,6 +40,7 @@ export async function startNode(config: Config, output: Output): Promise<Running
       projections: allProjections,
       schedules,
       ...(gpio ? { gpio } : {}),
+      sourceIntervalsMs: config.sensors.sourceIntervalsMs,
       sealIntervalMs: config.journal.sealIntervalMs,
       log: (message, fields) => output.err(`${message}${fields ? ' ' + JSON.stringify(fields) : ''}`),
     });

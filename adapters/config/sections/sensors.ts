@@ -11,8 +11,13 @@ const systemSection = z
   .describe('Readings from /proc and /sys');
 
 /** `sensors`: one sub-section per provider. */
+const sourceIntervals = z
+  .record(z.string().regex(/^[a-z0-9_]+\.[a-z0-9_.]+$/, 'a source id like system.disk_used'), z.number().int().min(100))
+  .default({})
+  .describe('Per-source intervals (ms), e.g. system.disk_used: 600000; a source is journaled only when due');
+
 export const sensorsSection = z
-  .object({ system: systemSection, gpio: gpioSection })
+  .object({ system: systemSection, gpio: gpioSection, sourceIntervalsMs: sourceIntervals })
   .strict()
   .prefault({})
   .describe('Sensor providers');
