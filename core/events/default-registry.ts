@@ -1,7 +1,8 @@
 import { EventRegistry } from './registry.js';
 import { coreEventSpecs } from './core-events.js';
+import { agentEventSpecs } from './agent-events.js';
 
 /** A registry with every event type this build knows. */
 export function createRegistry(): EventRegistry {
-  return new EventRegistry().registerAll(coreEventSpecs);
+  return new EventRegistry().registerAll(coreEventSpecs).registerAll(agentEventSpecs);
 }

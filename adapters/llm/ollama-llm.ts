@@ -1,0 +1,172 @@
+import { randomUUID } from 'node:crypto';
+import { Ollama, type ChatRequest, type ChatResponse, type Message, type Tool } from 'ollama';
+import { z } from 'zod';
+import { ErrorCodes, SmolError } from '../../core/errors.js';
+import type { LlmChatChunk, LlmChatRequest, LlmChatResult, LlmMessage, LlmModelInfo, LlmPort, LlmToolCall } from '../../core/llm/llm-port.js';
+import { timeoutFetch, transportError, withRetry, type RetryPolicy } from './retry.js';
+
+export interface OllamaLlmOptions {
+  /** e.g. http://127.0.0.1:11434 */
+  readonly host: string;
+  readonly model: string;
+  /** How long Ollama keeps the model loaded after a call ('10m', '-1' = forever, '0' = unload). */
+  readonly keepAlive: string;
+  /** Whole-call timeout (ms), streamed body included. */
+  readonly timeoutMs: number;
+  readonly retry: RetryPolicy;
+  /** Context window to ask for (num_ctx); undefined = the model's default. */
+  readonly numCtx?: number;
+  readonly fetch?: typeof fetch;
+  readonly newId?: () => string;
+}
+
+// What we rely on in Ollama's answers; anything else is SMOL_LLM_BAD_OUTPUT.
+const WireToolCall = z.object({
+  function: z.object({ name: z.string().min(1), arguments: z.union([z.record(z.string(), z.unknown()), z.string()]).optional() }),
+  id: z.string().optional(),
+});
+const WireChat = z.object({
+  model: z.string().optional(),
+  message: z.object({ role: z.string(), content: z.string().default(''), tool_calls: z.array(WireToolCall).nullish() }).optional(),
+  done: z.boolean(),
+  done_reason: z.string().optional(),
+  prompt_eval_count: z.number().optional(),
+  eval_count: z.number().optional(),
+  error: z.string().optional(),
+});
+
+/** The LLM port over Ollama's /api/chat, through the official `ollama` client. */
+export class OllamaLlm implements LlmPort {
+  readonly provider = 'ollama';
+  readonly model: string;
+  private readonly client: Ollama;
+  private readonly timedOut: (err: unknown) => boolean;
+  private readonly newId: () => string;
+
+  constructor(private readonly options: OllamaLlmOptions) {
+    this.model = options.model;
+    const f = timeoutFetch(options.fetch ?? fetch, options.timeoutMs);
+    this.timedOut = f.timedOut;
+    this.client = new Ollama({ host: options.host, fetch: f.fetch });
+    this.newId = options.newId ?? (() => `call_${randomUUID().replaceAll('-', '').slice(0, 24)}`);
+  }
+
+  /** One answer. Throws SMOL_LLM_UNREACHABLE, SMOL_LLM_TIMEOUT, SMOL_LLM_BAD_OUTPUT. */
+  async chat(request: LlmChatRequest): Promise<LlmChatResult> {
+    const body = this.request(request);
+    const raw = await withRetry(this.options.retry, async () => {
+      try {
+        return await this.client.chat({ ...body, stream: false });
+      } catch (err) {
+        throw transportError(err, `ollama chat (${body.model})`, this.timedOut(err));
+      }
+    });
+    const res = parseWire(raw);
+    const toolCalls = this.toolCalls(res);
+    return {
+      model: res.model ?? body.model,
+      content: res.message?.content ?? '',
+      toolCalls,
+      doneReason: toolCalls.length > 0 ? 'tool_calls' : (res.done_reason ?? 'stop'),
+      usage: { promptTokens: res.prompt_eval_count ?? 0, completionTokens: res.eval_count ?? 0 },
+    };
+  }
+
+  /** A streamed answer; retried only until the first chunk arrives. */
+  async *chatStream(request: LlmChatRequest): AsyncIterable<LlmChatChunk> {
+    const body = this.request(request);
+    const what = `ollama chat stream (${body.model})`;
+    const stream = await withRetry(this.options.retry, async () => {
+      try {
+        return await this.client.chat({ ...body, stream: true });
+      } catch (err) {
+        throw transportError(err, what, this.timedOut(err));
+      }
+    });
+    const abort = () => stream.abort();
+    request.signal?.addEventListener('abort', abort, { once: true });
+    let sawToolCalls = false;
+    try {
+      for await (const part of stream) {
+        const res = parseWire(part as ChatResponse);
+        const toolCalls = this.toolCalls(res);
+        sawToolCalls ||= toolCalls.length > 0;
+        yield {
+          model: res.model ?? body.model,
+          contentDelta: res.message?.content ?? '',
+          toolCalls,
+          done: res.done,
+          ...(res.done
+            ? { doneReason: sawToolCalls ? 'tool_calls' : (res.done_reason ?? 'stop'), usage: { promptTokens: res.prompt_eval_count ?? 0, completionTokens: res.eval_count ?? 0 } }
+            : {}),
+        };
+        if (res.done) return;
+      }
+    } catch (err) {
+      throw transportError(err, what, this.timedOut(err));
+    } finally {
+      request.signal?.removeEventListener('abort', abort);
+    }
+    throw new SmolError(ErrorCodes.LLM_BAD_OUTPUT, `${what}: the stream ended without a final message`);
+  }
+
+  async models(): Promise<LlmModelInfo[]> {
+    const list = await withRetry(this.options.retry, async () => {
+      try {
+        return await this.client.list();
+      } catch (err) {
+        throw transportError(err, 'ollama list', this.timedOut(err));
+      }
+    });
+    return list.models.map((m) => ({ name: m.name, modifiedAt: new Date(m.modified_at).toISOString(), sizeBytes: m.size }));
+  }
+
+  private request(r: LlmChatRequest): ChatRequest & { model: string } {
+    const options: Record<string, number> = {};
+    if (r.temperature !== undefined) options['temperature'] = r.temperature;
+    if (r.maxTokens !== undefined) options['num_predict'] = r.maxTokens;
+    if (this.options.numCtx !== undefined) options['num_ctx'] = this.options.numCtx;
+    return {
+      model: r.model ?? this.model,
+      messages: r.messages.map(toWireMessage),
+      keep_alive: this.options.keepAlive,
+      ...(r.tools?.length ? { tools: r.tools.map((t): Tool => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.parameters as Tool['function']['parameters'] } })) } : {}),
+      ...(r.format ? { format: r.format } : {}),
+      ...(Object.keys(options).length ? { options } : {}),
+    };
+  }
+
+  private toolCalls(res: z.infer<typeof WireChat>): LlmToolCall[] {
+    return (res.message?.tool_calls ?? []).map((c) => ({ id: c.id ?? this.newId(), name: c.function.name, arguments: toolArguments(c.function.arguments) }));
+  }
+}
+
+function parseWire(raw: unknown): z.infer<typeof WireChat> {
+  const parsed = WireChat.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new SmolError(ErrorCodes.LLM_BAD_OUTPUT, `ollama chat: unexpected answer at ${issue?.path.join('.') || '(root)'}: ${issue?.message}`);
+  }
+  if (parsed.data.error) throw new SmolError(ErrorCodes.LLM_BAD_OUTPUT, `ollama chat: ${parsed.data.error}`);
+  return parsed.data;
+}
+
+/** Tool arguments as an object. Some models send a JSON string; one that does not parse is kept raw, so the tool rejects it and the model hears why. */
+export function toolArguments(args: Record<string, unknown> | string | undefined): Record<string, unknown> {
+  if (args === undefined) return {};
+  if (typeof args !== 'string') return args;
+  if (args.trim() === '') return {};
+  try {
+    const v: unknown = JSON.parse(args);
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : { _unparsed: args };
+  } catch {
+    return { _unparsed: args };
+  }
+}
+
+function toWireMessage(m: LlmMessage): Message {
+  const out: Message = { role: m.role, content: m.content };
+  if (m.toolCalls?.length) out.tool_calls = m.toolCalls.map((c) => ({ function: { name: c.name, arguments: c.arguments } }));
+  if (m.role === 'tool' && m.toolName) out.tool_name = m.toolName;
+  return out;
+}
