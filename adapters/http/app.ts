@@ -1,0 +1,73 @@
+import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import websocket from '@fastify/websocket';
+import type { Journal } from '../../core/journal/journal.js';
+import type { ProjectionRunner } from '../../core/projection/runner.js';
+import type { GpioMode, GpioPort } from '../../core/sensors/sensor-port.js';
+import { ErrorCodes } from '../../core/errors.js';
+import { resolveAccess, type AuthOptions } from './auth/guard.js';
+import { handleError, type ErrorBody } from './http-errors.js';
+import { authRoutes } from './routes/auth.js';
+import { apiReadingsRoutes } from './routes/api-readings.js';
+import { apiJournalRoutes } from './routes/api-journal.js';
+import { apiNodeRoutes } from './routes/api-node.js';
+import { apiSearchRoutes, type SearchPorts } from './routes/api-search.js';
+import { wsRoutes, type WsOptions } from './routes/ws.js';
+import { staticRoutes } from './routes/static.js';
+
+/** What the HTTP app needs of the running node (SmolNode fits). */
+export interface AppNode {
+  runner<S>(name: string): ProjectionRunner<S>;
+  readonly gpio: GpioPort | undefined;
+  setGpioMode(mode: GpioMode, reason: string): Promise<void>;
+  writeGpio(pin: string, value: 0 | 1): Promise<void>;
+}
+
+/** Everything the route groups use. Route groups of other features add their optional deps here. */
+export interface AppDeps {
+  readonly journal: Journal;
+  readonly node: AppNode;
+  readonly info: { readonly name: string; readonly role: 'llama' | 'alpaca'; readonly software: string; readonly startedAt: number };
+  readonly auth: AuthOptions;
+  /** Observation and memory search, once the agent's projections exist; absent = empty lists. */
+  readonly search?: SearchPorts;
+  /** The built UI (ui/dist); absent = no dashboard, API only. */
+  readonly uiDir?: string;
+  readonly ws?: WsOptions;
+  readonly now?: () => number;
+  /** Fastify's logger (pino options or false); default off. */
+  readonly logger?: boolean | Record<string, unknown>;
+}
+
+/** A route group: one fastify plugin, given the app's deps. */
+export type RouteGroup = FastifyPluginAsync<{ deps: AppDeps }>;
+
+/**
+ * The route groups, in registration order. A feature adds its plugin here, one line.
+ * Each group guards its own routes (requireScope from auth/guard.ts, or its own scheme).
+ */
+const routeGroups: readonly RouteGroup[] = [
+  authRoutes,
+  apiNodeRoutes,
+  apiReadingsRoutes,
+  apiJournalRoutes,
+  apiSearchRoutes,
+  wsRoutes,
+  staticRoutes,
+];
+
+/** Builds the node's fastify app without listening (the CLI listens; tests use inject). */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({ logger: deps.logger ?? false, bodyLimit: 1 << 20 });
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((request, reply) => {
+    void reply.status(404).send({ error: { code: ErrorCodes.NOT_FOUND, message: `no route ${request.method} ${request.url.split('?')[0]}` } } satisfies ErrorBody);
+  });
+  // Who the caller is, once, before any route's own hooks decide what it may do.
+  app.decorateRequest('access', null as never);
+  app.addHook('onRequest', async (request) => {
+    request.access = resolveAccess(request, deps.auth);
+  });
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  for (const group of routeGroups) await app.register(group, { deps });
+  return app;
+}

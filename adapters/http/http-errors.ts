@@ -1,0 +1,47 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { ErrorCodes, isSmolError, type ErrorCode } from '../../core/errors.js';
+
+const STATUS: Partial<Record<ErrorCode, number>> = {
+  SMOL_BAD_REQUEST: 400,
+  SMOL_EVENT_INVALID: 400,
+  SMOL_AUTH_REQUIRED: 401,
+  SMOL_AUTH_INVALID: 401,
+  SMOL_AUTH_REPLAYED: 401,
+  SMOL_FORBIDDEN: 403,
+  SMOL_UNTRUSTED_NODE: 403,
+  SMOL_NOT_FOUND: 404,
+  SMOL_GPIO_PIN_UNKNOWN: 404,
+  SMOL_GPIO_NOT_OUTPUT: 409,
+  SMOL_SENSOR_UNAVAILABLE: 409,
+  SMOL_SEGMENT_GAP: 409,
+  SMOL_SEGMENT_CONFLICT: 409,
+  SMOL_JOURNAL_CLOSED: 503,
+  SMOL_LLM_UNREACHABLE: 503,
+};
+
+/** The HTTP status of an error code (500 for codes that mean the node itself failed). */
+export function statusOf(code: ErrorCode): number {
+  return STATUS[code] ?? (code.startsWith('SMOL_SEGMENT') ? 400 : 500);
+}
+
+/** The body of every error answer: `{ error: { code, message, details? } }`. */
+export interface ErrorBody {
+  readonly error: { readonly code: string; readonly message: string; readonly details?: unknown };
+}
+
+/** Fastify error handler: stable codes for SmolErrors and for fastify's own 4xx (bad JSON, too large). */
+export function handleError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {
+  if (isSmolError(error)) {
+    const status = statusOf(error.code);
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    void reply.status(status).send({ error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } } satisfies ErrorBody);
+    return;
+  }
+  const status = (error as FastifyError).statusCode;
+  if (status !== undefined && status >= 400 && status < 500) {
+    void reply.status(status).send({ error: { code: ErrorCodes.BAD_REQUEST, message: error.message } } satisfies ErrorBody);
+    return;
+  }
+  request.log.error({ err: error }, 'request failed');
+  void reply.status(500).send({ error: { code: ErrorCodes.INTERNAL, message: 'internal error; see the node log' } } satisfies ErrorBody);
+}

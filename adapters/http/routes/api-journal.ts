@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { ErrorCodes, SmolError } from '../../../core/errors.js';
+import type { JournalEntry } from '../../../core/events/event.js';
+import type { RouteGroup } from '../app.js';
+import { requireScope } from '../auth/guard.js';
+import { parseInput } from '../validate.js';
+import { csvList, queryInt } from './query.js';
+
+const JournalQuery = z
+  .object({
+    types: csvList.optional(),
+    origins: csvList.optional(),
+    from: queryInt(1, 2 ** 48).optional(),
+    to: queryInt(1, 2 ** 48).optional(),
+    limit: queryInt(1, 1000).default(100),
+    order: z.enum(['asc', 'desc']).default('desc'),
+  })
+  .strict()
+  .refine((q) => q.from === undefined || q.to === undefined || q.from <= q.to, { message: 'from must not be after to', path: ['from'] });
+const EventParams = z.object({ id: z.string().regex(/^[^:]{1,200}:[1-9]\d{0,15}$/, 'expected an event id origin:seq') });
+const PositionParams = z.object({ position: queryInt(1, 2 ** 48) });
+
+/** Journal queries: by type, origin and position range; one event by id or position. */
+export const apiJournalRoutes: RouteGroup = async (app, { deps }) => {
+  const { journal } = deps;
+  app.addHook('onRequest', requireScope('read'));
+
+  app.get('/api/journal', async (request) => {
+    const q = parseInput(JournalQuery, request.query, 'query');
+    // Read up to a position fixed first, so a client can subscribe from lastPosition + 1 with no gap.
+    const last = journal.lastPosition();
+    const entries: JournalEntry[] = [];
+    if (last === 0) return { lastPosition: 0, entries };
+    for await (const e of journal.read({
+      ...(q.from !== undefined ? { fromPosition: q.from } : {}),
+      toPosition: Math.min(q.to ?? last, last),
+      ...(q.types?.length ? { types: q.types } : {}),
+      ...(q.origins?.length ? { origins: q.origins } : {}),
+      limit: q.limit,
+      reverse: q.order === 'desc',
+    })) {
+      entries.push(e);
+    }
+    return { lastPosition: last, entries };
+  });
+
+  app.get('/api/journal/events/:id', async (request) => {
+    const { id } = parseInput(EventParams, request.params, 'params');
+    const colon = id.lastIndexOf(':');
+    const entry = await journal.get(id.slice(0, colon), Number(id.slice(colon + 1)));
+    if (!entry) throw new SmolError(ErrorCodes.NOT_FOUND, `no event ${id} in this journal`);
+    return entry;
+  });
+
+  app.get('/api/journal/positions/:position', async (request) => {
+    const { position } = parseInput(PositionParams, request.params, 'params');
+    const entry = await journal.getAt(position);
+    if (!entry) throw new SmolError(ErrorCodes.NOT_FOUND, `no event at position ${position} (last is ${journal.lastPosition()})`);
+    return entry;
+  });
+};

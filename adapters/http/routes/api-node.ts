@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import { ErrorCodes, SmolError } from '../../../core/errors.js';
+import type { GpioPort } from '../../../core/sensors/sensor-port.js';
+import { listNodes, type NodesState } from '../../../projections/nodes.js';
+import { sourceList, type SensorsState } from '../../../projections/sensors.js';
+import type { RouteGroup } from '../app.js';
+import { requireScope } from '../auth/guard.js';
+import { parseInput } from '../validate.js';
+
+const GpioModeBody = z.object({ mode: z.enum(['hardware', 'simulated']), reason: z.string().max(200).optional() }).strict();
+const PinParams = z.object({ name: z.string().min(1).max(63) });
+const PinBody = z.object({ value: z.union([z.literal(0), z.literal(1)]) }).strict();
+
+/** Health, stats, nodes and GPIO: what the node is and how it is doing. */
+export const apiNodeRoutes: RouteGroup = async (app, { deps }) => {
+  const { journal, node, info } = deps;
+  const now = deps.now ?? Date.now;
+  const read = requireScope('read');
+  const admin = requireScope('admin');
+
+  const projections = () =>
+    Object.fromEntries(
+      [...(['sensors', 'nodes'] as const)].map((name) => {
+        const position = node.runner(name).position;
+        return [name, { position, lag: Math.max(0, journal.lastPosition() - position) }];
+      }),
+    );
+
+  // Public, for monitors: nothing here is secret.
+  app.get('/api/health', async () => ({
+    status: 'ok',
+    node: { id: journal.nodeId, name: info.name, role: info.role, software: info.software },
+    uptimeS: Math.round((now() - info.startedAt) / 1000),
+    lastPosition: journal.lastPosition(),
+    projections: projections(),
+  }));
+
+  app.get('/api/stats', { onRequest: read }, async () => {
+    const sensors = node.runner<SensorsState>('sensors').state;
+    const nodes = listNodes(node.runner<NodesState>('nodes').state);
+    const sources = sourceList(sensors);
+    return {
+      lastPosition: journal.lastPosition(),
+      origins: nodes.length,
+      eventsByOrigin: Object.fromEntries(nodes.map((n) => [n.origin, n.events])),
+      sources: sources.length,
+      readings: sources.reduce((sum, s) => sum + s.count, 0),
+      uptimeS: Math.round((now() - info.startedAt) / 1000),
+      projections: projections(),
+    };
+  });
+
+  app.get('/api/nodes', { onRequest: read }, async () => {
+    const vector = journal.vector();
+    const nodes = listNodes(node.runner<NodesState>('nodes').state).map((n) => ({ ...n, self: n.origin === journal.nodeId, heldSeq: vector[n.origin] ?? 0 }));
+    return { self: journal.nodeId, vector, nodes };
+  });
+
+  const gpioOf = (): GpioPort => {
+    const gpio = node.gpio;
+    if (!gpio) throw new SmolError(ErrorCodes.NOT_FOUND, 'this node has no GPIO (sensors.gpio.enabled is false)');
+    return gpio;
+  };
+  const gpioView = (gpio: GpioPort) => ({ mode: gpio.mode, hardwareAvailable: gpio.hardwareAvailable, pins: gpio.list() });
+
+  app.get('/api/gpio', { onRequest: read }, async () => (node.gpio ? { available: true, ...gpioView(node.gpio) } : { available: false, mode: null, hardwareAvailable: false, pins: [] }));
+
+  app.post('/api/gpio/mode', { onRequest: admin }, async (request) => {
+    const body = parseInput(GpioModeBody, request.body, 'body');
+    const gpio = gpioOf();
+    if (gpio.mode !== body.mode) await node.setGpioMode(body.mode, body.reason ?? `switched over HTTP (${request.access.via})`);
+    return gpioView(gpio);
+  });
+
+  app.post('/api/gpio/pins/:name', { onRequest: admin }, async (request) => {
+    const { name } = parseInput(PinParams, request.params, 'params');
+    const { value } = parseInput(PinBody, request.body, 'body');
+    const gpio = gpioOf();
+    await node.writeGpio(name, value);
+    return gpioView(gpio);
+  });
+};

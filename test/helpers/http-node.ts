@@ -1,0 +1,58 @@
+import type { Test } from 'tap';
+import { openMemoryJournal } from '../../core/journal/open-journal.js';
+import { createRegistry } from '../../core/events/default-registry.js';
+import { SmolNode } from '../../core/runtime/smol-node.js';
+import type { SensorProvider } from '../../core/sensors/sensor-port.js';
+import { allProjections } from '../../projections/all.js';
+import { createGpio } from '../../adapters/sensors/gpio.js';
+import { buildApp, type AppDeps } from '../../adapters/http/app.js';
+import { generateTokens } from '../../adapters/http/auth/tokens.js';
+import { ManualTimers } from './manual-timers.js';
+
+/** A provider that registers one source and samples nothing: tests append readings themselves. */
+export const quietProvider: SensorProvider = {
+  name: 'test',
+  sources: () => [{ source: 'test.temp', provider: 'test', unit: '°C', label: 'Test temperature', simulated: false }],
+  sample: async () => ({}),
+};
+
+/** A node on an in-memory journal with simulated GPIO, and its app (not listening). */
+export async function httpNode(t: Test, extra: Partial<AppDeps> = {}) {
+  const journal = await openMemoryJournal();
+  const timers = new ManualTimers();
+  const gpio = await createGpio({
+    pins: [
+      { name: 'button', pin: 11, direction: 'input', pull: 'up' },
+      { name: 'led', pin: 12, direction: 'output', pull: 'off' },
+    ],
+    mode: 'simulated',
+    detectHardware: async () => ({ available: false, reason: 'test' }),
+  });
+  const node = await SmolNode.start({
+    journal,
+    registry: createRegistry(),
+    name: 'kitchen',
+    role: 'alpaca',
+    software: 'test',
+    projections: allProjections,
+    schedules: [{ provider: quietProvider, intervalMs: 1000 }],
+    gpio,
+    sealIntervalMs: 60_000,
+    timers,
+  });
+  let n = 0;
+  const tokens = generateTokens((size) => Buffer.alloc(size, ++n));
+  const app = await buildApp({ journal, node, info: { name: 'kitchen', role: 'alpaca', software: 'test', startedAt: Date.now() }, auth: { tokens }, ...extra });
+  t.teardown(async () => {
+    await app.close();
+    await node.stop('test');
+    await journal.close();
+  });
+  /** Appends readings and waits until the projections have them. */
+  const sample = async (values: Record<string, number>) => {
+    const entry = await journal.appendOne('reading.sampled', { values });
+    for (const r of node.runners.values()) await r.caughtUp(entry.position);
+    return entry;
+  };
+  return { journal, node, gpio, app, tokens, sample };
+}
