@@ -5,6 +5,9 @@ import { sensorsSection } from './sections/sensors.js';
 import { clockSection } from './sections/clock.js';
 import { journalSection } from './sections/journal.js';
 import { httpSection } from './sections/http.js';
+import { llmSection } from './sections/llm.js';
+import { observerSection } from './sections/observer.js';
+import { agentSection } from './sections/agent.js';
 
 /**
  * The top-level keys, in the order the example config shows them. A new section is one file in
@@ -18,6 +21,9 @@ const sections = {
   clock: clockSection,
   journal: journalSection,
   http: httpSection,
+  llm: llmSection,
+  observer: observerSection,
+  agent: agentSection,
 };
 
 /** The configuration schema: strict objects (a typo'd key is an error), defaults everywhere. */
