@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash as oneShotHash } from 'node:crypto';
 import type { SmolEvent } from './event.js';
 import { GENESIS_PREV, eventId } from './event.js';
 import { SmolError, ErrorCodes } from '../errors.js';
@@ -39,34 +39,63 @@ export function readVarint(buf: Uint8Array, offset: number): [number, number] {
 
 /** Encodes the node-independent body of an event whose data is already JSON text. */
 export function encodeBody(seq: number, hlc: string, type: string, v: number, prev: string, dataJson: string): Buffer {
-  const head: number[] = [CODEC_VERSION];
-  writeVarint(head, seq);
-  const wall = parseInt(hlc.slice(0, 12), 16);
-  const counter = parseInt(hlc.slice(12), 16);
-  head.push(
-    Math.floor(wall / 2 ** 40) & 0xff,
-    Math.floor(wall / 2 ** 32) & 0xff,
-    (wall >>> 24) & 0xff,
-    (wall >>> 16) & 0xff,
-    (wall >>> 8) & 0xff,
-    wall & 0xff,
-    (counter >>> 8) & 0xff,
-    counter & 0xff,
-  );
-  writeVarint(head, v);
-  const typeBytes = textEncoder.encode(type);
-  if (typeBytes.length > 255) throw new TypeError(`event type too long: ${type}`);
-  head.push(typeBytes.length);
-  const data = Buffer.from(dataJson, 'utf8');
-  const out = Buffer.allocUnsafe(head.length + typeBytes.length + 32 + data.length);
-  let o = 0;
-  for (const b of head) out[o++] = b;
+  return encodeBodyAfter(0, seq, hlc, type, v, prev, dataJson);
+}
+
+/**
+ * Like `encodeBody`, with `headroom` bytes left free before the body, so the log can put its origin
+ * index there without a second copy. The body is `result.subarray(headroom)`.
+ */
+export function encodeBodyAfter(headroom: number, seq: number, hlc: string, type: string, v: number, prev: string, dataJson: string): Buffer {
+  const typeBytes = typeBytesOf(type);
+  const dataLength = Buffer.byteLength(dataJson, 'utf8');
+  const out = Buffer.allocUnsafe(headroom + 1 + varintLength(seq) + 8 + varintLength(v) + 1 + typeBytes.length + 32 + dataLength);
+  let o = headroom;
+  out[o++] = CODEC_VERSION;
+  o = putVarint(out, o, seq);
+  // The hlc string is 12 hex digits of wall ms then 4 of counter: the same 8 bytes big-endian.
+  if (out.write(hlc, o, 8, 'hex') !== 8) throw new TypeError(`not an hlc: ${hlc}`);
+  o += 8;
+  o = putVarint(out, o, v);
+  out[o++] = typeBytes.length;
   out.set(typeBytes, o);
   o += typeBytes.length;
   out.write(prev, o, 32, 'hex');
   o += 32;
-  data.copy(out, o);
+  out.write(dataJson, o, dataLength, 'utf8');
   return out;
+}
+
+// Event types are a small, fixed vocabulary; their bytes are encoded once.
+const typeBytesCache = new Map<string, Uint8Array>();
+function typeBytesOf(type: string): Uint8Array {
+  let bytes = typeBytesCache.get(type);
+  if (bytes === undefined) {
+    bytes = textEncoder.encode(type);
+    if (bytes.length > 255) throw new TypeError(`event type too long: ${type}`);
+    if (typeBytesCache.size < 1024) typeBytesCache.set(type, bytes);
+  }
+  return bytes;
+}
+
+/** Bytes a LEB128 varint of `n` takes. */
+export function varintLength(n: number): number {
+  let len = 1;
+  while (n >= 0x80) {
+    n = Math.floor(n / 0x80);
+    len++;
+  }
+  return len;
+}
+
+/** Writes a LEB128 varint at `offset`; returns the offset after it. */
+export function putVarint(out: Uint8Array, offset: number, n: number): number {
+  while (n >= 0x80) {
+    out[offset++] = (n % 0x80) | 0x80;
+    n = Math.floor(n / 0x80);
+  }
+  out[offset++] = n;
+  return offset;
 }
 
 /** The fields of a body without parsing its data; cheap enough to filter by type in replay. */
@@ -116,6 +145,16 @@ export function hashBody(origin: string, body: Uint8Array): string {
   return createHash('sha256').update(origin).update(ZERO_BYTE).update(body).digest('hex');
 }
 const ZERO_BYTE = new Uint8Array([0]);
+
+/** `origin utf8 | 0x00`: what an event's hash covers before its body. */
+export function hashPrefix(origin: string): Buffer {
+  return Buffer.from(`${origin}\0`, 'utf8');
+}
+
+/** The hash `hashBody` gives, of a buffer that already holds `hashPrefix(origin) | body` (one-shot, no copy). */
+export function hashPrefixed(prefixedBody: Uint8Array): string {
+  return oneShotHash('sha256', prefixedBody, 'hex');
+}
 
 /** Encodes an event object (e.g. for tests and the in-memory journal). */
 export function encodeEvent(e: SmolEvent): Buffer {

@@ -21,3 +21,20 @@ export function originSeqKey(originIndex: number, seq: number): Buffer {
   b.writeUIntBE(seq, 4, 6);
   return b;
 }
+
+/** `prefix | positionKey(position)` in one buffer: a log key as the root database stores it. */
+export function prefixedPositionKey(prefix: Uint8Array, position: number): Buffer {
+  const b = Buffer.allocUnsafe(prefix.length + 6);
+  b.set(prefix, 0);
+  b.writeUIntBE(position, prefix.length, 6);
+  return b;
+}
+
+/** `prefix | originSeqKey(originIndex, seq)` in one buffer: an index key as the root database stores it. */
+export function prefixedOriginSeqKey(prefix: Uint8Array, originIndex: number, seq: number): Buffer {
+  const b = Buffer.allocUnsafe(prefix.length + 10);
+  b.set(prefix, 0);
+  b.writeUInt32BE(originIndex, prefix.length);
+  b.writeUIntBE(seq, prefix.length + 4, 6);
+  return b;
+}

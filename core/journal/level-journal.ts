@@ -1,18 +1,19 @@
 import type { AbstractLevel } from 'abstract-level';
 import type { HlcClock } from '../clock/hlc.js';
-import { decodeBody, decodeBodyHeader, encodeBody, hashBody, readVarint, writeVarint } from '../events/codec.js';
+import { decodeBody, decodeBodyHeader, encodeBodyAfter, hashBody, hashPrefix, hashPrefixed, putVarint, readVarint, varintLength } from '../events/codec.js';
 import { GENESIS_PREV, eventId, type EventDraft, type JournalEntry, type SmolEvent } from '../events/event.js';
 import { sealMessage, type EventDataMap, type EventType } from '../events/core-events.js';
 import { signMessage, type NodeIdentity } from '../identity/node-identity.js';
 import { SmolError, ErrorCodes } from '../errors.js';
 import type { IngestResult, Journal, OriginHead, RawEvent, ReadOptions, SubscribeOptions, Subscription, VersionVector } from './journal.js';
-import { originSeqKey, positionKey, readPosition } from './keys.js';
+import { originSeqKey, positionKey, prefixedOriginSeqKey, prefixedPositionKey, readPosition } from './keys.js';
 import { LevelProjectionStore } from './level-projection-store.js';
 import { makeFilter, passes, startSubscription, type EntryFilter } from './subscription.js';
 import { planIngest } from './ingest-plan.js';
 
 type Db = AbstractLevel<any, Buffer, Buffer>;
-type Op = { type: 'put'; sublevel: any; key: unknown; value: unknown };
+/** A put against the root database, key already prefixed with its sublevel and value encoded. */
+type Op = { readonly key: Buffer; readonly value: Buffer };
 
 export interface LevelJournalOptions {
   readonly clock: HlcClock;
@@ -56,6 +57,12 @@ export class LevelJournal implements Journal {
   private readonly sealEvery: number;
   private readonly sync: boolean;
   private readonly ringSize: number;
+  // Sublevel prefixes: writes go to the root database pre-encoded, one chained batch per commit,
+  // because abstract-level's per-operation sublevel handling cost more than LevelDB's write itself.
+  private readonly logPrefix: Buffer;
+  private readonly idxPrefix: Buffer;
+  private readonly metaPrefix: string;
+  private readonly ownHashPrefix: Buffer;
 
   // Durable state: what readers see.
   private durablePosition: number;
@@ -85,6 +92,10 @@ export class LevelJournal implements Journal {
     this.log = db.sublevel<Buffer, Buffer>('log', { keyEncoding: 'buffer', valueEncoding: 'buffer' });
     this.idx = db.sublevel<Buffer, Buffer>('idx', { keyEncoding: 'buffer', valueEncoding: 'buffer' });
     this.meta = db.sublevel<string, unknown>('meta', { keyEncoding: 'utf8', valueEncoding: 'json' });
+    this.logPrefix = Buffer.from(this.log.prefix, 'utf8');
+    this.idxPrefix = Buffer.from(this.idx.prefix, 'utf8');
+    this.metaPrefix = this.meta.prefix;
+    this.ownHashPrefix = hashPrefix(this.nodeId);
     this.originsByIndex = [...meta.origins];
     this.originIndex = new Map(meta.origins.map((o, i) => [o, i]));
     this.durableHeads = new Map(meta.heads);
@@ -177,10 +188,19 @@ export class LevelJournal implements Journal {
     const seq = (head?.seq ?? 0) + 1;
     const prev = head?.hash ?? GENESIS_PREV;
     const hlc = this.clock.tick();
-    const body = encodeBody(seq, hlc, type, v, prev, dataJson);
-    const hash = hashBody(origin, body);
+    // One buffer, no copies: `origin | 0x00 | body` is hashed, then the origin's varint index is
+    // written over the end of that prefix and `varint originIndex | body` is the stored value.
+    const index = this.originIndexFor(origin);
+    const prefix = this.ownHashPrefix;
+    const headroom = Math.max(prefix.length, varintLength(index));
+    const buf = encodeBodyAfter(headroom, seq, hlc, type, v, prev, dataJson);
+    buf.set(prefix, headroom - prefix.length);
+    const hash = hashPrefixed(buf.subarray(headroom - prefix.length));
+    const valueStart = headroom - varintLength(index);
+    putVarint(buf, valueStart, index);
+    const value = buf.subarray(valueStart);
     const position = ++this.position;
-    ops.push(this.logOp(position, origin, body));
+    ops.push({ key: prefixedPositionKey(this.logPrefix, position), value });
     ops.push(this.indexOp(origin, seq, position));
     const next = { seq, hash, hlc };
     this.heads_.set(origin, next);
@@ -201,25 +221,35 @@ export class LevelJournal implements Journal {
   }
 
   private logOp(position: number, origin: string, body: Buffer): Op {
+    const index = this.originIndexFor(origin);
+    const headroom = varintLength(index);
+    const value = Buffer.allocUnsafe(headroom + body.length);
+    putVarint(value, 0, index);
+    body.copy(value, headroom);
+    return { key: prefixedPositionKey(this.logPrefix, position), value };
+  }
+
+  /** The small number the log stores instead of the origin's id; a new origin gets the next one. */
+  private originIndexFor(origin: string): number {
     let index = this.originIndex.get(origin);
-    const prefix: number[] = [];
     if (index === undefined) {
       index = this.originsByIndex.length;
       this.originsByIndex.push(origin);
       this.originIndex.set(origin, index);
       // Written with the first event of the origin, so a crash never leaves an unnamed index.
-      this.pendingOriginOps.push({ type: 'put', sublevel: this.meta, key: `origin!${origin}`, value: index });
+      this.pendingOriginOps.push(this.metaOp(`origin!${origin}`, index));
     }
-    writeVarint(prefix, index);
-    const value = Buffer.allocUnsafe(prefix.length + body.length);
-    for (let i = 0; i < prefix.length; i++) value[i] = prefix[i]!;
-    body.copy(value, prefix.length);
-    return { type: 'put', sublevel: this.log, key: positionKey(position), value };
+    return index;
+  }
+
+  /** A meta entry as the `meta` sublevel (utf8 keys, JSON values) would have written it. */
+  private metaOp(key: string, value: unknown): Op {
+    return { key: Buffer.from(this.metaPrefix + key, 'utf8'), value: Buffer.from(JSON.stringify(value), 'utf8') };
   }
   private pendingOriginOps: Op[] = [];
 
   private indexOp(origin: string, seq: number, position: number): Op {
-    return { type: 'put', sublevel: this.idx, key: originSeqKey(this.originIndex.get(origin)!, seq), value: positionKey(position) };
+    return { key: prefixedOriginSeqKey(this.idxPrefix, this.originIndex.get(origin)!, seq), value: positionKey(position) };
   }
 
   private enqueue(ops: Op[], entries: JournalEntry[], heads: Map<string, OriginHead>): Promise<JournalEntry[]> {
@@ -237,16 +267,22 @@ export class LevelJournal implements Journal {
     while (this.queue.length > 0) {
       const writes = this.queue;
       this.queue = [];
-      const ops: Op[] = [];
       const heads = new Map<string, OriginHead>();
       for (const w of writes) {
-        for (const op of w.ops) ops.push(op);
         for (const [o, h] of w.heads) heads.set(o, h);
       }
-      for (const [o, h] of heads) ops.push({ type: 'put', sublevel: this.meta, key: `head!${o}`, value: h });
+      const batch = this.db.batch();
       try {
-        await this.db.batch(ops as never, { sync: this.sync } as never);
+        for (const w of writes) {
+          for (const op of w.ops) batch.put(op.key, op.value);
+        }
+        for (const [o, h] of heads) {
+          const op = this.metaOp(`head!${o}`, h);
+          batch.put(op.key, op.value);
+        }
+        await batch.write({ sync: this.sync } as never);
       } catch (cause) {
+        await batch.close().catch(() => undefined); // idempotent; write() closes it too
         this.failWrites(writes, cause);
         continue;
       }

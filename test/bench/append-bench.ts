@@ -8,6 +8,8 @@ export interface AppendThroughput {
   readonly writers: number;
   readonly seconds: number;
   readonly eventsPerSecond: number;
+  /** CPU time of the whole process (JS, libuv pool, LevelDB's compaction thread) per event: steadier than wall time on a shared machine. */
+  readonly cpuMicrosPerEvent: number;
   /** Mean events per LevelDB batch (one fsync each): the group-commit size. */
   readonly eventsPerBatch: number;
 }
@@ -37,6 +39,7 @@ export async function measureAppendThroughput(dir: string, events: number, write
     await Promise.all(drafts(2000, 2).map((d) => journal.append([d])));
     const batches = countBatches(journal.database);
     let next = 0;
+    const cpu = process.cpuUsage();
     const start = process.hrtime.bigint();
     await Promise.all(
       Array.from({ length: writers }, async () => {
@@ -44,7 +47,9 @@ export async function measureAppendThroughput(dir: string, events: number, write
       }),
     );
     const ms = msSince(start);
-    return { events, writers, seconds: ms / 1000, eventsPerSecond: events / (ms / 1000), eventsPerBatch: events / Math.max(1, batches()) };
+    const used = process.cpuUsage(cpu);
+    const cpuMicrosPerEvent = (used.user + used.system) / events;
+    return { events, writers, seconds: ms / 1000, eventsPerSecond: events / (ms / 1000), cpuMicrosPerEvent, eventsPerBatch: events / Math.max(1, batches()) };
   } finally {
     await journal.close();
   }
@@ -68,14 +73,25 @@ export async function measureAppendLatency(dir: string, samples: number): Promis
   }
 }
 
-/** Counts `batch` calls on a database instance from now on (the journal writes one per group commit). */
+/** Counts batch writes on a database instance from now on (the journal writes one per group commit). */
 function countBatches(db: object): () => number {
+  type Chained = { write: (...args: unknown[]) => Promise<void> };
   const target = db as { batch: (...args: unknown[]) => unknown };
   const original = target.batch.bind(target);
   let n = 0;
   target.batch = (...args: unknown[]) => {
-    if (args.length > 0) n++;
-    return original(...args);
+    const result = original(...args);
+    if (args.length > 0) {
+      n++; // array form
+    } else {
+      const chained = result as Chained;
+      const write = chained.write.bind(chained);
+      chained.write = (...a: unknown[]) => {
+        n++;
+        return write(...a);
+      };
+    }
+    return result;
   };
   return () => n;
 }

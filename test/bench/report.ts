@@ -26,7 +26,8 @@ export function printTable(figures: readonly Figure[], machine: Record<string, u
   const line = (cells: string[]): string =>
     cells.map((c, i) => (i === 1 || i === 2 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
   const out = [
-    `smollama bench — ${machine.cpus} × ${machine.cpu}, ${machine.memoryMB} MB, node ${machine.node}, ${seconds.toFixed(0)} s`,
+    `smollama bench — ${machine.cpus} × ${machine.cpu}, ${machine.memoryMB} MB, node ${machine.node}, ${seconds.toFixed(0)} s` +
+      `, 1-min load average ${Number(machine.loadAverageAtStart).toFixed(1)} at start (other processes skew every figure)`,
     '',
     line(head),
     line(widths.map((w) => '-'.repeat(w))),
