@@ -17,6 +17,8 @@ export interface WsOptions {
   readonly batchSize?: number;
   /** Ping interval; a client that misses a pong is closed (default 30 s). */
   readonly pingIntervalMs?: number;
+  /** Told when a client is dropped for being too slow (for the log). */
+  readonly onSlowClient?: (info: { remoteAddress: string | undefined; position: number }) => void;
 }
 
 /** Close code for a client that could not keep up (it should reconnect and resume). */
@@ -66,6 +68,7 @@ export const wsRoutes: RouteGroup = async (app, { deps }) => {
       while (socket.bufferedAmount > highWater) {
         if (socket.readyState !== socket.OPEN) return false;
         if (Date.now() - since > slowMs) {
+          options.onSlowClient?.({ remoteAddress: request.socket.remoteAddress, position: sub?.position ?? 0 });
           socket.close(WS_CLOSE_SLOW, ErrorCodes.WS_SLOW_CONSUMER);
           return false;
         }

@@ -1,0 +1,147 @@
+import t, { type Test } from 'tap';
+import { httpNode } from './helpers/http-node.js';
+import { WsTestClient } from './helpers/ws-client.js';
+import type { AppDeps } from '../adapters/http/app.js';
+
+async function listening(t: Test, extra: Partial<AppDeps> = {}) {
+  const fixture = await httpNode(t, extra);
+  await fixture.app.listen({ port: 0, host: '127.0.0.1' });
+  const address = fixture.app.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const clients: WsTestClient[] = [];
+  const connect = async (headers: Record<string, string> = {}) => {
+    const c = await WsTestClient.connect(`ws://127.0.0.1:${port}/ws`, headers);
+    clients.push(c);
+    return c;
+  };
+  t.teardown(async () => {
+    for (const c of clients) await c.close();
+  });
+  return { ...fixture, port, connect };
+}
+
+const contiguous = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+t.test('a subscriber catches up from a position, is told when it is live, then gets new events', async (t) => {
+  const { journal, connect, sample } = await listening(t);
+  const before = journal.lastPosition();
+  const c = await connect();
+  c.send({ op: 'subscribe', fromPosition: 1 });
+  await c.until(() => c.messages.some((m) => m.op === 'live'), 5000, 'live');
+  t.same(c.positions, contiguous(1, before), 'catch-up delivers every event once, in order');
+  for (let i = 0; i < 5; i++) await sample({ 'test.temp': i });
+  await c.until(() => c.lastPosition() === journal.lastPosition());
+  t.same(c.positions, contiguous(1, journal.lastPosition()));
+  t.equal(c.messages[0]!.op, 'hello');
+  t.equal(c.messages[1]!.op, 'subscribed');
+});
+
+t.test('types and origins filter what is sent', async (t) => {
+  const { journal, connect, sample } = await listening(t);
+  const c = await connect();
+  c.send({ op: 'subscribe', fromPosition: 1, types: ['reading.sampled'], origins: [journal.nodeId] });
+  await sample({ 'test.temp': 1 });
+  await sample({ 'test.temp': 2 });
+  await journal.appendOne('node.stopped', { reason: 'noise' });
+  await sample({ 'test.temp': 3 });
+  await c.until(() => c.positions.length === 3);
+  const types = c.messages.flatMap((m) => m.entries ?? []).map((e) => e.event.type);
+  t.same(types, ['reading.sampled', 'reading.sampled', 'reading.sampled']);
+  const other = await connect();
+  other.send({ op: 'subscribe', fromPosition: 1, origins: ['someone-else'] });
+  await other.until(() => other.messages.some((m) => m.op === 'live'));
+  t.equal(other.positions.length, 0);
+});
+
+t.test('without fromPosition a subscriber gets only what is appended after it subscribed', async (t) => {
+  const { journal, connect, sample } = await listening(t);
+  const c = await connect();
+  c.send({ op: 'subscribe' });
+  await c.until(() => c.messages.some((m) => m.op === 'live'));
+  const next = journal.lastPosition() + 1;
+  await sample({ 'test.temp': 1 });
+  await c.until(() => c.positions.length === 1);
+  t.same(c.positions, [next]);
+});
+
+t.test('a client that reconnects from its last position sees every event exactly once while events keep coming', async (t) => {
+  const { journal, connect, sample } = await listening(t);
+  let writing = true;
+  const writer = (async () => {
+    let i = 0;
+    while (writing) {
+      await sample({ 'test.temp': i++ });
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  })();
+  const seen: number[] = [];
+  let from = 1;
+  for (let round = 0; round < 4; round++) {
+    const c = await connect();
+    c.send({ op: 'subscribe', fromPosition: from });
+    await c.until(() => c.positions.length >= 20, 5000, `round ${round}`);
+    await c.close(); // drops whatever was in flight
+    seen.push(...c.positions);
+    from = c.lastPosition() + 1;
+  }
+  writing = false;
+  await writer;
+  const last = seen[seen.length - 1]!;
+  t.same(seen, contiguous(1, last), 'no gap and no duplicate across 4 reconnects');
+  t.ok(journal.lastPosition() >= last);
+});
+
+t.test('a client that does not read is dropped with 4008 and the journal does not slow down', async (t) => {
+  let dropped = 0;
+  const { journal, connect } = await listening(t, { ws: { highWaterBytes: 16 * 1024, slowClientMs: 300, onSlowClient: () => dropped++ } });
+  const slow = await connect();
+  const fast = await connect();
+  slow.send({ op: 'subscribe' });
+  fast.send({ op: 'subscribe' });
+  await slow.until(() => slow.messages.some((m) => m.op === 'live'));
+  await fast.until(() => fast.messages.some((m) => m.op === 'live'));
+  (slow.socket as unknown as { _socket: { pause(): void } })._socket.pause(); // stop reading from TCP
+  // Loopback TCP buffers hold tens of MB, so write until the server side has to queue.
+  const values = Object.fromEntries(Array.from({ length: 400 }, (_, i) => [`test.s${i}`, i * 1.5]));
+  const started = Date.now();
+  let batches = 0;
+  while (dropped === 0 && batches < 400) {
+    await journal.append(Array.from({ length: 20 }, () => ({ type: 'reading.sampled', data: { values } })));
+    batches++;
+    if (batches % 20 === 0) await new Promise((r) => setTimeout(r, 50));
+  }
+  const appendMs = Date.now() - started;
+  const target = journal.lastPosition();
+  await fast.until(() => fast.lastPosition() === target, 30_000, 'fast client has everything');
+  t.equal(dropped, 1);
+  (slow.socket as unknown as { _socket: { resume(): void } })._socket.resume();
+  await slow.until(() => slow.closeCode !== undefined, 20_000, 'slow client closed');
+  t.equal(slow.closeCode, 4008);
+  t.ok(slow.lastPosition() < target, 'the slow client was behind when it was dropped');
+  t.comment(`${batches * 20} events of ~10 KB appended in ${appendMs} ms with a stalled client attached`);
+});
+
+t.test('a bad message gets an error frame and the connection stays usable', async (t) => {
+  const { connect, sample } = await listening(t);
+  const c = await connect();
+  c.send('not json');
+  c.send({ op: 'subscribe', fromPosition: -3 });
+  c.send({ op: 'dance' });
+  await c.until(() => c.messages.filter((m) => m.op === 'error').length === 3);
+  t.ok(c.messages.filter((m) => m.op === 'error').every((m) => m.code === 'SMOL_BAD_REQUEST'));
+  c.send({ op: 'subscribe' });
+  await c.until(() => c.messages.some((m) => m.op === 'live'));
+  await sample({ 'test.temp': 1 });
+  await c.until(() => c.positions.length === 1);
+  t.pass('still subscribed after errors');
+});
+
+t.test('when loopback is not trusted the upgrade needs a token', async (t) => {
+  const { tokens } = await httpNode(t);
+  const { connect } = await listening(t, { auth: { tokens, openOnLoopback: false } });
+  await t.rejects(connect(), /HTTP 401/);
+  const c = await connect({ authorization: `Bearer ${tokens.read}` });
+  c.send({ op: 'subscribe', fromPosition: 1 });
+  await c.until(() => c.messages.some((m) => m.op === 'live'));
+  t.ok(c.positions.length > 0);
+});
