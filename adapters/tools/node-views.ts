@@ -1,0 +1,18 @@
+import type { Journal } from '../../core/journal/journal.js';
+import type { ProjectionRunner } from '../../core/projection/runner.js';
+
+/** What the agent's ports read from a node: its journal and its projection runners (SmolNode has both). */
+export interface NodeViews {
+  readonly journal: Journal;
+  runner<S>(name: string): ProjectionRunner<S>;
+}
+
+/**
+ * Waits until a projection has applied everything journaled so far and its records are committed,
+ * so a read right after a write sees it (records become readable at commit).
+ */
+export async function settled<S>(runner: ProjectionRunner<S>, position?: number): Promise<ProjectionRunner<S>> {
+  await runner.caughtUp(position);
+  await runner.flush();
+  return runner;
+}

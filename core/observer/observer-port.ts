@@ -1,0 +1,37 @@
+/** What the observer reads: rollups of this node's series and its recent observations. */
+
+/** One minute or hour bucket of a series. */
+export interface RollupPoint {
+  readonly start: number;
+  readonly min: number;
+  readonly max: number;
+  readonly mean: number;
+  readonly count: number;
+}
+
+export interface SeriesSnapshot {
+  readonly source: string;
+  readonly label: string | null;
+  readonly unit: string | null;
+  readonly simulated: boolean;
+  readonly latest: number | null;
+  readonly latestAt: number | null;
+  /** Minute buckets in the observation window. */
+  readonly window: readonly RollupPoint[];
+  /** Hour buckets before the window (the baseline, up to a day). */
+  readonly baseline: readonly RollupPoint[];
+}
+
+export interface RecentObservation {
+  readonly text: string;
+  readonly kind: string;
+  readonly method: 'llm' | 'statistical';
+  readonly at: number;
+}
+
+export interface ObserverInputs {
+  /** This node's series: minute buckets in [from, to), hour buckets in [baselineFrom, from). */
+  series(query: { from: number; to: number; baselineFrom: number }): Promise<SeriesSnapshot[]>;
+  /** This node's newest observations, newest first. */
+  recentObservations(limit: number): Promise<RecentObservation[]>;
+}
