@@ -1,0 +1,82 @@
+import { encodeHlc } from '../clock/hlc.js';
+import type { Journal, VersionVector } from '../journal/journal.js';
+import { missingRanges, type SeqRange } from './vector.js';
+import { writeSegment, type Signer, type WriteSegmentOptions } from './segment-writer.js';
+import type { Compression, SegmentHeader } from './segment-format.js';
+
+export interface ExportOptions extends WriteSegmentOptions {
+  readonly cluster: string;
+  readonly sign: Signer;
+  readonly compression?: Compression;
+  /** Most events in one segment (the cut still ends every range on a seal). Default: no limit. */
+  readonly maxEvents?: number;
+  /** Put the vector the segment was cut for in its header. */
+  readonly recordFor?: boolean;
+}
+
+export interface PlannedSegment {
+  readonly header: SegmentHeader;
+  /** The segment bytes, streamed. */
+  readonly stream: AsyncGenerator<Buffer>;
+  /** Events that `theirs` lacks but this segment leaves out (unsealed tails, or over maxEvents). */
+  readonly leftOut: number;
+}
+
+/**
+ * Plans a segment of what `theirs` lacks of this journal, every range ending on its origin's seal,
+ * and returns its header and a lazy byte stream. Seal our own feed first (journal.seal()) so our
+ * own newest events can go too. Returns undefined when there is nothing sealed to send.
+ */
+export async function planSegment(journal: Journal, theirs: VersionVector, options: ExportOptions): Promise<PlannedSegment | undefined> {
+  const basis = journal.vector();
+  const wanted = missingRanges(basis, theirs);
+  let budget = options.maxEvents ?? Infinity;
+  const ranges: SeqRange[] = [];
+  let leftOut = 0;
+  for (const r of wanted) {
+    const want = r.to - r.from + 1;
+    if (budget <= 0) {
+      leftOut += want;
+      continue;
+    }
+    const limit = Math.min(r.to, r.from + budget - 1);
+    const to = await lastSealAtOrBefore(journal, r.origin, r.from, limit);
+    leftOut += r.to - (to ?? r.from - 1);
+    if (to === undefined) continue;
+    ranges.push({ origin: r.origin, from: r.from, to });
+    budget -= to - r.from + 1;
+  }
+  if (ranges.length === 0) return undefined;
+  const own = journal.heads().get(journal.nodeId);
+  const header: SegmentHeader = {
+    format: 'smollama-segment',
+    version: 1,
+    cluster: options.cluster,
+    exporter: journal.nodeId,
+    publicKey: journal.publicKey,
+    created: own?.hlc ?? encodeHlc(0, 0),
+    compression: options.compression ?? 'brotli',
+    ranges,
+    count: ranges.reduce((n, r) => n + r.to - r.from + 1, 0),
+    basis,
+    ...(options.recordFor ? { for: { ...theirs } } : {}),
+  };
+  const stream = writeSegment(header, (range) => bodies(journal, range.origin, range.from, range.to), options.sign, options);
+  return { header, stream, leftOut };
+}
+
+async function* bodies(journal: Journal, origin: string, from: number, to: number): AsyncGenerator<Buffer> {
+  for await (const e of journal.readOrigin(origin, from, to)) yield e.body;
+}
+
+/**
+ * The seq of the newest valid-looking `feed.sealed` of `origin` in [from, limit], or undefined.
+ * The head is checked first, so a sealed feed costs one read; otherwise the window is scanned.
+ */
+export async function lastSealAtOrBefore(journal: Journal, origin: string, from: number, limit: number): Promise<number | undefined> {
+  const last = await journal.get(origin, limit);
+  if (last?.event.type === 'feed.sealed') return limit;
+  let found: number | undefined;
+  for await (const { event } of journal.readOrigin(origin, from, limit)) if (event.type === 'feed.sealed') found = event.seq;
+  return found;
+}

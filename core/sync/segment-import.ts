@@ -1,0 +1,119 @@
+import type { EventRegistry } from '../events/registry.js';
+import type { Journal, RawEvent } from '../journal/journal.js';
+import { SmolError, ErrorCodes } from '../errors.js';
+import { readSegment, type SegmentRecord } from './segment-reader.js';
+import { planRanges, SegmentVerifier, type RangePlan } from './segment-verifier.js';
+import type { SegmentHeader } from './segment-format.js';
+
+/** Where a segment's bytes come from; called once per pass, so it must be re-readable. */
+export type SegmentSource = () => AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+
+export interface ImportOptions {
+  readonly registry: EventRegistry;
+  /** This node's cluster: segments of another are refused. */
+  readonly cluster: string;
+  /** Whether a node (by id and key) may sync with us. The exporter must pass. */
+  readonly isTrusted: (nodeId: string) => boolean;
+  /** Also require every origin of an applied range to be trusted (default: a trusted exporter vouches for sealed feeds). */
+  readonly trustedOriginsOnly?: boolean;
+  /** Apply straight from the first pass when at most this many events are new (default 50,000); else read twice. */
+  readonly bufferEvents?: number;
+  /** Events per journal ingest (one atomic batch; default 10,000). */
+  readonly batchEvents?: number;
+}
+
+/** What an import did. `code` says why nothing (or not everything) was applied. */
+export interface ImportOutcome {
+  readonly header: SegmentHeader;
+  readonly applied: number;
+  /** Ranges we could not apply because they start past our head, with what they wait for. */
+  readonly held: ReadonlyArray<{ origin: string; from: number; to: number; have: number }>;
+  readonly ranges: readonly RangePlan[];
+  /** SMOL_SEGMENT_REPLAYED when we held everything already; SMOL_SEGMENT_GAP when ranges are held. */
+  readonly code: typeof ErrorCodes.SEGMENT_REPLAYED | typeof ErrorCodes.SEGMENT_GAP | undefined;
+  readonly message: string;
+  /** Bytes of the segment read in the verifying pass. */
+  readonly bytes: number;
+}
+
+/**
+ * Verifies a whole segment, then applies the ranges that continue our heads; nothing is applied
+ * unless every check passes (format, checksum, exporter signature and trust, cluster, chains,
+ * seals, schemas). A range starting past our head is reported as held (SMOL_SEGMENT_GAP) for the
+ * caller to keep and retry. Large segments are read twice — verify, then apply — each frame checked
+ * against its first-pass digest, so memory stays constant.
+ * Throws SMOL_SEGMENT_FORMAT, _TRUNCATED, _CHECKSUM, _SIGNATURE, _FOREIGN_CLUSTER, _CONFLICT,
+ * _UNSEALED, SMOL_UNTRUSTED_NODE, SMOL_CHAIN_BROKEN, SMOL_SEAL_INVALID, SMOL_EVENT_INVALID.
+ */
+export async function importSegment(journal: Journal, source: SegmentSource, options: ImportOptions): Promise<ImportOutcome> {
+  const bufferLimit = options.bufferEvents ?? 50_000;
+  const batch = options.batchEvents ?? 10_000;
+  let header: SegmentHeader | undefined;
+  let plans: RangePlan[] = [];
+  let verifier: SegmentVerifier | undefined;
+  let buffered: RawEvent[] | undefined;
+  const digests: Buffer[] = [];
+  let bytes = 0;
+
+  for await (const item of readSegment(source())) {
+    if (item.kind === 'header') {
+      header = item.header;
+      if (header.cluster !== options.cluster) {
+        throw new SmolError(ErrorCodes.SEGMENT_FOREIGN_CLUSTER, `the segment is from cluster "${header.cluster}", this node is in "${options.cluster}"`);
+      }
+      if (header.exporter !== journal.nodeId && !options.isTrusted(header.exporter)) {
+        throw new SmolError(ErrorCodes.UNTRUSTED_NODE, `the segment was exported by ${header.exporter}, which is not in the trust list (smollama trust add ${header.publicKey})`);
+      }
+      plans = planRanges(header, journal.heads(), journal.nodeId);
+      if (plans.every((p) => p.status === 'have')) {
+        return { header, applied: 0, held: [], ranges: plans, code: ErrorCodes.SEGMENT_REPLAYED, message: 'already imported: this node holds every event in it', bytes: 0 };
+      }
+      verifier = new SegmentVerifier(plans, {
+        registry: options.registry,
+        ...(options.trustedOriginsOnly ? { originAllowed: (o: string) => o === journal.nodeId || options.isTrusted(o) } : {}),
+      });
+      const fresh = plans.reduce((n, p) => n + (p.status === 'apply' ? p.to - p.head : 0), 0);
+      buffered = fresh <= bufferLimit ? [] : undefined;
+    } else if (item.kind === 'frame') {
+      digests.push(item.digest);
+      for (const r of item.records) {
+        verifier!.check(r);
+        if (buffered && verifier!.isNew(r)) buffered.push({ origin: r.origin, body: r.body });
+      }
+    } else {
+      bytes = item.bytes;
+    }
+  }
+  if (!header || !verifier) throw new TypeError('readSegment ended without a header');
+
+  let applied = 0;
+  const ingest = async (events: RawEvent[]) => {
+    if (events.length === 0) return;
+    const result = await journal.ingest(events);
+    applied += result.applied;
+  };
+  if (buffered) {
+    for (let i = 0; i < buffered.length; i += batch) await ingest(buffered.slice(i, i + batch));
+  } else {
+    let pending: RawEvent[] = [];
+    for await (const item of readSegment(source(), { frameDigests: digests })) {
+      if (item.kind !== 'frame') continue;
+      for (const r of item.records) if (isNewNow(journal, verifier, r)) pending.push({ origin: r.origin, body: r.body });
+      if (pending.length >= batch) {
+        await ingest(pending);
+        pending = [];
+      }
+    }
+    await ingest(pending);
+  }
+  const held = plans.filter((p) => p.status === 'gap').map((p) => ({ origin: p.origin, from: p.from, to: p.to, have: p.head }));
+  const message = held.length
+    ? `held: ${held.map((h) => `${h.origin} ${h.from}..${h.to} needs ${h.have + 1}..${h.from - 1} first`).join('; ')}`
+    : `applied ${applied} event(s)`;
+  return { header, applied, held, ranges: plans, code: held.length ? ErrorCodes.SEGMENT_GAP : undefined, message, bytes };
+}
+
+/** In the second pass, skip what a concurrent import already brought in. */
+function isNewNow(journal: Journal, verifier: SegmentVerifier, r: SegmentRecord): boolean {
+  return verifier.isNew(r) && r.seq > (journal.heads().get(r.origin)?.seq ?? 0);
+}
