@@ -6,7 +6,7 @@ import { tempDir } from './helpers/temp-dir.js';
 
 t.test('start runs a node until SIGTERM, then stops cleanly and the journal verifies', async (t) => {
   const dir = join(tempDir(t), 'data');
-  const node = spawnCli(['start', '--data-dir', dir, '--set', 'sensors.system.intervalMs=200']);
+  const node = spawnCli(['start', '--data-dir', dir, '--port', '0', '--set', 'mqtt.embeddedPort=0', '--set', 'sensors.system.intervalMs=200']);
   const done = collect(node);
   await waitForOutput(node, /started; data in/);
   await new Promise((r) => setTimeout(r, 800));
@@ -29,7 +29,7 @@ t.test('start runs a node until SIGTERM, then stops cleanly and the journal veri
 
 t.test('a second process on the same data directory exits with SMOL_ALREADY_RUNNING and corrupts nothing', async (t) => {
   const dir = join(tempDir(t), 'data');
-  const first = spawnCli(['start', '--data-dir', dir, '--set', 'sensors.system.intervalMs=100']);
+  const first = spawnCli(['start', '--data-dir', dir, '--port', '0', '--set', 'mqtt.embeddedPort=0', '--set', 'sensors.system.intervalMs=100']);
   const firstDone = collect(first);
   await waitForOutput(first, /started; data in/);
   const second = await runCli(['start', '--data-dir', dir]);

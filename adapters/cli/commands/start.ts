@@ -8,11 +8,14 @@ import { createGpio } from '../../sensors/gpio.js';
 import type { GpioPort } from '../../../core/sensors/sensor-port.js';
 import { openNodeJournal, writeStatusFile } from '../data-dir.js';
 import type { Output } from '../output.js';
+import { serveHttp, type RunningHttp } from '../../http/serve.js';
 
 export const SOFTWARE = 'smollama 0.1.0';
 
 export interface RunningNode {
   readonly node: SmolNode;
+  /** The dashboard and API, listening on config.http. */
+  readonly http: RunningHttp;
   /** Stops the node, closes the journal; resolves when everything is durable. */
   stop(reason: string): Promise<void>;
 }
@@ -50,6 +53,16 @@ export async function startNode(config: Config, output: Output): Promise<Running
   }
   const running = node;
   const startedAt = new Date().toISOString();
+  let http: RunningHttp;
+  try {
+    const { host, port, openOnLoopback } = config.http;
+    const info = { name: config.node.name, role: config.node.role, software: SOFTWARE, startedAt: Date.parse(startedAt) };
+    http = await serveHttp({ host, port, openOnLoopback, dataDir: config.dataDir, journal, node: running, info, log: (m) => output.err(m) });
+  } catch (err) {
+    await running.stop('http failed');
+    await journal.close();
+    throw err;
+  }
   const status = (isRunning: boolean) =>
     writeStatusFile(config.dataDir, {
       running: isRunning,
@@ -62,19 +75,22 @@ export async function startNode(config: Config, output: Output): Promise<Running
       lastPosition: journal.lastPosition(),
       vector: journal.vector(),
       gpioMode: running.gpio?.mode ?? null,
-      http: null,
+      http: http.url,
     }).catch(() => undefined);
   await status(true);
   const statusTimer = setInterval(() => void status(true), 5000);
   statusTimer.unref();
   output.out(`smollama node ${journal.nodeId} (${config.node.name}, ${config.node.role}) started; data in ${config.dataDir}`);
+  output.out(`dashboard: ${http.url}`);
   if (running.gpio?.mode === 'simulated') output.out('GPIO: simulated (deterministic; no GPIO hardware found or configured)');
   let stopping: Promise<void> | undefined;
   return {
     node: running,
+    http,
     stop(reason) {
       stopping ??= (async () => {
         clearInterval(statusTimer);
+        await http.close();
         await running.stop(reason);
         await journal.close();
         await status(false);

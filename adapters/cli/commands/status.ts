@@ -3,23 +3,29 @@ import { isSmolError, ErrorCodes } from '../../../core/errors.js';
 import { hlcToIso } from '../../../core/clock/hlc.js';
 import { openNodeJournal, readStatusFile } from '../data-dir.js';
 import { emit, type Output } from '../output.js';
+import { readTokens } from '../../http/auth/tokens.js';
 
 /**
  * `smollama status`: while a node runs its journal is locked, so the running node's status file
  * is read; otherwise the journal itself. Throws SMOL_NOT_FOUND when there is no node here.
  */
 export async function runStatus(config: Config, json: boolean, output: Output): Promise<number> {
+  // The API tokens: only the data directory's owner can read them (the file is 0600).
+  const tokens = await readTokens(config.dataDir);
+  const api = tokens ? { readToken: tokens.read, adminToken: tokens.admin } : null;
+  const tokenLines = tokens ? [`api token (admin): ${tokens.admin}`, `api token (read-only): ${tokens.read}`] : [];
   try {
     const journal = await openNodeJournal(config, { mustExist: true });
     try {
       const heads = [...journal.heads()].map(([origin, h]) => ({ origin, seq: h.seq, last: hlcToIso(h.hlc) }));
-      const value = { running: false, nodeId: journal.nodeId, name: config.node.name, dataDir: config.dataDir, lastPosition: journal.lastPosition(), feeds: heads };
+      const value = { running: false, nodeId: journal.nodeId, name: config.node.name, dataDir: config.dataDir, lastPosition: journal.lastPosition(), feeds: heads, api };
       emit(output, json, value, () =>
         [
           `node ${journal.nodeId} (${config.node.name}) — not running`,
           `data: ${config.dataDir}`,
           `events: ${journal.lastPosition()}`,
           ...heads.map((h) => `  feed ${h.origin}: ${h.seq} events, last at ${h.last}`),
+          ...tokenLines,
         ].join('\n'),
       );
     } finally {
@@ -30,7 +36,7 @@ export async function runStatus(config: Config, json: boolean, output: Output): 
     if (!isSmolError(err, ErrorCodes.ALREADY_RUNNING)) throw err;
   }
   const status = await readStatusFile(config.dataDir);
-  emit(output, json, { ...status, running: true, dataDir: config.dataDir }, () =>
+  emit(output, json, { ...status, running: true, dataDir: config.dataDir, api }, () =>
     status
       ? [
           `node ${status.nodeId} (${status.name}, ${status.role}) — running, pid ${status.pid}, since ${status.startedAt}`,
@@ -38,6 +44,7 @@ export async function runStatus(config: Config, json: boolean, output: Output): 
           `events: ${status.lastPosition} (as of ${status.updatedAt})`,
           `gpio: ${status.gpioMode ?? 'off'}`,
           ...(status.http ? [`dashboard: ${status.http}`] : []),
+          ...tokenLines,
         ].join('\n')
       : `a node is running on ${config.dataDir} (its status file is not written yet)`,
   );
