@@ -84,7 +84,14 @@ t.test('journal rebuild takes an optional projection name and nothing more', asy
 
 t.test('every command in the table parses from its own words', async (t) => {
   for (const name of Object.keys(commands)) {
-    const extra = name === 'journal inspect' ? ['--position', '1'] : [];
+    const extras: Record<string, string[]> = {
+      'journal inspect': ['--position', '1'],
+      'journal export': ['--all', '--out', 'stick'],
+      'journal import': ['stick'],
+      'trust add': ['KEY'],
+      'trust remove': ['hub'],
+    };
+    const extra = extras[name] ?? [];
     t.equal(parseCommandLine([...name.split(' '), ...extra]).name, name);
   }
 });
@@ -100,9 +107,9 @@ t.test('help is asked for with no command, --help, -h or help <command>', async 
 });
 
 t.test('an unknown command or subcommand is a usage error naming it', async (t) => {
-  t.match(usageError(t, ['fly']), "unknown command 'fly' (commands: start, status, init, journal)");
-  t.match(usageError(t, ['journal', 'export']), "unknown journal command 'export'");
-  t.match(usageError(t, ['journal']), 'journal needs a subcommand: stats, tail, inspect, verify, rebuild');
+  t.match(usageError(t, ['fly']), "unknown command 'fly' (commands: start, status, init, journal, trust)");
+  t.match(usageError(t, ['journal', 'fly']), "unknown journal command 'fly'");
+  t.match(usageError(t, ['journal']), 'journal needs a subcommand: stats, tail, inspect, verify, rebuild, vector, export, import');
 });
 
 t.test('an option the command does not take is a usage error naming it', async (t) => {
@@ -142,4 +149,13 @@ t.test("a command's usage shows its own options, and --json only for read comman
   const group = usageText('journal');
   t.match(group, 'journal verify');
   t.notMatch(group, /^ {2}start/m);
+});
+
+t.test('sync commands: export takes exactly one basis and --out, import takes one or more paths', async (t) => {
+  t.same(parsed(['journal', 'export', '--for', 'v.json', '--out', 'stick/'], 'journal export').args, { for: 'v.json', peer: undefined, all: false, out: 'stick/' });
+  t.equal(usageError(t, ['journal', 'export', '--all', '--peer', 'hub', '--out', 'x']), 'journal export: give exactly one of --for VECTOR_FILE, --peer NAME, --all');
+  t.equal(usageError(t, ['journal', 'export', '--all']), 'journal export: needs --out FILE_OR_DIR');
+  t.same(parsed(['journal', 'import', 'a.smolseg', 'stick/'], 'journal import').args, { paths: ['a.smolseg', 'stick/'] });
+  t.equal(usageError(t, ['journal', 'import']), 'journal import needs <paths…>');
+  t.same(parsed(['trust', 'add', 'KEY', '--name', 'hub'], 'trust add').args, { key: 'KEY', name: 'hub' });
 });

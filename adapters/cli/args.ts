@@ -14,11 +14,13 @@ interface OptionSpec<T> {
 /** `check` returns a problem with the value, or undefined when it is fine. */
 interface PositionalSpec {
   readonly name: string; readonly help: string; readonly required?: boolean; readonly check?: (value: string) => string | undefined;
+  /** The last positional may take every remaining word (`journal import PATH…`). */
+  readonly rest?: boolean;
 }
 
 type OptionsOf<O> = { readonly [K in keyof O]: O[K] extends OptionSpec<infer T> ? T : never };
 type PositionalsOf<P extends readonly PositionalSpec[]> = {
-  readonly [X in P[number] as X['name']]: X extends { required: true } ? string : string | undefined;
+  readonly [X in P[number] as X['name']]: X extends { rest: true } ? string[] : X extends { required: true } ? string : string | undefined;
 };
 
 /** `json`: a read command, which accepts `--json`. `check`: a problem across arguments, or undefined. */
@@ -79,6 +81,37 @@ export const commands = {
   'journal rebuild': command({
     summary: 'drop projection state and replay the journal',
     positionals: [{ name: 'projection', help: 'only this projection (default: all)' }],
+  }),
+  'journal vector': command({
+    summary: "this node's version vector (what it holds), for a peer's `journal export --for`", json: true,
+    options: { out: text('FILE_OR_DIR', 'write it to this file, or into this directory') },
+  }),
+  'journal export': command({
+    summary: 'write a signed segment of the events a peer lacks (for a USB stick)',
+    options: {
+      for: text('VECTOR_FILE', 'what the peer holds, from its `journal vector`'),
+      peer: text('NAME', 'a trusted peer: what it was last sent or is known to hold'),
+      all: flag('every event this node holds'),
+      out: text('FILE_OR_DIR', 'the segment file, or a directory to write it into'),
+    },
+    check: (a) =>
+      [a.for, a.peer, a.all || undefined].filter((x) => x !== undefined).length !== 1 ? 'give exactly one of --for VECTOR_FILE, --peer NAME, --all'
+        : a.out === undefined ? 'needs --out FILE_OR_DIR' : undefined,
+  }),
+  'journal import': command({
+    summary: 'verify and apply segments (files, or directories of them); idempotent', json: true,
+    positionals: [{ name: 'paths', help: 'segment files or directories', required: true, rest: true }],
+  }),
+  'trust show': command({ summary: "this node's public key and id, for other nodes' `trust add`", json: true }),
+  'trust add': command({
+    summary: 'trust a node (by its public key) to sync with this one',
+    options: { name: text('NAME', 'a name for it (for --peer and listings)') },
+    positionals: [{ name: 'key', help: 'its public key, from `smollama trust show` on it', required: true }],
+  }),
+  'trust list': command({ summary: 'the trusted nodes (added here or in the config)', json: true }),
+  'trust remove': command({
+    summary: 'stop trusting a node added with trust add',
+    positionals: [{ name: 'node', help: 'its name, node id or key', required: true }],
   }),
 };
 
@@ -168,8 +201,16 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
 
   const args: Record<string, unknown> = {};
   for (const [k, o] of Object.entries(spec.options)) args[k] = o.convert(raw[k], `--${k}`);
+  const restSpec = spec.positionals.at(-1)?.rest ? spec.positionals.at(-1) : undefined;
+  if (restSpec) {
+    const words = found.rest.slice(spec.positionals.length - 1);
+    if (words.length === 0 && restSpec.required) throw usage(`${found.name} needs <${restSpec.name}…>`);
+    args[restSpec.name] = words;
+    found.rest.length = Math.min(found.rest.length, spec.positionals.length - 1);
+  }
   if (found.rest.length > spec.positionals.length) throw usage(`unexpected argument '${found.rest[spec.positionals.length]}' for '${found.name}'`);
   spec.positionals.forEach((p, i) => {
+    if (p === restSpec) return;
     const value = found.rest[i];
     if (value === undefined && p.required) throw usage(`${found.name} needs <${p.name}>`);
     const problem = value === undefined ? undefined : p.check?.(value);
@@ -195,7 +236,7 @@ export function usageText(topic?: string): string {
   const spec = topic === undefined ? undefined : table[topic];
   const group = topic === undefined ? [] : groupOf(topic);
   if (spec && topic !== undefined) {
-    const pos = spec.positionals.map((p) => (p.required ? `<${p.name}>` : `[${p.name}]`)).join(' ');
+    const pos = spec.positionals.map((p) => (p.required ? `<${p.name}${p.rest ? '…' : ''}>` : `[${p.name}${p.rest ? '…' : ''}]`)).join(' ');
     const globals = Object.fromEntries(Object.entries(globalOptions).filter(([k]) => k !== 'json' || spec.json));
     return [
       `Usage: smollama ${topic}${pos ? ` ${pos}` : ''} [options]`, '', spec.summary, '',

@@ -5,6 +5,7 @@ import { writeExampleConfig } from '../config/example-config.js';
 import { runStart } from './commands/start.js';
 import { runStatus } from './commands/status.js';
 import { runJournal, type JournalCommand } from './commands/journal.js';
+import { runSyncCommand } from './commands/sync.js';
 import { consoleOutput, reportError, type Output } from './output.js';
 import { resolve } from 'node:path';
 
@@ -44,6 +45,14 @@ async function dispatch(cmd: Exclude<ParsedCommand, { name: 'help' | 'init' }>, 
       return runJournal(config, { sub: 'inspect', json: cmd.global.json, ...(cmd.args.eventId ? { id: cmd.args.eventId } : {}), ...(cmd.args.position !== undefined ? { position: cmd.args.position } : {}) }, output);
     case 'journal rebuild':
       return runJournal(config, { sub: 'rebuild', json: cmd.global.json, ...(cmd.args.projection ? { projection: cmd.args.projection } : {}) }, output);
+    case 'journal vector':
+    case 'journal export':
+    case 'journal import':
+    case 'trust show':
+    case 'trust add':
+    case 'trust list':
+    case 'trust remove':
+      return runSyncCommand(config, cmd, output);
   }
 }
 

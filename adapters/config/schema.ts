@@ -5,6 +5,7 @@ import { sensorsSection } from './sections/sensors.js';
 import { clockSection } from './sections/clock.js';
 import { journalSection } from './sections/journal.js';
 import { httpSection } from './sections/http.js';
+import { syncSection } from './sections/sync.js';
 import { mqttSection } from './sections/mqtt.js';
 import { llmSection } from './sections/llm.js';
 import { observerSection } from './sections/observer.js';
@@ -22,6 +23,7 @@ const sections = {
   clock: clockSection,
   journal: journalSection,
   http: httpSection,
+  sync: syncSection,
   mqtt: mqttSection,
   llm: llmSection,
   observer: observerSection,

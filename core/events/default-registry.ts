@@ -1,8 +1,9 @@
 import { EventRegistry } from './registry.js';
 import { coreEventSpecs } from './core-events.js';
+import { syncEventSpecs } from './sync-events.js';
 import { agentEventSpecs } from './agent-events.js';
 
 /** A registry with every event type this build knows. */
 export function createRegistry(): EventRegistry {
-  return new EventRegistry().registerAll(coreEventSpecs).registerAll(agentEventSpecs);
+  return new EventRegistry().registerAll(coreEventSpecs).registerAll(syncEventSpecs).registerAll(agentEventSpecs);
 }

@@ -32,8 +32,10 @@ export interface ImportOutcome {
   /** SMOL_SEGMENT_REPLAYED when we held everything already; SMOL_SEGMENT_GAP when ranges are held. */
   readonly code: typeof ErrorCodes.SEGMENT_REPLAYED | typeof ErrorCodes.SEGMENT_GAP | undefined;
   readonly message: string;
-  /** Bytes of the segment read in the verifying pass. */
+  /** Bytes of the segment read in the verifying pass (0 when it was not read past its header). */
   readonly bytes: number;
+  /** The segment's sha-256 (undefined when it was not read past its header). */
+  readonly digest: Buffer | undefined;
 }
 
 /**
@@ -54,6 +56,7 @@ export async function importSegment(journal: Journal, source: SegmentSource, opt
   let buffered: RawEvent[] | undefined;
   const digests: Buffer[] = [];
   let bytes = 0;
+  let digest: Buffer | undefined;
 
   for await (const item of readSegment(source())) {
     if (item.kind === 'header') {
@@ -66,7 +69,7 @@ export async function importSegment(journal: Journal, source: SegmentSource, opt
       }
       plans = planRanges(header, journal.heads(), journal.nodeId);
       if (plans.every((p) => p.status === 'have')) {
-        return { header, applied: 0, held: [], ranges: plans, code: ErrorCodes.SEGMENT_REPLAYED, message: 'already imported: this node holds every event in it', bytes: 0 };
+        return { header, applied: 0, held: [], ranges: plans, code: ErrorCodes.SEGMENT_REPLAYED, message: 'already imported: this node holds every event in it', bytes: 0, digest: undefined };
       }
       verifier = new SegmentVerifier(plans, {
         registry: options.registry,
@@ -82,6 +85,7 @@ export async function importSegment(journal: Journal, source: SegmentSource, opt
       }
     } else {
       bytes = item.bytes;
+      digest = item.digest;
     }
   }
   if (!header || !verifier) throw new TypeError('readSegment ended without a header');
@@ -110,7 +114,7 @@ export async function importSegment(journal: Journal, source: SegmentSource, opt
   const message = held.length
     ? `held: ${held.map((h) => `${h.origin} ${h.from}..${h.to} needs ${h.have + 1}..${h.from - 1} first`).join('; ')}`
     : `applied ${applied} event(s)`;
-  return { header, applied, held, ranges: plans, code: held.length ? ErrorCodes.SEGMENT_GAP : undefined, message, bytes };
+  return { header, applied, held, ranges: plans, code: held.length ? ErrorCodes.SEGMENT_GAP : undefined, message, bytes, digest };
 }
 
 /** In the second pass, skip what a concurrent import already brought in. */

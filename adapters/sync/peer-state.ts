@@ -1,0 +1,52 @@
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { VersionVector } from '../../core/journal/journal.js';
+import { mergeVectors } from '../../core/sync/vector.js';
+import { readJsonFile, writeJsonFile } from './json-file.js';
+
+/** What this node remembers about one peer, for `journal export --peer` and the sync loop. */
+export interface PeerRecord {
+  /** What the peer is known to hold (from its own segments and vector exchanges). */
+  known: VersionVector;
+  /** What we have sent it (by USB, not confirmed). */
+  sent: VersionVector;
+  lastExportAt: string | null;
+  lastImportAt: string | null;
+}
+
+const vector = z.record(z.string(), z.number().int().min(0));
+const fileSchema = z.object({
+  version: z.literal(1),
+  peers: z.record(z.string(), z.object({ known: vector, sent: vector, lastExportAt: z.string().nullable(), lastImportAt: z.string().nullable() })),
+});
+
+/** Per-peer knowledge kept in `<dataDir>/sync/peers.json`. */
+export class PeerState {
+  private constructor(private readonly path: string, private peers: Record<string, PeerRecord>) {}
+
+  static async open(dataDir: string): Promise<PeerState> {
+    const path = join(dataDir, 'sync', 'peers.json');
+    const parsed = fileSchema.safeParse(await readJsonFile(path));
+    // A damaged file only costs re-sending: start over rather than refuse to sync.
+    return new PeerState(path, parsed.success ? parsed.data.peers : {});
+  }
+
+  get(nodeId: string): PeerRecord {
+    return this.peers[nodeId] ?? { known: {}, sent: {}, lastExportAt: null, lastImportAt: null };
+  }
+
+  /** What we believe the peer holds: known, plus what we sent it. */
+  believed(nodeId: string): VersionVector {
+    const p = this.get(nodeId);
+    return mergeVectors(p.known, p.sent);
+  }
+
+  async update(nodeId: string, change: (p: PeerRecord) => PeerRecord): Promise<void> {
+    this.peers = { ...this.peers, [nodeId]: change(this.get(nodeId)) };
+    await writeJsonFile(this.path, { version: 1, peers: this.peers });
+  }
+
+  all(): Readonly<Record<string, PeerRecord>> {
+    return this.peers;
+  }
+}

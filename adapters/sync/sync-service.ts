@@ -1,0 +1,196 @@
+import { rm, mkdir, rename } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { Config } from '../config/schema.js';
+import type { EventRegistry } from '../../core/events/registry.js';
+import type { LevelJournal } from '../../core/journal/level-journal.js';
+import type { VersionVector } from '../../core/journal/journal.js';
+import { isSmolError } from '../../core/errors.js';
+import { importSegment, type ImportOutcome, type SegmentSource } from '../../core/sync/segment-import.js';
+import { planSegment, type PlannedSegment } from '../../core/sync/segment-export.js';
+import { mergeVectors } from '../../core/sync/vector.js';
+import type { Signer } from '../../core/sync/segment-writer.js';
+import { TrustStore } from './trust-store.js';
+import { PeerState } from './peer-state.js';
+import { fileSource, isDirectory, keepPending, listSegmentFiles, segmentFileName, writeSegmentFile } from './segment-files.js';
+import { loadJournalIdentity, signerFor } from './journal-identity.js';
+import { writeNodeKeyFile } from './node-key-file.js';
+
+export type SyncConfig = Config['sync'];
+
+/** What happened to one segment. */
+export interface ImportReport {
+  readonly source: string;
+  readonly status: 'applied' | 'replayed' | 'held' | 'failed';
+  /** The error code for 'failed', SMOL_SEGMENT_REPLAYED / SMOL_SEGMENT_GAP for the others that applied nothing. */
+  readonly code: string | undefined;
+  readonly message: string;
+  readonly applied: number;
+  readonly exporter: string | undefined;
+  readonly bytes: number;
+}
+
+/** Layout of sync's part of the data directory. */
+export function syncPaths(dataDir: string) {
+  return { pending: join(dataDir, 'sync', 'pending'), rejected: join(dataDir, 'sync', 'rejected') };
+}
+
+/**
+ * A node's side of segment exchange: imports (serialised, with held segments kept in the pending
+ * area and retried whenever something new arrives), exports cut for a peer's vector, the trust list
+ * and what each peer is known to hold. Shared by the CLI (USB) and the HTTP routes and client.
+ */
+export class SyncService {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    readonly journal: LevelJournal,
+    readonly config: SyncConfig,
+    readonly trust: TrustStore,
+    readonly peers: PeerState,
+    readonly sign: Signer,
+    private readonly registry: EventRegistry,
+    private readonly dataDir: string,
+  ) {}
+
+  static async open(journal: LevelJournal, dataDir: string, config: SyncConfig, registry: EventRegistry): Promise<SyncService> {
+    const trust = await TrustStore.open(dataDir, config.trusted);
+    const peers = await PeerState.open(dataDir);
+    const sign = signerFor(await loadJournalIdentity(journal));
+    await writeNodeKeyFile(dataDir, journal.nodeId, journal.publicKey);
+    return new SyncService(journal, config, trust, peers, sign, registry, dataDir);
+  }
+
+  /** One import at a time: each plans against the heads the previous one left. */
+  private serial<T>(run: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(run);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Imports a segment file, or every segment file of a directory, then retries held segments. */
+  async importPath(path: string): Promise<ImportReport[]> {
+    const files = (await isDirectory(path)) ? await listSegmentFiles(path) : [path];
+    const reports: ImportReport[] = [];
+    for (const file of files) reports.push(await this.importOne(file, fileSource(file), { path: file }));
+    if (reports.some((r) => r.applied > 0)) reports.push(...(await this.retryPending()));
+    return reports;
+  }
+
+  /** Imports a segment held in memory (an HTTP body), then retries held segments. */
+  async importBytes(bytes: Buffer, label: string): Promise<ImportReport[]> {
+    const reports = [await this.importOne(label, () => [bytes], { bytes })];
+    if (reports[0]!.applied > 0) reports.push(...(await this.retryPending()));
+    return reports;
+  }
+
+  private importOne(label: string, source: SegmentSource, keep: { path: string } | { bytes: Buffer }): Promise<ImportReport> {
+    return this.serial(async () => {
+      await this.trust.refresh();
+      let outcome: ImportOutcome;
+      try {
+        outcome = await importSegment(this.journal, source, {
+          registry: this.registry,
+          cluster: this.config.cluster,
+          isTrusted: (id) => this.trust.isTrusted(id),
+          trustedOriginsOnly: this.config.trustedOriginsOnly,
+        });
+      } catch (err) {
+        if (!isSmolError(err)) throw err;
+        return { source: label, status: 'failed', code: err.code, message: err.message, applied: 0, exporter: undefined, bytes: 0 };
+      }
+      const { header } = outcome;
+      if (header.exporter !== this.journal.nodeId) {
+        await this.peers.update(header.exporter, (p) => ({ ...p, known: mergeVectors(p.known, header.basis), lastImportAt: new Date().toISOString() }));
+      }
+      if (outcome.held.length > 0 && outcome.digest) {
+        const kept = await keepPending(syncPaths(this.dataDir).pending, segmentFileName(header, outcome.digest), keep);
+        if ('path' in keep && keep.path === kept) return report(label, outcome, 'held');
+      }
+      return report(label, outcome, outcome.held.length ? 'held' : outcome.code ? 'replayed' : 'applied');
+    });
+  }
+
+  /**
+   * Retries every held segment until none makes progress; removes those fully applied, and moves
+   * ones that now fail (e.g. their origin was untrusted since) to sync/rejected.
+   */
+  async retryPending(): Promise<ImportReport[]> {
+    const { pending, rejected } = syncPaths(this.dataDir);
+    const reports: ImportReport[] = [];
+    for (let progress = true; progress; ) {
+      progress = false;
+      const files = await listSegmentFiles(pending).catch(() => [] as string[]);
+      for (const file of files) {
+        const r = await this.importOne(file, fileSource(file), { path: file });
+        if (r.applied > 0) progress = true;
+        if (r.status === 'held' && r.applied === 0) continue;
+        reports.push(r);
+        if (r.status === 'failed') {
+          await mkdir(rejected, { recursive: true });
+          await rename(file, join(rejected, basename(file)));
+        } else if (r.status !== 'held') {
+          await rm(file, { force: true });
+        }
+      }
+    }
+    return reports;
+  }
+
+  /** Held segments waiting for a gap to fill. */
+  async pendingFiles(): Promise<string[]> {
+    return listSegmentFiles(syncPaths(this.dataDir).pending).catch(() => []);
+  }
+
+  /** Seals our feed and plans a segment of what `theirs` lacks (undefined when nothing). */
+  async planFor(theirs: VersionVector, options: { maxEvents?: number; recordFor?: boolean } = {}): Promise<PlannedSegment | undefined> {
+    await this.journal.seal();
+    return planSegment(this.journal, theirs, {
+      cluster: this.config.cluster,
+      sign: this.sign,
+      compression: this.config.compression,
+      ...(options.maxEvents !== undefined ? { maxEvents: options.maxEvents } : {}),
+      ...(options.recordFor ? { recordFor: true } : {}),
+    });
+  }
+
+  /**
+   * Writes a segment of what `theirs` lacks to `out` (a file, or a directory to put it in under a
+   * generated name). Remembers what was sent to `peer`. Returns undefined when there is nothing to send.
+   */
+  async exportTo(theirs: VersionVector, out: string, peer?: string): Promise<{ path: string; events: number; bytes: number; leftOut: number } | undefined> {
+    const planned = await this.planFor(theirs, { recordFor: true });
+    if (!planned) return undefined;
+    const intoDir = await isDirectory(out);
+    const tmpPath = intoDir ? join(out, `export-${process.pid}-${Date.now()}.tmp`) : out;
+    let digest: Buffer | undefined;
+    const bytes = await writeSegmentFile(tmpPath, tapDigest(planned.stream, (d) => (digest = d)));
+    let path = tmpPath;
+    if (intoDir && digest) {
+      path = join(out, segmentFileName(planned.header, digest));
+      await rename(tmpPath, path);
+    }
+    if (peer) {
+      await this.peers.update(peer, (p) => ({
+        ...p,
+        sent: mergeVectors(p.sent, Object.fromEntries(planned.header.ranges.map((r) => [r.origin, r.to]))),
+        lastExportAt: new Date().toISOString(),
+      }));
+    }
+    return { path, events: planned.header.count, bytes, leftOut: planned.leftOut };
+  }
+}
+
+/** Passes a segment stream through and hands over its checksum (the trailer's first 32 bytes). */
+async function* tapDigest(stream: AsyncIterable<Buffer>, onDigest: (d: Buffer) => void): AsyncGenerator<Buffer> {
+  let last: Buffer | undefined;
+  for await (const chunk of stream) {
+    last = chunk;
+    yield chunk;
+  }
+  // The writer's last chunk is `u32 0 | digest | signature | end marker`.
+  if (last && last.length >= 4 + 32) onDigest(last.subarray(4, 36));
+}
+
+function report(source: string, o: ImportOutcome, status: ImportReport['status']): ImportReport {
+  return { source, status, code: o.code, message: o.message, applied: o.applied, exporter: o.header.exporter, bytes: o.bytes };
+}
