@@ -4,6 +4,7 @@ import type { Journal } from '../../core/journal/journal.js';
 import { buildApp, type AppDeps, type AppNode } from './app.js';
 import { loadOrCreateTokens, type ApiTokens } from './auth/tokens.js';
 import { findUiDir } from './ui-dir.js';
+import { projectionSearch } from './search-ports.js';
 
 /** What `smollama start` passes: the http config section and the node. */
 export interface ServeOptions {
@@ -38,6 +39,7 @@ export async function serveHttp(options: ServeOptions): Promise<RunningHttp> {
     info: options.info,
     auth: { tokens, openOnLoopback: options.openOnLoopback },
     ...(uiDir ? { uiDir } : {}),
+    search: projectionSearch(options.node),
     ws: { onSlowClient: ({ remoteAddress, position }) => options.log?.(`dropped slow WebSocket client ${remoteAddress ?? '?'} at position ${position}`) },
     ...options.extra,
   });

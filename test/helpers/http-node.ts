@@ -4,9 +4,10 @@ import { createRegistry } from '../../core/events/default-registry.js';
 import { SmolNode } from '../../core/runtime/smol-node.js';
 import type { SensorProvider } from '../../core/sensors/sensor-port.js';
 import { allProjections } from '../../projections/all.js';
-import { createGpio } from '../../adapters/sensors/gpio.js';
+import { createGpio, type RpioLike } from '../../adapters/sensors/gpio.js';
 import { buildApp, type AppDeps } from '../../adapters/http/app.js';
 import { generateTokens } from '../../adapters/http/auth/tokens.js';
+import { projectionSearch } from '../../adapters/http/search-ports.js';
 import { ManualTimers } from './manual-timers.js';
 
 /** A provider that registers one source and samples nothing: tests append readings themselves. */
@@ -16,9 +17,30 @@ export const quietProvider: SensorProvider = {
   sample: async () => ({}),
 };
 
+/** A fake rpio for a node that pretends to be a Pi (so GPIO can switch to hardware). */
+function fakeRpio(): RpioLike {
+  const levels = new Map<number, number>();
+  return {
+    INPUT: 0, OUTPUT: 1, LOW: 0, HIGH: 1, PULL_OFF: 0, PULL_DOWN: 1, PULL_UP: 2,
+    init: () => undefined,
+    open: (pin, mode, init) => void (mode === 1 && levels.set(pin, init ?? 0)),
+    read: (pin) => levels.get(pin) ?? 0,
+    write: (pin, value) => void levels.set(pin, value),
+    close: () => undefined,
+  };
+}
+
+/** Options of the fixture: the journal's clock, and whether GPIO hardware is (fakely) there. */
+export interface HttpNodeOptions {
+  readonly now?: () => number;
+  readonly hardware?: boolean;
+  /** Serve observation/memory search from the node's projections. */
+  readonly search?: boolean;
+}
+
 /** A node on an in-memory journal with simulated GPIO, and its app (not listening). */
-export async function httpNode(t: Test, extra: Partial<AppDeps> = {}) {
-  const journal = await openMemoryJournal();
+export async function httpNode(t: Test, extra: Partial<AppDeps> = {}, options: HttpNodeOptions = {}) {
+  const journal = await openMemoryJournal(options.now ? { clock: { now: options.now } } : {});
   const timers = new ManualTimers();
   const gpio = await createGpio({
     pins: [
@@ -26,7 +48,8 @@ export async function httpNode(t: Test, extra: Partial<AppDeps> = {}) {
       { name: 'led', pin: 12, direction: 'output', pull: 'off' },
     ],
     mode: 'simulated',
-    detectHardware: async () => ({ available: false, reason: 'test' }),
+    detectHardware: async () => (options.hardware ? { available: true, model: 'Fake Pi 4' } : { available: false, reason: 'test' }),
+    loadRpio: async () => fakeRpio(),
   });
   const node = await SmolNode.start({
     journal,
@@ -42,7 +65,7 @@ export async function httpNode(t: Test, extra: Partial<AppDeps> = {}) {
   });
   let n = 0;
   const tokens = generateTokens((size) => Buffer.alloc(size, ++n));
-  const app = await buildApp({ journal, node, info: { name: 'kitchen', role: 'alpaca', software: 'test', startedAt: Date.now() }, auth: { tokens }, ...extra });
+  const app = await buildApp({ journal, node, info: { name: 'kitchen', role: 'alpaca', software: 'test', startedAt: Date.now() }, auth: { tokens }, ...(options.search ? { search: projectionSearch(node) } : {}), ...extra });
   t.teardown(async () => {
     await app.close();
     await node.stop('test');

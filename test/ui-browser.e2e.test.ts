@@ -1,0 +1,142 @@
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { buildUi } from '../ui/build.js';
+import { httpNode } from './helpers/http-node.js';
+import { missingProgram } from './helpers/required-program.js';
+import { tempDir } from './helpers/temp-dir.js';
+
+const CHROMIUM = '/usr/lib/chromium/chromium';
+const skip = missingProgram(CHROMIUM, 'apt-get install -y --no-install-recommends chromium');
+const docsShot = join(import.meta.dirname, '..', 'docs', 'screenshot.png');
+
+t.test('the dashboard in Chromium: every page, live readings, safe text, search, GPIO switch', { skip: skip ?? false }, async (t) => {
+  const uiDir = await buildUi({ outDir: join(tempDir(t, 'smollama-ui-'), 'dist'), minify: false });
+  const shots = mkdtempSync(join(tmpdir(), 'smollama-screens-'));
+  t.comment(`screenshots in ${shots}`);
+
+  // An hour of history first, on a clock set back; then the clock is real again.
+  let clock: number | undefined = Date.now() - 75 * 60_000;
+  const { app, journal, sample } = await httpNode(t, { uiDir }, { now: () => clock ?? Date.now(), hardware: true, search: true });
+  for (let i = 0; i < 70; i++) {
+    for (let k = 0; k < 3; k++) {
+      const x = i + k / 3;
+      await sample({ 'test.temp': 21 + 2 * Math.sin(x / 9) + (k - 1) * 0.4, 'test.humidity': 45 + 5 * Math.cos(x / 14) + k });
+      clock += 20_000;
+    }
+  }
+  clock = undefined;
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/`;
+
+  const context: BrowserContext = await chromium.launchPersistentContext(tempDir(t, 'smollama-chromium-'), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1200, height: 800 },
+  });
+  t.teardown(() => context.close());
+  const page: Page = context.pages()[0] ?? (await context.newPage());
+  const errors: string[] = [];
+  page.on('pageerror', (err) => errors.push(String(err)));
+  const requests: string[] = [];
+  page.on('request', (r) => requests.push(r.url()));
+
+  const open = async (hash: string, heading: string) => {
+    await page.goto(`${base}#/${hash}`);
+    await page.locator('h2', { hasText: heading }).first().waitFor({ timeout: 10_000 });
+  };
+
+  await t.test('every page opens', async (t) => {
+    for (const [hash, heading] of [
+      ['overview', 'Overview'],
+      ['readings', 'Readings'],
+      ['observations', 'Observations'],
+      ['memories', 'Memories'],
+      ['journal', 'Journal'],
+      ['nodes', 'Nodes'],
+      ['gpio', 'GPIO'],
+    ] as const) {
+      await open(hash, heading);
+      await page.waitForTimeout(300);
+      await page.screenshot({ path: join(shots, `${hash}.png`) });
+      t.pass(`${hash} shows "${heading}"`);
+      if (hash === 'memories') {
+        await page.locator('smol-memories .empty', { hasText: 'None yet' }).waitFor();
+        t.pass('memories say "none yet" while the agent has not remembered anything');
+      }
+    }
+  });
+
+  await t.test('a live reading change shows without a reload', async (t) => {
+    await open('readings', 'Readings');
+    await page.locator('[data-source="test.temp"]').waitFor();
+    await page.locator('smol-chart polygon').waitFor();
+    await page.locator('smol-readings .badge.live').waitFor();
+    await sample({ 'test.temp': 42.125 });
+    await page.locator('[data-source="test.temp"] [data-testid=value]', { hasText: '42.125' }).waitFor({ timeout: 5000 });
+    t.pass('42.125 appeared');
+    await page.locator('button', { hasText: '24h' }).click();
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: join(shots, 'readings-live.png') });
+    await page.locator('button', { hasText: '1h' }).click();
+    await page.waitForTimeout(300);
+    mkdirSync(join(docsShot, '..'), { recursive: true });
+    await page.screenshot({ path: docsShot });
+  });
+
+  await t.test('observation text with markup shows as text; search filters', async (t) => {
+    const base = { kind: 'trend', confidence: 0.8, sources: ['test.temp'], method: 'statistical', model: null, window: { fromMs: 0, toMs: 1 }, embedding: { model: 't', dim: 1, vector: 'AAAAAA==' } };
+    await journal.append([
+      { type: 'observation.recorded', data: { ...base, text: '<b>bold</b> <img src=x onerror="window.__xss=1"> door opened' } },
+      { type: 'observation.recorded', data: { ...base, kind: 'anomaly', text: 'temperature rising' } },
+    ]);
+    await open('observations', 'Observations');
+    await page.locator('td', { hasText: '<b>bold</b>' }).waitFor({ timeout: 5000 });
+    t.equal(await page.locator('smol-observations b').count(), 0, 'no <b> element was created');
+    t.equal(await page.locator('smol-observations img').count(), 0, 'no <img> element was created');
+    t.equal(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss), undefined);
+    await page.locator('smol-observations input[name=query]').fill('rising');
+    await page.locator('smol-observations input[name=query]').press('Enter');
+    await page.locator('smol-observations tbody tr').first().waitFor();
+    await page.waitForFunction(() => document.querySelector('smol-app')?.shadowRoot?.querySelector('smol-observations')?.shadowRoot?.querySelectorAll('tbody tr').length === 1);
+    t.match(await page.locator('smol-observations tbody').innerText(), /temperature rising/);
+    await page.screenshot({ path: join(shots, 'observations-search.png') });
+  });
+
+  await t.test('GPIO mode switches to hardware from the page, and the switch is journaled', async (t) => {
+    await open('gpio', 'GPIO');
+    await page.locator('[data-testid=gpio-mode]', { hasText: 'simulated' }).waitFor();
+    await page.locator('button[data-mode=hardware]').click();
+    await page.locator('[data-testid=gpio-mode]', { hasText: 'hardware' }).waitFor({ timeout: 5000 });
+    const modes: unknown[] = [];
+    for await (const e of journal.read({ types: ['gpio.mode.changed'] })) modes.push((e.event.data as { mode: string }).mode);
+    t.same(modes, ['hardware']);
+    await page.screenshot({ path: join(shots, 'gpio-hardware.png') });
+  });
+
+  await t.test('the journal page tails new events live', async (t) => {
+    await open('journal', 'Journal');
+    await page.locator('smol-journal .badge.live').waitFor();
+    const entry = await journal.appendOne('node.stopped', { reason: 'browser test' });
+    await page.locator(`tr[data-position="${entry.position}"]`).waitFor({ timeout: 5000 });
+    await page.locator(`tr[data-position="${entry.position}"]`).click();
+    await page.locator('pre', { hasText: 'browser test' }).waitFor();
+    t.pass('the new event appeared and its detail opens');
+  });
+
+  await t.test('usable on a phone-sized screen', async (t) => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await open('readings', 'Readings');
+    await page.locator('[data-source="test.temp"]').waitFor();
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    t.ok(width <= 390, `no horizontal scrolling of the page (scrollWidth ${width})`);
+    await page.screenshot({ path: join(shots, 'phone-readings.png'), fullPage: true });
+  });
+
+  t.same(errors, [], 'no script errors on any page');
+  t.same(requests.filter((u) => !u.startsWith(base) && !u.startsWith('ws://127.0.0.1') && !u.startsWith('data:')), [], 'nothing is loaded from anywhere but the node');
+});

@@ -1,0 +1,94 @@
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import type { JournalEntry } from './types.js';
+
+/** What a page subscribes to. `fromPosition` undefined: only what is appended from now on. */
+export interface StreamOptions {
+  types?: string[];
+  origins?: string[];
+  fromPosition?: number;
+  onEvents(entries: JournalEntry[]): void;
+}
+
+type Status = 'connecting' | 'catching-up' | 'live' | 'offline';
+
+/**
+ * Owns one WebSocket to /ws for the lifetime of its host element: subscribes when the host is
+ * connected, closes when it is removed, and after a drop reconnects and resumes from the last
+ * position it saw, so the page gets every event once.
+ */
+export class JournalStream implements ReactiveController {
+  status: Status = 'offline';
+  private socket: WebSocket | undefined;
+  private next: number | undefined;
+  private retryMs = 500;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private stopped = true;
+
+  constructor(
+    private readonly host: ReactiveControllerHost,
+    private options: StreamOptions,
+  ) {
+    this.next = options.fromPosition;
+    host.addController(this);
+  }
+
+  hostConnected(): void {
+    this.stopped = false;
+    this.connect();
+  }
+
+  hostDisconnected(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.socket?.close();
+    this.socket = undefined;
+  }
+
+  /** Changes filters and start position, and resubscribes. */
+  resubscribe(options: Partial<StreamOptions>): void {
+    this.options = { ...this.options, ...options };
+    this.next = options.fromPosition;
+    if (this.socket?.readyState === WebSocket.OPEN) this.subscribe(this.socket);
+  }
+
+  private setStatus(status: Status): void {
+    this.status = status;
+    this.host.requestUpdate();
+  }
+
+  private subscribe(socket: WebSocket): void {
+    const { types, origins } = this.options;
+    socket.send(JSON.stringify({ op: 'subscribe', ...(types?.length ? { types } : {}), ...(origins?.length ? { origins } : {}), ...(this.next !== undefined ? { fromPosition: this.next } : {}) }));
+  }
+
+  private connect(): void {
+    if (this.stopped) return;
+    this.setStatus('connecting');
+    const socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
+    this.socket = socket;
+    socket.onopen = () => this.subscribe(socket);
+    socket.onmessage = (message) => {
+      const m = JSON.parse(String(message.data)) as { op: string; entries?: JournalEntry[]; to?: number; position?: number; fromPosition?: number };
+      if (m.op === 'subscribed') {
+        this.next = m.fromPosition;
+        this.setStatus('catching-up');
+      } else if (m.op === 'events' && m.entries && m.to !== undefined) {
+        this.next = m.to + 1;
+        this.retryMs = 500;
+        this.options.onEvents(m.entries);
+        this.host.requestUpdate();
+      } else if (m.op === 'live' && m.position !== undefined) {
+        this.next = Math.max(this.next ?? 0, m.position + 1);
+        this.setStatus('live');
+      }
+    };
+    socket.onclose = () => {
+      if (this.socket !== socket) return;
+      this.socket = undefined;
+      this.setStatus('offline');
+      if (this.stopped) return;
+      this.timer = setTimeout(() => this.connect(), this.retryMs);
+      this.retryMs = Math.min(this.retryMs * 2, 10_000);
+    };
+  }
+}

@@ -1,0 +1,103 @@
+import { LitElement, css, html, type TemplateResult } from 'lit';
+import { AUTH_REQUIRED_EVENT, api } from './api.js';
+import './smol-login.js';
+import './smol-overview.js';
+import './smol-readings.js';
+import './smol-observations.js';
+import './smol-memories.js';
+import './smol-journal.js';
+import './smol-nodes.js';
+import './smol-gpio.js';
+
+const PAGES: ReadonlyArray<[string, string, () => TemplateResult]> = [
+  ['overview', 'Overview', () => html`<smol-overview></smol-overview>`],
+  ['readings', 'Readings', () => html`<smol-readings></smol-readings>`],
+  ['observations', 'Observations', () => html`<smol-observations></smol-observations>`],
+  ['memories', 'Memories', () => html`<smol-memories></smol-memories>`],
+  ['journal', 'Journal', () => html`<smol-journal></smol-journal>`],
+  ['nodes', 'Nodes', () => html`<smol-nodes></smol-nodes>`],
+  ['gpio', 'GPIO', () => html`<smol-gpio></smol-gpio>`],
+];
+
+/** The page shell: navigation by URL hash (#/readings), and the login form when the node asks for one. */
+export class SmolApp extends LitElement {
+  static override properties = { page: { state: true }, needLogin: { state: true }, name: { state: true } };
+  page = 'overview';
+  needLogin = false;
+  name = '';
+
+  static override styles = css`
+    :host { display: block; min-height: 100vh; }
+    header { display: flex; align-items: center; gap: 1rem; padding: 0.6rem 1rem; background: #1f3b73; color: #fff; position: sticky; top: 0; z-index: 1; }
+    header strong { font-size: 1.05rem; white-space: nowrap; }
+    nav { display: flex; gap: 0.25rem; overflow-x: auto; scrollbar-width: none; }
+    nav a { color: #dfe7ff; text-decoration: none; padding: 0.35rem 0.6rem; border-radius: 7px; white-space: nowrap; }
+    nav a[aria-current='page'] { background: rgba(255, 255, 255, 0.18); color: #fff; }
+    main { padding: 1rem; max-width: 1100px; margin: 0 auto; }
+    @media (max-width: 640px) {
+      header { flex-direction: column; align-items: stretch; gap: 0.4rem; padding: 0.5rem; }
+      main { padding: 0.6rem; }
+    }
+  `;
+
+  private readonly onHash = () => this.route();
+  private readonly onAuth = () => (this.needLogin = true);
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    window.addEventListener('hashchange', this.onHash);
+    window.addEventListener(AUTH_REQUIRED_EVENT, this.onAuth);
+    this.route();
+    void this.start();
+  }
+
+  override disconnectedCallback(): void {
+    window.removeEventListener('hashchange', this.onHash);
+    window.removeEventListener(AUTH_REQUIRED_EVENT, this.onAuth);
+    super.disconnectedCallback();
+  }
+
+  private async start(): Promise<void> {
+    // A link like http://pi:8080/#token=… logs in once and forgets the token from the address bar.
+    const m = /(?:^#|&)token=([^&]+)/.exec(location.hash);
+    if (m) {
+      history.replaceState(null, '', location.pathname + '#/overview');
+      await api('/api/login', { method: 'POST', body: { token: decodeURIComponent(m[1]!) } }).catch(() => undefined);
+      this.route();
+    }
+    const who = await api<{ scope: string | null }>('/api/whoami');
+    this.needLogin = who.scope === null;
+    const health = await api<{ node: { name: string } }>('/api/health').catch(() => undefined);
+    this.name = health?.node.name ?? '';
+  }
+
+  private route(): void {
+    const name = location.hash.replace(/^#\/?/, '').split(/[/?&]/)[0] ?? '';
+    this.page = PAGES.some(([p]) => p === name) ? name : 'overview';
+  }
+
+  override render() {
+    const current = PAGES.find(([p]) => p === this.page) ?? PAGES[0]!;
+    return html`
+      <header>
+        <strong>Smollama${this.name ? html` · ${this.name}` : ''}</strong>
+        <nav>${PAGES.map(([p, label]) => html`<a href="#/${p}" aria-current=${p === this.page ? 'page' : 'false'}>${label}</a>`)}</nav>
+      </header>
+      <main>
+        ${this.needLogin
+          ? html`<smol-login @logged-in=${() => {
+              this.needLogin = false;
+              void this.start();
+            }}></smol-login>`
+          : current[2]()}
+      </main>
+    `;
+  }
+}
+
+customElements.define('smol-app', SmolApp);
+declare global {
+  interface HTMLElementTagNameMap {
+    'smol-app': SmolApp;
+  }
+}

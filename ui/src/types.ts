@@ -1,0 +1,81 @@
+/** Shapes of what the node's API and WebSocket send (the subset the dashboard reads). */
+export interface SmolEvent {
+  id: string;
+  origin: string;
+  seq: number;
+  hlc: string;
+  type: string;
+  v: number;
+  data: unknown;
+}
+export interface JournalEntry {
+  position: number;
+  event: SmolEvent;
+}
+export interface LatestReading {
+  origin: string;
+  source: string;
+  value: number;
+  at: number;
+  unit: string | null;
+  label: string | null;
+  simulated: boolean;
+}
+export interface HistoryPoint {
+  start: number;
+  min: number;
+  max: number;
+  mean: number;
+  count: number;
+}
+export interface NodeInfo {
+  origin: string;
+  name: string | null;
+  role: string | null;
+  headSeq: number;
+  heldSeq: number;
+  events: number;
+  lastSeen: number;
+  status: string;
+  software: string | null;
+  sealedSeq: number | null;
+  clockJumps: number;
+  self: boolean;
+}
+export interface PinState {
+  name: string;
+  pin: number;
+  direction: 'input' | 'output';
+  value: 0 | 1 | undefined;
+  simulated: boolean;
+}
+export interface GpioView {
+  available?: boolean;
+  mode: 'hardware' | 'simulated' | null;
+  hardwareAvailable: boolean;
+  pins: PinState[];
+}
+export interface Health {
+  status: string;
+  node: { id: string; name: string; role: string; software: string };
+  uptimeS: number;
+  lastPosition: number;
+  projections: Record<string, { position: number; lag: number }>;
+}
+export interface Stats {
+  lastPosition: number;
+  origins: number;
+  sources: number;
+  readings: number;
+  uptimeS: number;
+}
+
+/** The wall-clock ms of an HLC string (12 hex digits of ms, 4 of counter). */
+export function hlcMs(hlc: string): number {
+  return parseInt(hlc.slice(0, 12), 16);
+}
+
+/** A short, local time for people. */
+export function timeOf(ms: number): string {
+  return new Date(ms).toLocaleString(undefined, { hour12: false });
+}
