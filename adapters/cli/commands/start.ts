@@ -9,6 +9,7 @@ import type { GpioPort } from '../../../core/sensors/sensor-port.js';
 import { openNodeJournal, writeStatusFile } from '../data-dir.js';
 import type { Output } from '../output.js';
 import { serveHttp, type RunningHttp } from '../../http/serve.js';
+import { startMqtt, type RunningMqtt } from '../../mqtt/start-mqtt.js';
 
 export const SOFTWARE = 'smollama 0.1.0';
 
@@ -16,6 +17,8 @@ export interface RunningNode {
   readonly node: SmolNode;
   /** The dashboard and API, listening on config.http. */
   readonly http: RunningHttp;
+  /** The MQTT event stream (and embedded broker), unless disabled or its port was taken. */
+  readonly mqtt: RunningMqtt | undefined;
   /** Stops the node, closes the journal; resolves when everything is durable. */
   stop(reason: string): Promise<void>;
 }
@@ -24,6 +27,7 @@ export interface RunningNode {
 export async function startNode(config: Config, output: Output): Promise<RunningNode> {
   let node: SmolNode | undefined;
   const journal = await openNodeJournal(config, { clock: { onJump: (jump) => node?.reportClockJump(jump) } });
+  const firstOfThisRun = journal.lastPosition() + 1;
   try {
     const schedules: SamplerSchedule[] = [];
     if (config.sensors.system.enabled) {
@@ -63,6 +67,16 @@ export async function startNode(config: Config, output: Output): Promise<Running
     await journal.close();
     throw err;
   }
+  let mqtt: RunningMqtt | undefined;
+  try {
+    const node = { name: config.node.name, role: config.node.role, software: SOFTWARE };
+    mqtt = await startMqtt({ settings: config.mqtt, journal, dataDir: config.dataDir, node, initialPosition: firstOfThisRun, log: (m) => output.err(m) });
+  } catch (err) {
+    await http.close();
+    await running.stop('mqtt failed');
+    await journal.close();
+    throw err;
+  }
   const status = (isRunning: boolean) =>
     writeStatusFile(config.dataDir, {
       running: isRunning,
@@ -82,16 +96,19 @@ export async function startNode(config: Config, output: Output): Promise<Running
   statusTimer.unref();
   output.out(`smollama node ${journal.nodeId} (${config.node.name}, ${config.node.role}) started; data in ${config.dataDir}`);
   output.out(`dashboard: ${http.url}`);
+  if (mqtt) output.out(`mqtt: ${config.mqtt.topicPrefix}/${config.node.name}/# on ${mqtt.url}${mqtt.broker ? ' (embedded broker)' : ''}`);
   if (running.gpio?.mode === 'simulated') output.out('GPIO: simulated (deterministic; no GPIO hardware found or configured)');
   let stopping: Promise<void> | undefined;
   return {
     node: running,
     http,
+    mqtt,
     stop(reason) {
       stopping ??= (async () => {
         clearInterval(statusTimer);
         await http.close();
         await running.stop(reason);
+        await mqtt?.close();
         await journal.close();
         await status(false);
       })();

@@ -1,0 +1,178 @@
+import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import type { JournalEntry } from '../../core/events/event.js';
+import type { EventDataMap } from '../../core/events/core-events.js';
+import type { Journal, Subscription } from '../../core/journal/journal.js';
+import { hlcWall } from '../../core/clock/hlc.js';
+import { readCursor, writeCursor } from './cursor-file.js';
+import { topicsOf, type Topics } from './topics.js';
+
+type QoS = 0 | 1 | 2;
+
+/** One MQTT message to send. */
+export interface OutMessage {
+  readonly topic: string;
+  readonly payload: string;
+  readonly qos: QoS;
+  readonly retain: boolean;
+}
+
+/** Everything the publisher needs; the client factory is injectable for tests. */
+export interface PublisherOptions {
+  readonly journal: Journal;
+  readonly url: string;
+  readonly username?: string;
+  readonly password?: string;
+  readonly node: { readonly name: string; readonly role: string; readonly software: string };
+  readonly prefix: string;
+  readonly qos: QoS;
+  readonly discovery: boolean;
+  readonly discoveryPrefix: string;
+  /** Where the last acknowledged position is kept (in the data directory). */
+  readonly cursorPath: string;
+  /** Where to start when there is no cursor yet (default: the next event appended). */
+  readonly initialPosition?: number;
+  readonly batchSize?: number;
+  readonly reconnectPeriodMs?: number;
+  readonly connect?: (url: string, options: IClientOptions) => MqttClient;
+  readonly log?: (message: string) => void;
+}
+
+/**
+ * Streams the journal to MQTT, in journal order: every event to <prefix>/<node>/events/<type>,
+ * this node's readings retained at <prefix>/<node>/readings/<source>, online/offline at
+ * <prefix>/<node>/status (offline by last will), and Home Assistant discovery for its sources.
+ *
+ * The journal is the buffer: a batch counts as published only once the broker acknowledged all
+ * of it, and the acknowledged position is kept in a file, so after a broker outage or a restart
+ * the stream resumes where it stopped (at least once: a batch cut by an outage may repeat).
+ */
+export class MqttPublisher {
+  private readonly topics: Topics;
+  private readonly client: MqttClient;
+  private sub: Subscription | undefined;
+  private acked: number;
+  private saved: number;
+  private saveTimer: ReturnType<typeof setInterval> | undefined;
+  private stopping = false;
+  private readonly sources = new Map<string, { unit?: string | undefined; label?: string | undefined }>();
+  private wakeStop: (() => void) | undefined;
+  private readonly stopped = new Promise<void>((resolve) => (this.wakeStop = resolve));
+
+  private constructor(
+    private readonly options: PublisherOptions,
+    start: number,
+  ) {
+    this.topics = topicsOf(options.prefix, options.node.name, options.discoveryPrefix);
+    this.acked = this.saved = start - 1;
+    const clientOptions: IClientOptions = {
+      clientId: `smollama-${options.node.name}-${options.journal.nodeId.slice(0, 8)}`,
+      protocolVersion: 4,
+      clean: true,
+      reconnectPeriod: options.reconnectPeriodMs ?? 1000,
+      connectTimeout: 10_000,
+      will: { topic: this.topics.status, payload: Buffer.from('offline'), qos: 1, retain: true },
+      ...(options.username ? { username: options.username, password: options.password ?? '' } : {}),
+    };
+    this.client = (options.connect ?? connect)(options.url, clientOptions);
+    this.client.on('connect', () => {
+      options.log?.(`mqtt: connected to ${options.url}`);
+      this.client.publish(this.topics.status, 'online', { qos: 1, retain: true });
+    });
+    this.client.on('offline', () => options.log?.(`mqtt: broker ${options.url} unreachable; the journal keeps the stream until it is back`));
+    this.client.on('error', (err) => options.log?.(`mqtt: ${err.message}`));
+  }
+
+  /** Connects (in the background) and starts streaming from the saved cursor. */
+  static async start(options: PublisherOptions): Promise<MqttPublisher> {
+    const cursor = await readCursor(options.cursorPath);
+    const start = cursor !== undefined ? cursor + 1 : (options.initialPosition ?? options.journal.lastPosition() + 1);
+    const publisher = new MqttPublisher(options, start);
+    publisher.sub = options.journal.subscribe({ fromPosition: start, batchSize: options.batchSize ?? 256 }, (entries, to) => publisher.publishBatch(entries, to));
+    publisher.sub.done.catch((err: unknown) => {
+      if (!publisher.stopping) options.log?.(`mqtt: stream stopped: ${String(err)}`);
+    });
+    publisher.saveTimer = setInterval(() => void publisher.save(), 1000);
+    publisher.saveTimer.unref();
+    return publisher;
+  }
+
+  /** The last journal position the broker acknowledged. */
+  get position(): number {
+    return this.acked;
+  }
+
+  get connected(): boolean {
+    return this.client.connected;
+  }
+
+  /** The messages one journal entry becomes. */
+  messagesOf(entry: JournalEntry): OutMessage[] {
+    const { event } = entry;
+    const qos = this.options.qos;
+    const out: OutMessage[] = [{ topic: this.topics.events(event.type), payload: JSON.stringify(entry), qos, retain: false }];
+    if (event.origin !== this.options.journal.nodeId || event.v !== 1) return out;
+    if (event.type === 'source.registered') {
+      const s = event.data as EventDataMap['source.registered'];
+      this.sources.set(s.source, { unit: s.unit, label: s.label });
+      if (this.options.discovery) out.push({ topic: this.topics.discovery(s.source), payload: JSON.stringify(this.discoveryConfig(s)), qos: 1, retain: true });
+    } else if (event.type === 'reading.sampled') {
+      const at = new Date(hlcWall(event.hlc)).toISOString();
+      for (const [source, value] of Object.entries((event.data as EventDataMap['reading.sampled']).values)) {
+        const unit = this.sources.get(source)?.unit;
+        out.push({ topic: this.topics.reading(source), payload: JSON.stringify({ value, ...(unit ? { unit } : {}), at, position: entry.position }), qos: 1, retain: true });
+      }
+    }
+    return out;
+  }
+
+  private discoveryConfig(s: EventDataMap['source.registered']) {
+    const { node } = this.options;
+    return {
+      name: s.label ?? s.source,
+      unique_id: this.topics.uniqueId(s.source),
+      state_topic: this.topics.reading(s.source),
+      value_template: '{{ value_json.value }}',
+      ...(s.unit ? { unit_of_measurement: s.unit, state_class: 'measurement' } : {}),
+      availability_topic: this.topics.status,
+      payload_available: 'online',
+      payload_not_available: 'offline',
+      device: { identifiers: [`smollama_${this.options.journal.nodeId}`], name: `Smollama ${node.name}`, manufacturer: 'Smollama', model: node.role, sw_version: node.software },
+    };
+  }
+
+  private async publishBatch(entries: JournalEntry[], to: number): Promise<void> {
+    const messages = entries.flatMap((e) => this.messagesOf(e));
+    // mqtt.js keeps unacknowledged QoS 1/2 messages and resends them after a reconnect, so this
+    // resolves once the broker has them all, however long the outage; stop() cuts the wait short.
+    const all = Promise.all(messages.map((m) => this.client.publishAsync(m.topic, m.payload, { qos: m.qos, retain: m.retain })));
+    all.catch(() => undefined);
+    await Promise.race([all, this.stopped]);
+    if (this.stopping) return;
+    this.acked = to;
+  }
+
+  private async save(): Promise<void> {
+    if (this.acked === this.saved) return;
+    const position = this.acked;
+    await writeCursor(this.options.cursorPath, position).catch((err: unknown) => this.options.log?.(`mqtt: cannot save the stream position: ${String(err)}`));
+    this.saved = position;
+  }
+
+  /**
+   * Stops streaming, saves the position, says offline (when connected) and disconnects. While
+   * the broker is reachable it first waits up to `drainMs` for the stream to reach the journal's end.
+   */
+  async stop(drainMs = 2000): Promise<void> {
+    if (this.stopping) return;
+    const deadline = Date.now() + drainMs;
+    while (this.client.connected && this.acked < this.options.journal.lastPosition() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    this.stopping = true;
+    clearInterval(this.saveTimer);
+    this.sub?.close();
+    this.wakeStop?.();
+    await this.sub?.done.catch(() => undefined);
+    await this.save();
+    if (this.client.connected) await this.client.publishAsync(this.topics.status, 'offline', { qos: 1, retain: true }).catch(() => undefined);
+    await this.client.endAsync(true).catch(() => undefined);
+  }
+}

@@ -1,0 +1,23 @@
+/** MQTT topics of one node: `<prefix>/<node>/…`. Node names are [a-z0-9-], so they need no escaping. */
+export interface Topics {
+  events(type: string): string;
+  reading(source: string): string;
+  readonly status: string;
+  /** Home Assistant discovery config topic of one source. */
+  discovery(source: string): string;
+  /** Unique id of one source in Home Assistant. */
+  uniqueId(source: string): string;
+}
+
+/** Topic builders for a node; characters MQTT gives meaning to (+ # /) are replaced in names. */
+export function topicsOf(prefix: string, node: string, discoveryPrefix: string): Topics {
+  const clean = (s: string) => s.replace(/[+#/\s]/g, '_');
+  const objectId = (source: string) => `smollama_${node}_${source}`.replace(/[^a-zA-Z0-9_-]/g, '_');
+  return {
+    events: (type) => `${prefix}/${node}/events/${clean(type)}`,
+    reading: (source) => `${prefix}/${node}/readings/${clean(source)}`,
+    status: `${prefix}/${node}/status`,
+    discovery: (source) => `${discoveryPrefix}/sensor/${objectId(source)}/config`,
+    uniqueId: objectId,
+  };
+}
