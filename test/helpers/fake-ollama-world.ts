@@ -7,6 +7,11 @@ import { OllamaLlm } from '../../adapters/llm/ollama-llm.js';
 import { OllamaEmbedder } from '../../adapters/embeddings/ollama-embedder.js';
 import type { NodeViews } from '../../adapters/tools/node-views.js';
 import { FakeOllama, type FakeOllamaOptions } from './fake-ollama.js';
+import { configSchema, type Config } from '../../adapters/config/schema.js';
+import { startAgentServices, type AgentServices } from '../../adapters/tools/agent-services.js';
+import type { GpioPort } from '../../core/sensors/sensor-port.js';
+import { FallbackEmbedder } from '../../core/embeddings/fallback-embedder.js';
+import { NgramEmbedder } from '../../core/embeddings/ngram-embedder.js';
 
 export const T0 = Date.UTC(2025, 0, 15, 12, 0, 0);
 export const MIN = 60_000;
@@ -43,8 +48,23 @@ export async function fakeOllamaWorld(t: Test, options: FakeOllamaOptions & { no
     await journal.close();
     await fake.close().catch(() => undefined);
   });
+  let services: AgentServices | undefined;
+  t.teardown(async () => {
+    await services?.stop();
+  });
   return {
     journal, registry, runners, views, fake, llm, embedder,
+    /** Starts the agent side (tools, memory, vectors, agent) on this world; no observer schedule. */
+    async services(config: Record<string, unknown> = {}, extra: { gpio?: GpioPort; writeGpio?: (pin: string, v: 0 | 1) => Promise<void> } = {}): Promise<AgentServices & { config: Config }> {
+      const cfg = configSchema.parse({ dataDir: '/nonexistent', node: { name: 'kitchen' }, ...config, llm: { host: fake.url, ...(config['llm'] as object) } });
+      const fb = new FallbackEmbedder(embedder, new NgramEmbedder());
+      services = await startAgentServices({
+        config: cfg, registry, observe: false, inMemoryVectors: true, llm, now: () => now,
+        embedder: { embedder: fb, forModel: (m) => fb.forModel(m) },
+        node: { ...views, runner: views.runner, ...(extra.gpio ? { gpio: extra.gpio } : {}), ...(extra.writeGpio ? { writeGpio: extra.writeGpio } : {}) },
+      });
+      return { ...services, config: cfg };
+    },
     now: () => now,
     setNow(ms: number) {
       now = ms;

@@ -1,0 +1,166 @@
+import { isSmolError, ErrorCodes } from '../errors.js';
+import type { EventDraft } from '../events/event.js';
+import type { EventDataMap } from '../events/core-events.js';
+import type { LlmChatRequest, LlmChatResult, LlmMessage, LlmPort, LlmToolCall, LlmToolSpec } from '../llm/llm-port.js';
+import type { ToolRegistry } from '../tools/registry.js';
+import { systemPrompt } from './system-prompt.js';
+
+export interface AgentDeps {
+  readonly llm: LlmPort;
+  readonly tools: ToolRegistry;
+  readonly journal: { append(drafts: readonly EventDraft[]): Promise<unknown> };
+  readonly nodeName: string;
+  readonly nodeId: string;
+  /** Most model calls per question (each may call tools). */
+  readonly maxIterations: number;
+  /** Appended to the system prompt. */
+  readonly instructions?: string;
+  readonly now?: () => number;
+  readonly newId: () => string;
+  /** Tool results longer than this (JSON characters) are cut before the model sees them. */
+  readonly maxToolResultChars?: number;
+}
+
+export interface AskOptions {
+  /** The channel the question came through (journaled). */
+  readonly via: 'cli' | 'api' | 'mqtt' | 'ui';
+  /** Earlier turns: OpenAI-style clients send the whole conversation each time. A system message there is added to ours. */
+  readonly history?: readonly LlmMessage[];
+  /** Tools the client runs itself: a call to one ends the loop and is handed back. */
+  readonly clientTools?: readonly LlmToolSpec[];
+  readonly model?: string;
+  readonly temperature?: number;
+  readonly maxTokens?: number;
+  /** When given, answers are streamed: each piece of content as it arrives. */
+  readonly onDelta?: (text: string) => void;
+  readonly signal?: AbortSignal;
+}
+
+export interface AgentAnswer {
+  readonly conversationId: string;
+  readonly answer: string;
+  readonly model: string;
+  readonly iterations: number;
+  /** Node tool calls made. */
+  readonly toolCalls: number;
+  /** Calls to the client's own tools, for it to run ('tool_calls' finish). */
+  readonly clientToolCalls: readonly LlmToolCall[];
+  readonly finishReason: 'stop' | 'length' | 'tool_calls';
+  readonly usage: { promptTokens: number; completionTokens: number };
+}
+
+/**
+ * The tool loop: the model gets the question, the node's tools (and the client's, if any), and up
+ * to `maxIterations` turns. Node tools run through the registry, so every call is journaled; a
+ * failing call — unknown tool, invalid arguments, a tool error — goes back to the model as an error
+ * result, never a crash. The question and the answer are journaled as agent.asked / agent.answered.
+ */
+export class Agent {
+  constructor(private readonly deps: AgentDeps) {}
+
+  get model(): string {
+    return this.deps.llm.model;
+  }
+
+  /** Answers one question. Throws SMOL_LLM_* when the model cannot be reached (journaled as a failed answer). */
+  async ask(question: string, options: AskOptions): Promise<AgentAnswer> {
+    const now = this.deps.now ?? Date.now;
+    const started = now();
+    const conversationId = this.deps.newId();
+    const model = options.model ?? this.deps.llm.model;
+    await this.deps.journal.append([{ type: 'agent.asked', data: { conversationId, question, via: options.via, model } satisfies EventDataMap['agent.asked'] }]);
+
+    const history = options.history ?? [];
+    const extraSystem = history.filter((m) => m.role === 'system').map((m) => m.content);
+    const messages: LlmMessage[] = [
+      { role: 'system', content: systemPrompt({ nodeName: this.deps.nodeName, nodeId: this.deps.nodeId, now: started, instructions: [this.deps.instructions ?? '', ...extraSystem].filter(Boolean).join('\n') }) },
+      ...history.filter((m) => m.role !== 'system'),
+      ...(question ? [{ role: 'user' as const, content: question }] : []),
+    ];
+    const clientNames = new Set((options.clientTools ?? []).map((t) => t.name));
+    const tools = [...this.deps.tools.specs().filter((t) => !clientNames.has(t.name)), ...(options.clientTools ?? [])];
+    const registers = new Map<string, unknown>();
+    const caller = { kind: 'agent' as const, via: options.via, conversationId };
+    const usage = { promptTokens: 0, completionTokens: 0 };
+    let iterations = 0;
+    let toolCalls = 0;
+    let answer = '';
+    let finishReason: AgentAnswer['finishReason'] = 'stop';
+    let clientToolCalls: LlmToolCall[] = [];
+    let answeredModel = model;
+
+    try {
+      for (;;) {
+        iterations += 1;
+        const last = iterations >= this.deps.maxIterations;
+        const request: LlmChatRequest = {
+          messages, model,
+          // On the last turn the model must answer with what it has.
+          ...(last ? {} : { tools }),
+          ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
+          ...(options.maxTokens !== undefined ? { maxTokens: options.maxTokens } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
+        };
+        const res = options.onDelta ? await this.streamTurn(request, options.onDelta) : await this.deps.llm.chat(request);
+        answeredModel = res.model;
+        usage.promptTokens += res.usage.promptTokens;
+        usage.completionTokens += res.usage.completionTokens;
+        messages.push({ role: 'assistant', content: res.content, ...(res.toolCalls.length ? { toolCalls: res.toolCalls } : {}) });
+        if (res.toolCalls.length === 0 || last) {
+          answer = res.content;
+          finishReason = res.doneReason === 'length' ? 'length' : 'stop';
+          break;
+        }
+        for (const call of res.toolCalls.filter((c) => !clientNames.has(c.name))) {
+          toolCalls += 1;
+          const outcome = await this.deps.tools.call(call.name, call.arguments, { caller, registers, ...(options.signal ? { signal: options.signal } : {}) });
+          const body = outcome.ok ? outcome.result : { error: outcome.error };
+          messages.push({ role: 'tool', toolCallId: call.id, toolName: call.name, content: this.cut(JSON.stringify(body ?? null)) });
+        }
+        clientToolCalls = res.toolCalls.filter((c) => clientNames.has(c.name));
+        if (clientToolCalls.length > 0) {
+          answer = res.content;
+          finishReason = 'tool_calls';
+          break;
+        }
+      }
+    } catch (err) {
+      const error = { code: isSmolError(err) ? err.code : ErrorCodes.LLM_BAD_OUTPUT, message: (err as Error)?.message ?? String(err) };
+      await this.answered({ conversationId, answer: '', model, iterations, toolCalls, usage, durationMs: now() - started, error });
+      throw err;
+    }
+    await this.answered({ conversationId, answer, model: answeredModel, iterations, toolCalls, usage, durationMs: now() - started });
+    return { conversationId, answer, model: answeredModel, iterations, toolCalls, clientToolCalls, finishReason, usage };
+  }
+
+  private async answered(data: EventDataMap['agent.answered']): Promise<void> {
+    await this.deps.journal.append([{ type: 'agent.answered', data }]);
+  }
+
+  /** One streamed turn, forwarding content as it comes, collected into a result. */
+  private async streamTurn(request: LlmChatRequest, onDelta: (text: string) => void): Promise<LlmChatResult> {
+    let content = '';
+    const toolCalls: LlmToolCall[] = [];
+    let model = request.model ?? this.deps.llm.model;
+    let doneReason = 'stop';
+    let usage = { promptTokens: 0, completionTokens: 0 };
+    for await (const chunk of this.deps.llm.chatStream(request)) {
+      model = chunk.model;
+      if (chunk.contentDelta) {
+        content += chunk.contentDelta;
+        onDelta(chunk.contentDelta);
+      }
+      toolCalls.push(...chunk.toolCalls);
+      if (chunk.done) {
+        doneReason = chunk.doneReason ?? 'stop';
+        usage = { ...(chunk.usage ?? usage) };
+      }
+    }
+    return { model, content, toolCalls, doneReason, usage };
+  }
+
+  private cut(s: string): string {
+    const max = this.deps.maxToolResultChars ?? 8000;
+    return s.length <= max ? s : `${s.slice(0, max)}… (cut: ${s.length} characters)`;
+  }
+}
