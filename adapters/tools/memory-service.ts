@@ -117,7 +117,7 @@ export class MemoryService implements MemoryAccess {
     return out;
   }
 
-  async remember(m: { text: string; kind: Memory['kind']; confidence: number; sources: string[] }, caller: CallerInfo) {
+  async remember(m: { text: string; kind: Memory['kind']; confidence: number; sources: string[] }, caller: CallerInfo): Promise<{ action: 'remembered' | 'confirmed'; memoryId: string; similarity?: number }> {
     const { node, vectors } = this.deps;
     const memories = await settled(node.runner<MemoriesState>('memories'));
     const same = Object.values(memories.state.memories).find((x) => x.origin === this.self && norm(x.text) === norm(m.text));
