@@ -13,6 +13,7 @@ import { apiNodeRoutes } from './routes/api-node.js';
 import { apiSearchRoutes, type SearchPorts } from './routes/api-search.js';
 import { wsRoutes, type WsOptions } from './routes/ws.js';
 import { staticRoutes } from './routes/static.js';
+import { syncRoutes, type SyncRouteDeps } from './routes/sync.js';
 
 /** What the HTTP app needs of the running node (SmolNode fits). */
 export interface AppNode {
@@ -33,6 +34,8 @@ export interface AppDeps {
   /** The built UI (ui/dist); absent = no dashboard, API only. */
   readonly uiDir?: string;
   readonly ws?: WsOptions;
+  /** Segment exchange with trusted peers (/sync/*); absent = no sync routes. */
+  readonly sync?: SyncRouteDeps;
   readonly now?: () => number;
   /** Fastify's logger (pino options or false); default off. */
   readonly logger?: boolean | Record<string, unknown>;
@@ -52,6 +55,7 @@ const routeGroups: readonly RouteGroup[] = [
   apiJournalRoutes,
   apiSearchRoutes,
   wsRoutes,
+  syncRoutes,
   staticRoutes,
 ];
 

@@ -25,6 +25,8 @@ export interface ImportReport {
   readonly code: string | undefined;
   readonly message: string;
   readonly applied: number;
+  /** Applied events other than seals and sync bookkeeping. */
+  readonly substantive: number;
   readonly exporter: string | undefined;
   readonly bytes: number;
 }
@@ -96,7 +98,7 @@ export class SyncService {
         });
       } catch (err) {
         if (!isSmolError(err)) throw err;
-        return { source: label, status: 'failed', code: err.code, message: err.message, applied: 0, exporter: undefined, bytes: 0 };
+        return { source: label, status: 'failed', code: err.code, message: err.message, applied: 0, substantive: 0, exporter: undefined, bytes: 0 };
       }
       const { header } = outcome;
       if (header.exporter !== this.journal.nodeId) {
@@ -192,5 +194,5 @@ async function* tapDigest(stream: AsyncIterable<Buffer>, onDigest: (d: Buffer) =
 }
 
 function report(source: string, o: ImportOutcome, status: ImportReport['status']): ImportReport {
-  return { source, status, code: o.code, message: o.message, applied: o.applied, exporter: o.header.exporter, bytes: o.bytes };
+  return { source, status, code: o.code, message: o.message, applied: o.applied, substantive: o.substantive, exporter: o.header.exporter, bytes: o.bytes };
 }

@@ -1,4 +1,5 @@
 import type { EventRegistry } from '../events/registry.js';
+import { decodeBodyHeader } from '../events/codec.js';
 import type { Journal, RawEvent } from '../journal/journal.js';
 import { SmolError, ErrorCodes } from '../errors.js';
 import { readSegment, type SegmentRecord } from './segment-reader.js';
@@ -36,6 +37,15 @@ export interface ImportOutcome {
   readonly bytes: number;
   /** The segment's sha-256 (undefined when it was not read past its header). */
   readonly digest: Buffer | undefined;
+  /** Applied events other than sync's own bookkeeping (seals, sync.completed/failed). */
+  readonly substantive: number;
+}
+
+/** Event types that sync itself writes: moving only these is not news worth journaling. */
+export const BOOKKEEPING_TYPES: ReadonlySet<string> = new Set(['feed.sealed', 'sync.completed', 'sync.failed']);
+
+function isSubstantive(body: Buffer): boolean {
+  return !BOOKKEEPING_TYPES.has(decodeBodyHeader(body).type);
 }
 
 /**
@@ -57,6 +67,7 @@ export async function importSegment(journal: Journal, source: SegmentSource, opt
   const digests: Buffer[] = [];
   let bytes = 0;
   let digest: Buffer | undefined;
+  let substantive = 0;
 
   for await (const item of readSegment(source())) {
     if (item.kind === 'header') {
@@ -69,7 +80,7 @@ export async function importSegment(journal: Journal, source: SegmentSource, opt
       }
       plans = planRanges(header, journal.heads(), journal.nodeId);
       if (plans.every((p) => p.status === 'have')) {
-        return { header, applied: 0, held: [], ranges: plans, code: ErrorCodes.SEGMENT_REPLAYED, message: 'already imported: this node holds every event in it', bytes: 0, digest: undefined };
+        return { header, applied: 0, held: [], ranges: plans, code: ErrorCodes.SEGMENT_REPLAYED, message: 'already imported: this node holds every event in it', bytes: 0, digest: undefined, substantive: 0 };
       }
       verifier = new SegmentVerifier(plans, {
         registry: options.registry,
@@ -81,7 +92,10 @@ export async function importSegment(journal: Journal, source: SegmentSource, opt
       digests.push(item.digest);
       for (const r of item.records) {
         verifier!.check(r);
-        if (buffered && verifier!.isNew(r)) buffered.push({ origin: r.origin, body: r.body });
+        if (buffered && verifier!.isNew(r)) {
+          buffered.push({ origin: r.origin, body: r.body });
+          if (isSubstantive(r.body)) substantive++;
+        }
       }
     } else {
       bytes = item.bytes;
@@ -102,7 +116,11 @@ export async function importSegment(journal: Journal, source: SegmentSource, opt
     let pending: RawEvent[] = [];
     for await (const item of readSegment(source(), { frameDigests: digests })) {
       if (item.kind !== 'frame') continue;
-      for (const r of item.records) if (isNewNow(journal, verifier, r)) pending.push({ origin: r.origin, body: r.body });
+      for (const r of item.records) {
+        if (!isNewNow(journal, verifier, r)) continue;
+        pending.push({ origin: r.origin, body: r.body });
+        if (isSubstantive(r.body)) substantive++;
+      }
       if (pending.length >= batch) {
         await ingest(pending);
         pending = [];
@@ -114,7 +132,7 @@ export async function importSegment(journal: Journal, source: SegmentSource, opt
   const message = held.length
     ? `held: ${held.map((h) => `${h.origin} ${h.from}..${h.to} needs ${h.have + 1}..${h.from - 1} first`).join('; ')}`
     : `applied ${applied} event(s)`;
-  return { header, applied, held, ranges: plans, code: held.length ? ErrorCodes.SEGMENT_GAP : undefined, message, bytes, digest };
+  return { header, applied, held, ranges: plans, code: held.length ? ErrorCodes.SEGMENT_GAP : undefined, message, bytes, digest, substantive };
 }
 
 /** In the second pass, skip what a concurrent import already brought in. */

@@ -9,6 +9,7 @@ import type { GpioPort } from '../../../core/sensors/sensor-port.js';
 import { openNodeJournal, writeStatusFile } from '../data-dir.js';
 import type { Output } from '../output.js';
 import { serveHttp, type RunningHttp } from '../../http/serve.js';
+import { startSync, type RunningSync } from '../../sync/start-sync.js';
 import { startMqtt, type RunningMqtt } from '../../mqtt/start-mqtt.js';
 
 export const SOFTWARE = 'smollama 0.1.0';
@@ -58,10 +59,13 @@ export async function startNode(config: Config, output: Output): Promise<Running
   const running = node;
   const startedAt = new Date().toISOString();
   let http: RunningHttp;
+  let sync: RunningSync;
   try {
+    sync = await startSync(config, journal, (m) => output.err(m));
     const { host, port, openOnLoopback } = config.http;
     const info = { name: config.node.name, role: config.node.role, software: SOFTWARE, startedAt: Date.parse(startedAt) };
-    http = await serveHttp({ host, port, openOnLoopback, dataDir: config.dataDir, journal, node: running, info, log: (m) => output.err(m) });
+    http = await serveHttp({ host, port, openOnLoopback, dataDir: config.dataDir, journal, node: running, info, extra: { sync: { service: sync.service } }, log: (m) => output.err(m) });
+    sync.startLoop();
   } catch (err) {
     await running.stop('http failed');
     await journal.close();
@@ -106,6 +110,7 @@ export async function startNode(config: Config, output: Output): Promise<Running
     stop(reason) {
       stopping ??= (async () => {
         clearInterval(statusTimer);
+        await sync.stop();
         await http.close();
         await running.stop(reason);
         await mqtt?.close();
