@@ -1,6 +1,7 @@
 import { HLC_ZERO, hlcWall } from '../core/clock/hlc.js';
 import type { Hlc } from '../core/clock/hlc.js';
 import type { EventDataMap } from '../core/events/core-events.js';
+import type { SyncCompletedData, SyncFailedData } from '../core/events/sync-events.js';
 import type { SmolEvent } from '../core/events/event.js';
 import type { Projection } from '../core/projection/projection.js';
 
@@ -10,6 +11,24 @@ export interface ClockJumpInfo {
   fromMs: number;
   toMs: number;
   at: number;
+}
+
+/** What an origin last journaled about syncing with one peer (sync.completed / sync.failed). */
+export interface PeerSyncInfo {
+  peer: string;
+  peerName: string | null;
+  via: 'http' | 'usb';
+  /** What the peer was known to hold after the last exchange that moved events. */
+  vector: Record<string, number>;
+  /** Wall ms of the last exchange that moved events, and of the last failure. */
+  lastSyncAt: number | null;
+  sent: number;
+  received: number;
+  bytesSent: number;
+  bytesReceived: number;
+  /** The peer's clock minus the origin's (ms), when measured. */
+  clockOffsetMs: number | null;
+  lastError: { code: string; message: string; at: number; attempts: number } | null;
 }
 
 /**
@@ -36,6 +55,8 @@ export interface NodeInfo {
   sealedSeq: number | null;
   clockJumps: number;
   lastJump: ClockJumpInfo | null;
+  /** Peer node id → what this origin reported about syncing with it. */
+  syncPeers: Record<string, PeerSyncInfo>;
 }
 
 /** Nodes state: origin → node. A handful of origins, so it is all state and no records. */
@@ -46,7 +67,7 @@ export interface NodesState {
 /** Every known origin: head, last seen, identity, started/stopped, seals and clock jumps. */
 export const nodesProjection: Projection<NodesState> = {
   name: 'nodes',
-  version: 1,
+  version: 2,
   handles: '*',
   initial: () => ({ nodes: {} }),
   apply(state, event) {
@@ -83,6 +104,25 @@ export const nodesProjection: Projection<NodesState> = {
         if (node.sealedSeq === null || seq > node.sealedSeq) node.sealedSeq = seq;
         break;
       }
+      case 'sync.completed': {
+        const data = event.data as SyncCompletedData;
+        const peer = peerOf(node, data.peer, data.peerName, data.via);
+        peer.vector = { ...data.peerVector };
+        peer.lastSyncAt = wall;
+        peer.sent += data.sent;
+        peer.received += data.received;
+        peer.bytesSent += data.bytesSent;
+        peer.bytesReceived += data.bytesReceived;
+        if (data.clockOffsetMs !== null) peer.clockOffsetMs = data.clockOffsetMs;
+        peer.lastError = null;
+        break;
+      }
+      case 'sync.failed': {
+        const data = event.data as SyncFailedData;
+        const peer = peerOf(node, data.peer ?? `name:${data.peerName ?? '?'}`, data.peerName, data.via);
+        peer.lastError = { code: data.code, message: data.message, at: wall, attempts: data.attempts };
+        break;
+      }
       case 'clock.jumped': {
         const data = event.data as EventDataMap['clock.jumped'];
         node.clockJumps += 1;
@@ -109,7 +149,38 @@ export function getNode(state: NodesState, origin: string): NodeInfo | undefined
 }
 
 function copy(node: NodeInfo): NodeInfo {
-  return { ...node, lastJump: node.lastJump && { ...node.lastJump } };
+  const syncPeers = Object.fromEntries(
+    Object.entries(node.syncPeers).map(([k, p]) => [k, { ...p, vector: { ...p.vector }, lastError: p.lastError && { ...p.lastError } }]),
+  );
+  return { ...node, lastJump: node.lastJump && { ...node.lastJump }, syncPeers };
+}
+
+/**
+ * How far a peer was behind when `origin` last synced with it: the events of every origin in this
+ * state that the peer's last reported vector lacked. Undefined when `origin` never reported the peer.
+ */
+export function syncLag(state: NodesState, origin: string, peer: string): number | undefined {
+  const info = Object.hasOwn(state.nodes, origin) ? state.nodes[origin]!.syncPeers : undefined;
+  const p = info && Object.hasOwn(info, peer) ? info[peer]! : undefined;
+  if (!p) return undefined;
+  let lag = 0;
+  for (const n of Object.values(state.nodes)) lag += Math.max(0, n.headSeq - (Object.hasOwn(p.vector, n.origin) ? p.vector[n.origin]! : 0));
+  return lag;
+}
+
+function peerOf(node: NodeInfo, peer: string, peerName: string | null, via: 'http' | 'usb'): PeerSyncInfo {
+  if (!Object.hasOwn(node.syncPeers, peer)) {
+    Object.defineProperty(node.syncPeers, peer, {
+      value: { peer, peerName, via, vector: {}, lastSyncAt: null, sent: 0, received: 0, bytesSent: 0, bytesReceived: 0, clockOffsetMs: null, lastError: null },
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  const p = node.syncPeers[peer]!;
+  if (peerName !== null) p.peerName = peerName;
+  p.via = via;
+  return p;
 }
 
 function nodeOf(state: NodesState, event: SmolEvent): NodeInfo {
@@ -132,6 +203,7 @@ function nodeOf(state: NodesState, event: SmolEvent): NodeInfo {
     sealedSeq: null,
     clockJumps: 0,
     lastJump: null,
+    syncPeers: {},
   };
   // defineProperty keeps an odd origin like "__proto__" an own key instead of a prototype write.
   Object.defineProperty(state.nodes, event.origin, { value: node, enumerable: true, writable: true, configurable: true });

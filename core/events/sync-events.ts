@@ -44,3 +44,6 @@ declare module './core-events.js' {
     'sync.failed': z.infer<typeof SyncFailed>;
   }
 }
+
+export type SyncCompletedData = z.infer<typeof SyncCompleted>;
+export type SyncFailedData = z.infer<typeof SyncFailed>;
