@@ -31,6 +31,8 @@ export interface AskOptions {
   readonly model?: string;
   readonly temperature?: number;
   readonly maxTokens?: number;
+  /** Which node tools this caller may use (default: all); others are neither offered nor run. */
+  readonly allowTool?: (name: string) => boolean;
   /** When given, answers are streamed: each piece of content as it arrives. */
   readonly onDelta?: (text: string) => void;
   readonly signal?: AbortSignal;
@@ -78,7 +80,8 @@ export class Agent {
       ...(question ? [{ role: 'user' as const, content: question }] : []),
     ];
     const clientNames = new Set((options.clientTools ?? []).map((t) => t.name));
-    const tools = [...this.deps.tools.specs().filter((t) => !clientNames.has(t.name)), ...(options.clientTools ?? [])];
+    const allowed = (name: string) => options.allowTool?.(name) ?? true;
+    const tools = [...this.deps.tools.specs().filter((t) => !clientNames.has(t.name) && allowed(t.name)), ...(options.clientTools ?? [])];
     const registers = new Map<string, unknown>();
     const caller = { kind: 'agent' as const, via: options.via, conversationId };
     const usage = { promptTokens: 0, completionTokens: 0 };
@@ -113,7 +116,9 @@ export class Agent {
         }
         for (const call of res.toolCalls.filter((c) => !clientNames.has(c.name))) {
           toolCalls += 1;
-          const outcome = await this.deps.tools.call(call.name, call.arguments, { caller, registers, ...(options.signal ? { signal: options.signal } : {}) });
+          const outcome = allowed(call.name)
+            ? await this.deps.tools.call(call.name, call.arguments, { caller, registers, ...(options.signal ? { signal: options.signal } : {}) })
+            : { ok: false as const, error: { code: ErrorCodes.FORBIDDEN, message: `${call.name} is not available to this caller` } };
           const body = outcome.ok ? outcome.result : { error: outcome.error };
           messages.push({ role: 'tool', toolCallId: call.id, toolName: call.name, content: this.cut(JSON.stringify(body ?? null)) });
         }
