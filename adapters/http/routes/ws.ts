@@ -24,6 +24,18 @@ export interface WsOptions {
 /** Close code for a client that could not keep up (it should reconnect and resume). */
 export const WS_CLOSE_SLOW = 4008;
 
+// Subscribers reading the same range get the same entry objects (the journal's ring of recent
+// entries), so each entry is serialized once however many clients receive it.
+const entryJson = new WeakMap<JournalEntry, string>();
+function framesOf(entries: JournalEntry[], to: number): string {
+  const parts = entries.map((e) => {
+    let json = entryJson.get(e);
+    if (json === undefined) entryJson.set(e, (json = JSON.stringify(e)));
+    return json;
+  });
+  return `{"op":"events","entries":[${parts.join(',')}],"to":${to}}`;
+}
+
 const names = z.array(z.string().min(1).max(200)).max(50);
 const ClientMessage = z.discriminatedUnion('op', [
   z.object({ op: z.literal('subscribe'), types: names.optional(), origins: names.optional(), fromPosition: z.number().int().min(1).optional() }).strict(),
@@ -87,7 +99,7 @@ export const wsRoutes: RouteGroup = async (app, { deps }) => {
         async (entries, to) => {
           if (sub !== current || socket.readyState !== socket.OPEN) return current.close();
           if (entries.length > 0) {
-            send({ op: 'events', entries, to });
+            socket.send(framesOf(entries, to));
             if (!(await waitForRoom())) return current.close();
           }
           if (!live && to >= journal.lastPosition()) {

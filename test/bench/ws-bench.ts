@@ -1,0 +1,201 @@
+/**
+ * WebSocket and MQTT figures of issue 5. A program, not a test: it prints what it measured.
+ *
+ *   node --import tsx test/bench/ws-bench.ts [--json] [--quick] [--clients N] [--rate R] [--seconds S]
+ *
+ * - event → WebSocket client latency (p50/p99/max) with N clients (default 10) at R events/s
+ *   (default 200), measured from just before `append` (so it includes the fsync) to the client's
+ *   receipt; the clients run in a child process so their parsing does not load the node;
+ * - the journal's append rate (many appenders, one event each, fsync on) without and with those
+ *   clients attached;
+ * - MQTT publish rate of a backlog through the embedded broker, QoS 1, to one subscriber.
+ * Everything happens in a temp directory that is removed at the end.
+ */
+import { fork } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import WebSocket from 'ws';
+import { connect } from 'mqtt';
+import { openLevelJournal } from '../../core/journal/open-journal.js';
+import type { LevelJournal } from '../../core/journal/level-journal.js';
+import { buildApp, type AppNode } from '../../adapters/http/app.js';
+import { generateTokens } from '../../adapters/http/auth/tokens.js';
+import { startEmbeddedBroker } from '../../adapters/mqtt/embedded-broker.js';
+import { MqttPublisher } from '../../adapters/mqtt/publisher.js';
+import { percentile } from './stats.js';
+
+const now = () => performance.timeOrigin + performance.now();
+
+// ---- child: the WebSocket clients ----------------------------------------------------------
+if (process.argv[2] === '--clients-child') {
+  const [url, n] = [process.argv[3]!, Number(process.argv[4])];
+  const latencies: number[] = [];
+  const sockets: WebSocket[] = [];
+  let live = 0;
+  for (let i = 0; i < n; i++) {
+    const ws = new WebSocket(url);
+    sockets.push(ws);
+    ws.on('open', () => ws.send(JSON.stringify({ op: 'subscribe' })));
+    ws.on('message', (raw) => {
+      const at = now();
+      const m = JSON.parse(String(raw)) as { op: string; entries?: Array<{ event: { data: { values?: Record<string, number> } } }> };
+      if (m.op === 'live' && ++live === n) process.send!({ ready: true });
+      for (const e of m.entries ?? []) {
+        const sent = e.event.data.values?.['bench.sent'];
+        if (sent !== undefined) latencies.push(at - sent);
+      }
+    });
+  }
+  process.on('message', (m: { done?: boolean }) => {
+    if (!m.done) return;
+    for (const ws of sockets) ws.close();
+    process.send!({ latencies }, () => process.exit(0));
+  });
+} else {
+  await main();
+}
+
+async function main(): Promise<void> {
+  const { values: flags } = parseArgs({
+    options: {
+      json: { type: 'boolean', default: false },
+      quick: { type: 'boolean', default: false },
+      clients: { type: 'string', default: '10' },
+      rate: { type: 'string', default: '200' },
+      seconds: { type: 'string' },
+    },
+  });
+  const clients = Number(flags.clients);
+  const rate = Number(flags.rate);
+  const seconds = Number(flags.seconds ?? (flags.quick ? 3 : 10));
+  const dir = mkdtempSync(join(tmpdir(), 'smollama-ws-bench-'));
+  const figures: Record<string, number | string> = { clients, rate, seconds };
+  try {
+    const journal = await openLevelJournal(join(dir, 'journal'));
+    const stubNode: AppNode = {
+      runner: () => {
+        throw new TypeError('no projections in the benchmark');
+      },
+      gpio: undefined,
+      setGpioMode: async () => undefined,
+      writeGpio: async () => undefined,
+    };
+    const app = await buildApp({ journal, node: stubNode, info: { name: 'bench', role: 'alpaca', software: 'bench', startedAt: Date.now() }, auth: { tokens: generateTokens() } });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const address = app.server.address();
+    const url = `ws://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/ws`;
+
+    figures.appendRateAloneEventsPerS = await appendRate(journal, seconds);
+
+    const child = fork(fileURLToPath(import.meta.url), ['--clients-child', url, String(clients)], { execArgv: ['--import', 'tsx'] });
+    await new Promise<void>((resolve) => child.once('message', () => resolve()));
+
+    // Paced appends at `rate` events/s, one event per append, as a sampler would write them.
+    const total = Math.round(rate * seconds);
+    const appendLatencies: number[] = [];
+    const start = now();
+    for (let i = 0; i < total; i++) {
+      const due = start + (i * 1000) / rate;
+      const wait = due - now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const sent = now();
+      void journal.append([{ type: 'reading.sampled', data: { values: { 'bench.t': i, 'bench.sent': sent } } }]).then(() => appendLatencies.push(now() - sent));
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    figures.appendRateWithClientsEventsPerS = await appendRate(journal, seconds);
+    const latencies = await new Promise<number[]>((resolve) => {
+      child.once('message', (m: { latencies: number[] }) => resolve(m.latencies));
+      child.send({ done: true });
+    });
+    // Once more alone, after: the journal is bigger now, so compare with both runs.
+    await new Promise((r) => setTimeout(r, 500));
+    figures.appendRateAloneAfterEventsPerS = await appendRate(journal, seconds);
+    const sorted = latencies.sort((a, b) => a - b);
+    figures.wsDelivered = sorted.length;
+    figures.wsExpected = total * clients;
+    figures.wsLatencyP50Ms = round(percentile(sorted, 50));
+    figures.wsLatencyP99Ms = round(percentile(sorted, 99));
+    figures.wsLatencyMaxMs = round(sorted[sorted.length - 1] ?? NaN);
+    const durable = appendLatencies.sort((a, b) => a - b);
+    figures.appendDurableP50Ms = round(percentile(durable, 50));
+    figures.appendDurableP99Ms = round(percentile(durable, 99));
+    const alone = (Number(figures.appendRateAloneEventsPerS) + Number(figures.appendRateAloneAfterEventsPerS)) / 2;
+    figures.appendRateDropPercent = round((1 - Number(figures.appendRateWithClientsEventsPerS) / alone) * 100);
+    await app.close();
+
+    figures.mqttPublishEventsPerS = await mqttRate(journal, dir, flags.quick ? 2000 : 10_000);
+    await journal.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  if (flags.json) {
+    process.stdout.write(JSON.stringify(figures, null, 2) + '\n');
+    return;
+  }
+  const rows: Array<[string, string, string]> = [
+    ['event → WS client p50', `${figures.wsLatencyP50Ms} ms`, ''],
+    ['event → WS client p99', `${figures.wsLatencyP99Ms} ms`, 'target < 50 ms'],
+    ['event → WS client max', `${figures.wsLatencyMaxMs} ms`, ''],
+    ['append → durable p50 / p99 (same events)', `${figures.appendDurableP50Ms} / ${figures.appendDurableP99Ms} ms`, 'the journal part of the latency'],
+    ['events delivered', `${figures.wsDelivered} of ${figures.wsExpected}`, `${clients} clients × ${rate}/s × ${seconds} s`],
+    ['append rate, no clients (before / after)', `${figures.appendRateAloneEventsPerS} / ${figures.appendRateAloneAfterEventsPerS} events/s`, 'fsync on, 64 appenders, 1 event each'],
+    ['append rate, clients attached', `${figures.appendRateWithClientsEventsPerS} events/s`, ''],
+    ['append rate drop (vs mean of no-client runs)', `${figures.appendRateDropPercent} %`, 'target < 10 %'],
+    ['MQTT publish rate (QoS 1, embedded broker)', `${figures.mqttPublishEventsPerS} events/s`, 'backlog catch-up'],
+  ];
+  for (const [k, v, note] of rows) process.stdout.write(`${k.padEnd(44)} ${v.padStart(22)}  ${note}\n`);
+}
+
+/** Events/s that many concurrent single-event appends reach over `seconds` (group commit batches them). */
+async function appendRate(journal: LevelJournal, seconds: number): Promise<number> {
+  const inFlight = 64;
+  const end = now() + seconds * 1000;
+  let count = 0;
+  const start = now();
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (now() < end) {
+        await journal.append([{ type: 'reading.sampled', data: { values: { 'bench.load': count } } }]);
+        count++;
+      }
+    }),
+  );
+  return Math.round(count / ((now() - start) / 1000));
+}
+
+/** Streams the last `events` journal events through the embedded broker to one QoS 1 subscriber. */
+async function mqttRate(journal: LevelJournal, dir: string, events: number): Promise<number> {
+  const broker = await startEmbeddedBroker({ host: '127.0.0.1', port: 0 });
+  const sub = connect(broker.url, { protocolVersion: 4 });
+  await new Promise<void>((r) => sub.once('connect', () => r()));
+  await sub.subscribeAsync('bench/#', { qos: 1 });
+  let received = 0;
+  sub.on('message', (topic) => void (topic.includes('/events/') && received++));
+  const from = Math.max(1, journal.lastPosition() - events + 1);
+  const expected = journal.lastPosition() - from + 1;
+  const start = now();
+  const publisher = await MqttPublisher.start({
+    journal,
+    url: broker.url,
+    node: { name: 'bench', role: 'alpaca', software: 'bench' },
+    prefix: 'bench',
+    qos: 1,
+    discovery: false,
+    discoveryPrefix: 'homeassistant',
+    cursorPath: join(dir, 'mqtt-position.json'),
+    initialPosition: from,
+  });
+  while (received < expected && now() - start < 120_000) await new Promise((r) => setTimeout(r, 5));
+  const rate = Math.round(received / ((now() - start) / 1000));
+  await publisher.stop(0);
+  await sub.endAsync(true);
+  await broker.close();
+  return rate;
+}
+
+function round(n: number): number {
+  return Math.round(n * 10) / 10;
+}
