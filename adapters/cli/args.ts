@@ -60,6 +60,10 @@ export const commands = {
     summary: 'write a commented example config',
     options: { out: textOr('FILE', 'where to write it', 'smollama.yaml'), force: flag('overwrite an existing file') },
   }),
+  ask: command({
+    summary: "ask this node's agent a question (its sensors, memories and tools answer)", json: true,
+    positionals: [{ name: 'question', help: 'the question, quoted', required: true }],
+  }),
   'journal stats': command({ summary: 'events per origin and type, journal size', json: true }),
   'journal tail': command({
     summary: 'the latest events, oldest first', json: true,

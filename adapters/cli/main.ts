@@ -4,6 +4,7 @@ import { loadConfig } from '../config/load-config.js';
 import { writeExampleConfig } from '../config/example-config.js';
 import { runStart } from './commands/start.js';
 import { runStatus } from './commands/status.js';
+import { runAsk } from './commands/ask.js';
 import { runJournal, type JournalCommand } from './commands/journal.js';
 import { runSyncCommand } from './commands/sync.js';
 import { consoleOutput, reportError, type Output } from './output.js';
@@ -36,6 +37,8 @@ async function dispatch(cmd: Exclude<ParsedCommand, { name: 'help' | 'init' }>, 
       return runStart(config, output);
     case 'status':
       return runStatus(config, cmd.global.json, output);
+    case 'ask':
+      return runAsk(config, cmd.args.question, cmd.global.json, output);
     case 'journal stats':
     case 'journal verify':
       return runJournal(config, { sub: cmd.name === 'journal stats' ? 'stats' : 'verify', json: cmd.global.json }, output);
