@@ -111,33 +111,103 @@ export interface BodyHeader {
 
 /** Decodes the header of a body starting at `offset`. Throws SMOL_JOURNAL_CORRUPT on malformed bytes. */
 export function decodeBodyHeader(buf: Buffer, offset = 0): BodyHeader {
+  const typeStart = typeOffset(buf, offset);
+  const typeLen = buf[typeStart - 1]!;
+  const prevStart = typeStart + typeLen;
+  return {
+    seq: headerSeq,
+    hlc: buf.toString('hex', headerHlcStart, headerHlcStart + 8),
+    v: headerV,
+    type: internType(buf, typeStart, typeLen),
+    prev: buf.toString('hex', prevStart, prevStart + 32),
+    dataOffset: prevStart + 32,
+  };
+}
+
+/** Only the type of a body: enough to filter without decoding the rest. Throws SMOL_JOURNAL_CORRUPT. */
+export function decodeBodyType(buf: Buffer, offset = 0): string {
+  const typeStart = typeOffset(buf, offset);
+  return internType(buf, typeStart, buf[typeStart - 1]!);
+}
+
+// Outputs of typeOffset and varintAt, kept in module state so the hot path allocates no tuples.
+let headerSeq = 0;
+let headerV = 0;
+let headerHlcStart = 0;
+let varintEnd = 0;
+
+/** Parses seq and v (into module state), checks bounds, returns where the type's bytes start. */
+function typeOffset(buf: Buffer, offset: number): number {
   if (buf[offset] !== CODEC_VERSION) {
     throw new SmolError(ErrorCodes.JOURNAL_CORRUPT, `unknown event codec ${buf[offset]}`);
   }
-  const [seq, o1] = readVarint(buf, offset + 1);
-  if (o1 + 8 > buf.length) throw new SmolError(ErrorCodes.JOURNAL_CORRUPT, 'truncated event header');
-  const hlc = buf.toString('hex', o1, o1 + 8);
-  const [v, o2] = readVarint(buf, o1 + 8);
+  headerSeq = varintAt(buf, offset + 1);
+  headerHlcStart = varintEnd;
+  if (headerHlcStart + 8 > buf.length) throw new SmolError(ErrorCodes.JOURNAL_CORRUPT, 'truncated event header');
+  headerV = varintAt(buf, headerHlcStart + 8);
+  const o2 = varintEnd;
   const typeLen = buf[o2];
   if (typeLen === undefined || o2 + 1 + typeLen + 32 > buf.length) {
     throw new SmolError(ErrorCodes.JOURNAL_CORRUPT, 'truncated event header');
   }
-  const type = buf.toString('utf8', o2 + 1, o2 + 1 + typeLen);
-  const prevStart = o2 + 1 + typeLen;
-  const prev = buf.toString('hex', prevStart, prevStart + 32);
-  return { seq, hlc, v, type, prev, dataOffset: prevStart + 32 };
+  return o2 + 1;
+}
+
+/** readVarint without the tuple: returns the value, leaves the next offset in `varintEnd`. */
+function varintAt(buf: Uint8Array, offset: number): number {
+  let result = 0;
+  let scale = 1;
+  for (let i = offset; i < buf.length && i < offset + 8; i++) {
+    const b = buf[i]!;
+    result += (b & 0x7f) * scale;
+    if (b < 0x80) {
+      varintEnd = i + 1;
+      return result;
+    }
+    scale *= 0x80;
+  }
+  throw new SmolError(ErrorCodes.JOURNAL_CORRUPT, 'truncated or oversized varint');
+}
+
+// Replay decodes millions of events of a handful of types: the type string is looked up, not re-made.
+const typeIntern = new Map<number, { readonly bytes: Uint8Array; readonly type: string }>();
+function internType(buf: Buffer, start: number, length: number): string {
+  let h = length;
+  for (let i = start; i < start + length; i++) h = (Math.imul(h, 31) + buf[i]!) | 0;
+  const hit = typeIntern.get(h);
+  if (hit !== undefined && hit.bytes.length === length) {
+    let same = true;
+    for (let i = 0; i < length; i++) {
+      if (hit.bytes[i] !== buf[start + i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return hit.type;
+  }
+  const type = buf.toString('utf8', start, start + length);
+  if (hit === undefined && typeIntern.size < 1024) typeIntern.set(h, { bytes: Uint8Array.prototype.slice.call(buf, start, start + length), type });
+  return type;
 }
 
 /** Decodes a full event from its body. */
 export function decodeBody(origin: string, buf: Buffer, offset = 0): SmolEvent {
-  const h = decodeBodyHeader(buf, offset);
+  // decodeBodyHeader inlined: no header object per event in replay.
+  const typeStart = typeOffset(buf, offset);
+  const typeLen = buf[typeStart - 1]!;
+  const seq = headerSeq;
+  const v = headerV;
+  const hlc = buf.toString('hex', headerHlcStart, headerHlcStart + 8);
+  const type = internType(buf, typeStart, typeLen);
+  const prevStart = typeStart + typeLen;
+  const prev = buf.toString('hex', prevStart, prevStart + 32);
   let data: unknown;
   try {
-    data = JSON.parse(buf.toString('utf8', h.dataOffset));
+    data = JSON.parse(buf.toString('utf8', prevStart + 32));
   } catch (cause) {
-    throw new SmolError(ErrorCodes.JOURNAL_CORRUPT, `event ${origin}:${h.seq} has unreadable data`, { cause });
+    throw new SmolError(ErrorCodes.JOURNAL_CORRUPT, `event ${origin}:${seq} has unreadable data`, { cause });
   }
-  return { id: eventId(origin, h.seq), origin, seq: h.seq, hlc: h.hlc, type: h.type, v: h.v, data, prev: h.prev };
+  return { id: eventId(origin, seq), origin, seq, hlc, type, v, data, prev };
 }
 
 /** Hex sha-256 of an event, over `origin | 0x00 | body`. */

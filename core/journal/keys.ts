@@ -10,8 +10,13 @@ export function positionKey(position: number): Buffer {
   return b;
 }
 
-export function readPosition(key: Uint8Array): number {
-  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).readUIntBE(0, 6);
+export function readPosition(key: Uint8Array, offset = 0): number {
+  if (key.length < offset + 6) throw new RangeError(`a position key needs 6 bytes at offset ${offset}, got ${key.length - offset}`);
+  // Arithmetic, not a Buffer view: replay reads a million of these.
+  return (
+    (key[offset]! * 0x10000 + key[offset + 1]! * 0x100 + key[offset + 2]!) * 0x1000000 +
+    (key[offset + 3]! * 0x10000 + key[offset + 4]! * 0x100 + key[offset + 5]!)
+  );
 }
 
 /** 4-byte origin index + 6-byte seq: the per-origin index key. */

@@ -1,6 +1,6 @@
 import type { AbstractLevel } from 'abstract-level';
 import type { HlcClock } from '../clock/hlc.js';
-import { decodeBody, decodeBodyHeader, encodeBodyAfter, hashBody, hashPrefix, hashPrefixed, putVarint, readVarint, varintLength } from '../events/codec.js';
+import { decodeBody, decodeBodyType, encodeBodyAfter, hashBody, hashPrefix, hashPrefixed, putVarint, readVarint, varintLength } from '../events/codec.js';
 import { GENESIS_PREV, eventId, type EventDraft, type JournalEntry, type SmolEvent } from '../events/event.js';
 import { sealMessage, type EventDataMap, type EventType } from '../events/core-events.js';
 import { signMessage, type NodeIdentity } from '../identity/node-identity.js';
@@ -12,6 +12,9 @@ import { makeFilter, passes, startSubscription, type EntryFilter } from './subsc
 import { planIngest } from './ingest-plan.js';
 
 type Db = AbstractLevel<any, Buffer, Buffer>;
+
+/** Bytes classic-level may gather per nextv call when reading the log (its default is 16 KB). */
+export const READ_AHEAD_BYTES = 256 * 1024;
 /** A put against the root database, key already prefixed with its sublevel and value encoded. */
 type Op = { readonly key: Buffer; readonly value: Buffer };
 
@@ -61,6 +64,7 @@ export class LevelJournal implements Journal {
   // because abstract-level's per-operation sublevel handling cost more than LevelDB's write itself.
   private readonly logPrefix: Buffer;
   private readonly idxPrefix: Buffer;
+  private readonly logEnd: Buffer;
   private readonly metaPrefix: string;
   private readonly ownHashPrefix: Buffer;
 
@@ -94,6 +98,8 @@ export class LevelJournal implements Journal {
     this.meta = db.sublevel<string, unknown>('meta', { keyEncoding: 'utf8', valueEncoding: 'json' });
     this.logPrefix = Buffer.from(this.log.prefix, 'utf8');
     this.idxPrefix = Buffer.from(this.idx.prefix, 'utf8');
+    this.logEnd = Buffer.from(this.logPrefix);
+    this.logEnd[this.logEnd.length - 1]! += 1; // '!log!' → '!log"': just past every log key
     this.metaPrefix = this.meta.prefix;
     this.ownHashPrefix = hashPrefix(this.nodeId);
     this.originsByIndex = [...meta.origins];
@@ -338,35 +344,56 @@ export class LevelJournal implements Journal {
   }
 
   private decodeEntry(key: Buffer, value: Buffer): JournalEntry {
-    const [index, offset] = readVarint(value, 0);
-    const origin = this.originsByIndex[index];
-    if (origin === undefined) throw new SmolError(ErrorCodes.JOURNAL_CORRUPT, `log entry names unknown origin #${index}`);
-    return { position: readPosition(key), event: decodeBody(origin, value, offset) };
+    const entry = this.decodeFiltered(key, 0, value, undefined);
+    return entry!;
   }
 
-  /** Decodes only when the entry passes the filter (type is read from the header, data not parsed). */
-  private decodeFiltered(key: Buffer, value: Buffer, filter: EntryFilter | undefined): JournalEntry | undefined {
-    if (filter) {
-      const [index, offset] = readVarint(value, 0);
-      if (filter.origins && !filter.origins.has(this.originsByIndex[index] ?? '')) return undefined;
-      if (filter.types && !filter.types.has(decodeBodyHeader(value, offset).type)) return undefined;
+  /**
+   * Decodes a log entry (key at `keyOffset` in `key`), or returns undefined when it does not pass
+   * the filter; the type is read from the header first, the data is parsed only for entries that pass.
+   */
+  private decodeFiltered(key: Buffer, keyOffset: number, value: Buffer, filter: EntryFilter | undefined): JournalEntry | undefined {
+    let index: number;
+    let offset: number;
+    const first = value[0];
+    if (first !== undefined && first < 0x80) {
+      index = first; // almost every origin index fits one byte
+      offset = 1;
+    } else {
+      [index, offset] = readVarint(value, 0);
     }
-    return this.decodeEntry(key, value);
+    const origin = this.originsByIndex[index];
+    if (filter) {
+      if (filter.origins && !filter.origins.has(origin ?? '')) return undefined;
+      if (filter.types && !filter.types.has(decodeBodyType(value, offset))) return undefined;
+    }
+    if (origin === undefined) throw new SmolError(ErrorCodes.JOURNAL_CORRUPT, `log entry names unknown origin #${index}`);
+    return { position: readPosition(key, keyOffset), event: decodeBody(origin, value, offset) };
+  }
+
+  /**
+   * An iterator over log entries on the root database (keys keep the `log` prefix): abstract-level's
+   * sublevel iterator re-slices every key, and a larger read-ahead than classic-level's 16 KB
+   * default lets one native call return hundreds of entries instead of ~60.
+   */
+  private logIterator(from: number, to: number | undefined, reverse: boolean) {
+    const range: Record<string, unknown> = { reverse, gte: prefixedPositionKey(this.logPrefix, from), highWaterMarkBytes: READ_AHEAD_BYTES };
+    if (to !== undefined) range.lte = prefixedPositionKey(this.logPrefix, to);
+    else range.lt = this.logEnd;
+    return this.db.iterator(range);
   }
 
   async *read(options: ReadOptions = {}): AsyncIterable<JournalEntry> {
     const filter = makeFilter(options.types, options.origins);
-    const range: Record<string, unknown> = { reverse: options.reverse ?? false };
-    range.gte = positionKey(options.fromPosition ?? 1);
-    if (options.toPosition !== undefined) range.lte = positionKey(options.toPosition);
     let remaining = options.limit ?? Infinity;
-    const it = this.log.iterator(range);
+    const it = this.logIterator(options.fromPosition ?? 1, options.toPosition, options.reverse ?? false);
+    const keyOffset = this.logPrefix.length;
     try {
       while (remaining > 0) {
-        const batch = await it.nextv(512);
+        const batch = await it.nextv(1000);
         if (batch.length === 0) break;
         for (const [key, value] of batch) {
-          const entry = this.decodeFiltered(key, value, filter);
+          const entry = this.decodeFiltered(key, keyOffset, value, filter);
           if (!entry) continue;
           yield entry;
           if (--remaining <= 0) break;
@@ -443,8 +470,25 @@ export class LevelJournal implements Journal {
       const slice = this.ring.slice(from - ringStart, to - ringStart + 1);
       return filter ? slice.filter((e) => passes(filter, e)) : slice;
     }
+    // Straight into an array: an async generator would cost a promise per entry.
     const out: JournalEntry[] = [];
-    for await (const e of this.read({ fromPosition: from, toPosition: to, ...filterOptions(filter) })) out.push(e);
+    const it = this.logIterator(from, to, false);
+    const keyOffset = this.logPrefix.length;
+    try {
+      // Positions are dense, so reading stops at `to` without a last round trip to find the end.
+      let read = 0;
+      while (read < to - from + 1) {
+        const batch = await it.nextv(to - from + 1 - read);
+        if (batch.length === 0) break;
+        read += batch.length;
+        for (const [key, value] of batch) {
+          const entry = this.decodeFiltered(key, keyOffset, value, filter);
+          if (entry) out.push(entry);
+        }
+      }
+    } finally {
+      await it.close();
+    }
     return out;
   }
 
@@ -468,12 +512,4 @@ export class LevelJournal implements Journal {
   get database(): Db {
     return this.db;
   }
-}
-
-function filterOptions(filter: EntryFilter | undefined): { types?: string[]; origins?: string[] } {
-  if (!filter) return {};
-  return {
-    ...(filter.types ? { types: [...filter.types] } : {}),
-    ...(filter.origins ? { origins: [...filter.origins] } : {}),
-  };
 }

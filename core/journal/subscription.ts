@@ -41,6 +41,16 @@ export function startSubscription(
   let delivered = next - 1;
   let wake: (() => void) | undefined;
 
+  // While the handler works on one window, the next is already being read (LevelDB reads on the
+  // libuv pool, so catch-up overlaps I/O with apply). At most one window is read ahead.
+  let ahead: { from: number; to: number; entries: Promise<JournalEntry[]> } | undefined;
+  const readWindow = (from: number, last: number) => {
+    const to = Math.min(last, from + batchSize - 1);
+    const entries = source.readRange(from, to, filter);
+    entries.catch(() => undefined); // awaited below; this only keeps an abandoned read from going unhandled
+    return { from, to, entries };
+  };
+
   const loop = async (): Promise<void> => {
     while (!closed && !source.isClosed) {
       const last = source.lastPosition();
@@ -52,18 +62,30 @@ export function startSubscription(
         wake = undefined;
         continue;
       }
-      const to = Math.min(last, next + batchSize - 1);
-      const entries = await source.readRange(next, to, filter);
-      next = to + 1;
+      const window = ahead?.from === next ? ahead : readWindow(next, last);
+      ahead = undefined;
+      const entries = await window.entries;
+      next = window.to + 1;
       if (closed) break;
+      const lastNow = source.lastPosition();
+      if (next <= lastNow && !source.isClosed) ahead = readWindow(next, lastNow);
       if (entries.length > 0 || options.emptyBatches) {
-        await onBatch(entries, to);
+        await onBatch(entries, window.to);
         if (entries.length > 0) delivered = entries[entries.length - 1]!.position;
       }
     }
   };
 
-  const done = loop();
+  const run = async (): Promise<void> => {
+    try {
+      await loop();
+    } finally {
+      // Never leave a read-ahead running past `done`: the journal may close right after.
+      await ahead?.entries.catch(() => undefined);
+    }
+  };
+
+  const done = run();
   return {
     get position() {
       return delivered;

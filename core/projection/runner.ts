@@ -66,7 +66,9 @@ export class ProjectionRunner<S> {
       {
         fromPosition: this.position_ + 1,
         ...(handles === '*' ? {} : { types: handles }),
-        batchSize: 2048,
+        // Small windows keep few decoded events alive across a young-generation GC; the
+        // subscription reads the next window while this one is applied.
+        batchSize: 512,
         emptyBatches: true,
       },
       (entries, scannedTo) => this.onBatch(entries, scannedTo),
