@@ -13,6 +13,7 @@ import { apiNodeRoutes } from './routes/api-node.js';
 import { apiSearchRoutes, type SearchPorts } from './routes/api-search.js';
 import { wsRoutes, type WsOptions } from './routes/ws.js';
 import { staticRoutes } from './routes/static.js';
+import { openaiRoutes, type OpenAiRouteDeps } from './routes/openai.js';
 import { syncRoutes, type SyncRouteDeps } from './routes/sync.js';
 
 /** What the HTTP app needs of the running node (SmolNode fits). */
@@ -36,6 +37,8 @@ export interface AppDeps {
   readonly ws?: WsOptions;
   /** Segment exchange with trusted peers (/sync/*); absent = no sync routes. */
   readonly sync?: SyncRouteDeps;
+  /** The OpenAI-compatible API (/v1), backed by the agent; absent = no /v1 routes. */
+  readonly openai?: OpenAiRouteDeps;
   readonly now?: () => number;
   /** Fastify's logger (pino options or false); default off. */
   readonly logger?: boolean | Record<string, unknown>;
@@ -56,6 +59,7 @@ const routeGroups: readonly RouteGroup[] = [
   apiSearchRoutes,
   wsRoutes,
   syncRoutes,
+  openaiRoutes,
   staticRoutes,
 ];
 

@@ -11,6 +11,7 @@ import type { Output } from '../output.js';
 import { serveHttp, type RunningHttp } from '../../http/serve.js';
 import { startSync, type RunningSync } from '../../sync/start-sync.js';
 import { startMqtt, type RunningMqtt } from '../../mqtt/start-mqtt.js';
+import { startAgentServices, type AgentServices } from '../../tools/agent-services.js';
 
 export const SOFTWARE = 'smollama 0.1.0';
 
@@ -58,15 +59,25 @@ export async function startNode(config: Config, output: Output): Promise<Running
   }
   const running = node;
   const startedAt = new Date().toISOString();
+  let agent: AgentServices;
+  try {
+    // Model, embeddings, vector index, tools, agent and observer (statistical while no model answers).
+    agent = await startAgentServices({ config, node: running, registry: createRegistry(), observe: true, log: (message, fields) => output.err(`${message}${fields ? ' ' + JSON.stringify(fields) : ''}`) });
+  } catch (err) {
+    await running.stop('agent failed');
+    await journal.close();
+    throw err;
+  }
   let http: RunningHttp;
   let sync: RunningSync;
   try {
     sync = await startSync(config, journal, (m) => output.err(m));
     const { host, port, openOnLoopback } = config.http;
     const info = { name: config.node.name, role: config.node.role, software: SOFTWARE, startedAt: Date.parse(startedAt) };
-    http = await serveHttp({ host, port, openOnLoopback, dataDir: config.dataDir, journal, node: running, info, extra: { sync: { service: sync.service } }, log: (m) => output.err(m) });
+    http = await serveHttp({ host, port, openOnLoopback, dataDir: config.dataDir, journal, node: running, info, extra: { openai: { agent: agent.agent, llm: agent.llm, embedder: agent.embedder, embedderFor: agent.queryEmbedder }, sync: { service: sync.service } }, log: (m) => output.err(m) });
     sync.startLoop();
   } catch (err) {
+    await agent.stop();
     await running.stop('http failed');
     await journal.close();
     throw err;
@@ -101,6 +112,7 @@ export async function startNode(config: Config, output: Output): Promise<Running
   output.out(`smollama node ${journal.nodeId} (${config.node.name}, ${config.node.role}) started; data in ${config.dataDir}`);
   output.out(`dashboard: ${http.url}`);
   if (mqtt) output.out(`mqtt: ${config.mqtt.topicPrefix}/${config.node.name}/# on ${mqtt.url}${mqtt.broker ? ' (embedded broker)' : ''}`);
+  if (agent.observer) output.out(`observer: every ${Math.round(config.observer.intervalMs / 60_000)} min (adapting); model ${config.llm.model} at ${config.llm.host}, statistical observations while it does not answer`);
   if (running.gpio?.mode === 'simulated') output.out('GPIO: simulated (deterministic; no GPIO hardware found or configured)');
   let stopping: Promise<void> | undefined;
   return {
@@ -112,6 +124,7 @@ export async function startNode(config: Config, output: Output): Promise<Running
         clearInterval(statusTimer);
         await sync.stop();
         await http.close();
+        await agent.stop();
         await running.stop(reason);
         await mqtt?.close();
         await journal.close();
