@@ -199,8 +199,10 @@ export function statisticalObservations(stats: readonly SeriesStats[], silent: r
   }
   const shown = measured.slice(0, 4).map((s) => `${describe(s)} ${fmt(s.mean)}${s.unit ? ` ${s.unit}` : ''}`);
   const more = measured.length > shown.length ? ` and ${measured.length - shown.length} more` : '';
+  // "Usual" needs a baseline; a fresh node only knows that nothing moved notably.
+  const usual = measured.every((s) => s.baseline !== null) ? 'within their usual range' : 'with no marked change (no day of history yet)';
   return [{
-    text: `Steady over the last ${windowMinutes} min: ${measured.length} source${measured.length === 1 ? '' : 's'} within their usual range — ${shown.join(', ')}${more}.`,
+    text: `Steady over the last ${windowMinutes} min: ${measured.length} source${measured.length === 1 ? '' : 's'} ${usual} — ${shown.join(', ')}${more}.`,
     kind: 'state', confidence: 0.8, sources: measured.map((s) => s.source),
   }];
 }
