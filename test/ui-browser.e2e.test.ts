@@ -19,7 +19,7 @@ t.test('the dashboard in Chromium: every page, live readings, safe text, search,
 
   // An hour of history first, on a clock set back; then the clock is real again.
   let clock: number | undefined = Date.now() - 75 * 60_000;
-  const { app, journal, sample } = await httpNode(t, { uiDir }, { now: () => clock ?? Date.now(), hardware: true, search: true });
+  const { app, journal, node, sample } = await httpNode(t, { uiDir }, { now: () => clock ?? Date.now(), hardware: true, search: true });
   for (let i = 0; i < 70; i++) {
     for (let k = 0; k < 3; k++) {
       const x = i + k / 3;
@@ -94,6 +94,7 @@ t.test('the dashboard in Chromium: every page, live readings, safe text, search,
       { type: 'observation.recorded', data: { ...base, text: '<b>bold</b> <img src=x onerror="window.__xss=1"> door opened' } },
       { type: 'observation.recorded', data: { ...base, kind: 'anomaly', text: 'temperature rising' } },
     ]);
+    for (const r of node.runners.values()) await r.caughtUp().then(() => r.flush()); // records are readable once committed
     await open('observations', 'Observations');
     await page.locator('td', { hasText: '<b>bold</b>' }).waitFor({ timeout: 5000 });
     t.equal(await page.locator('smol-observations b').count(), 0, 'no <b> element was created');

@@ -22,7 +22,7 @@ export class SmolMemories extends LitElement {
   /** Whether the list shown is filtered (so empty means no match, not none at all). */
   searched = false;
   error = '';
-  private readonly stream = new JournalStream(this, { types: ['memory.remembered', 'memory.confirmed', 'memory.forgotten'], onEvents: () => void this.search() });
+  private readonly stream = new JournalStream(this, { types: ['memory.remembered', 'memory.confirmed', 'memory.forgotten'], onEvents: () => void setTimeout(() => void this.search(), 1500) });
 
   override connectedCallback(): void {
     super.connectedCallback();

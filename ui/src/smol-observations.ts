@@ -24,7 +24,8 @@ export class SmolObservations extends LitElement {
   /** Whether the list shown is filtered (so empty means no match, not none at all). */
   searched = false;
   error = '';
-  private readonly stream = new JournalStream(this, { types: ['observation.recorded'], onEvents: () => void this.search() });
+  // Projection records become readable when the runner commits (about once a second): search a bit later.
+  private readonly stream = new JournalStream(this, { types: ['observation.recorded'], onEvents: () => void setTimeout(() => void this.search(), 1500) });
 
   override connectedCallback(): void {
     super.connectedCallback();
