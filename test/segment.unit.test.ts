@@ -220,3 +220,16 @@ t.test('an event of a known type with invalid data is refused, and nothing of th
   await appendReadings(a, 20);
   await rejects(t, importInto(b, await exportFor(a, {}), [a]), ErrorCodes.EVENT_INVALID, b, {});
 });
+
+t.test('a segment capped below the seal interval still moves: the cap runs on to the next seal', async (t) => {
+  const a = await testNode(1000);
+  const b = await testNode();
+  await appendReadings(a, 3000);
+  let rounds = 0;
+  while (JSON.stringify(b.journal.vector()) !== JSON.stringify(a.journal.vector()) && rounds < 10) {
+    rounds++;
+    await importInto(b, await exportFor(a, b.journal.vector(), { maxEvents: 1000 }), [a]);
+  }
+  t.same(b.journal.vector(), a.journal.vector());
+  t.equal(rounds, 3, 'three segments of one seal interval each');
+});

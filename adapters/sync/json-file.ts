@@ -11,10 +11,13 @@ export async function readJsonFile(path: string): Promise<unknown> {
   }
 }
 
+let writes = 0;
+
 /** Writes JSON atomically: a temp file, then rename, so a reader never sees half of it. */
 export async function writeJsonFile(path: string, value: unknown): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
+  // Unique per write: two writers of the same file must not rename each other's temp file away.
+  const tmp = `${path}.${process.pid}.${++writes}.tmp`;
   await writeFile(tmp, JSON.stringify(value, null, 2) + '\n');
   await rename(tmp, path);
 }

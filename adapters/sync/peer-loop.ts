@@ -131,7 +131,7 @@ export class PeerLoop {
 
   private async journalFailed(target: PeerTarget, st: PeerStatus): Promise<void> {
     await this.service.journal
-      .appendOne('sync.failed', { peer: st.peer, peerName: target.name, via: 'http', code: st.lastError!.code, message: st.lastError!.message.slice(0, 500), attempts: st.failures })
+      .appendOne('sync.failed', { peer: st.peer ?? this.service.trust.find(target.name)?.nodeId ?? null, peerName: target.name, via: 'http', code: st.lastError!.code, message: st.lastError!.message.slice(0, 500), attempts: st.failures })
       .catch(() => undefined);
   }
 }

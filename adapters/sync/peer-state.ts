@@ -41,10 +41,14 @@ export class PeerState {
     return mergeVectors(p.known, p.sent);
   }
 
-  async update(nodeId: string, change: (p: PeerRecord) => PeerRecord): Promise<void> {
+  /** Changes one peer's record; writes are serialised, the last one leaves the newest state on disk. */
+  update(nodeId: string, change: (p: PeerRecord) => PeerRecord): Promise<void> {
     this.peers = { ...this.peers, [nodeId]: change(this.get(nodeId)) };
-    await writeJsonFile(this.path, { version: 1, peers: this.peers });
+    const write = this.writing.then(() => writeJsonFile(this.path, { version: 1, peers: this.peers }));
+    this.writing = write.catch(() => undefined);
+    return write;
   }
+  private writing: Promise<unknown> = Promise.resolve();
 
   all(): Readonly<Record<string, PeerRecord>> {
     return this.peers;

@@ -40,7 +40,8 @@ export async function planSegment(journal: Journal, theirs: VersionVector, optio
       continue;
     }
     const limit = Math.min(r.to, r.from + budget - 1);
-    const to = await lastSealAtOrBefore(journal, r.origin, r.from, limit);
+    // The budget is soft: when no seal falls inside it, the range runs on to the first seal after.
+    const to = (await lastSealAtOrBefore(journal, r.origin, r.from, limit)) ?? (limit < r.to ? await firstSealAfter(journal, r.origin, limit + 1, r.to) : undefined);
     leftOut += r.to - (to ?? r.from - 1);
     if (to === undefined) continue;
     ranges.push({ origin: r.origin, from: r.from, to });
@@ -67,6 +68,12 @@ export async function planSegment(journal: Journal, theirs: VersionVector, optio
 
 async function* bodies(journal: Journal, origin: string, from: number, to: number): AsyncGenerator<Buffer> {
   for await (const e of journal.readOrigin(origin, from, to)) yield e.body;
+}
+
+/** The seq of the oldest `feed.sealed` of `origin` in [from, to], or undefined. */
+async function firstSealAfter(journal: Journal, origin: string, from: number, to: number): Promise<number | undefined> {
+  for await (const { event } of journal.readOrigin(origin, from, to)) if (event.type === 'feed.sealed') return event.seq;
+  return undefined;
 }
 
 /**

@@ -5,7 +5,7 @@ import { createRegistry } from '../../../core/events/default-registry.js';
 import { SmolError, ErrorCodes, isSmolError } from '../../../core/errors.js';
 import { SyncService } from '../../sync/sync-service.js';
 import { TrustStore } from '../../sync/trust-store.js';
-import { readNodeKeyFile } from '../../sync/node-key-file.js';
+import { readNodeKeyFile, writeNodeKeyFile } from '../../sync/node-key-file.js';
 import { isDirectory } from '../../sync/segment-files.js';
 import { writeJsonFile } from '../../sync/json-file.js';
 import { vectorDocument, vectorFileName } from '../../../journal-tools/vector.js';
@@ -99,12 +99,14 @@ async function withSync(config: Config, run: (sync: SyncService) => Promise<numb
   }
 }
 
-/** This node's key: from the journal, or, while the node runs and holds the journal, from the key file it wrote. */
+/** This node's key: from the key file a node writes (readable while it runs), else from the journal, created if need be. */
 async function ownKey(config: Config): Promise<{ nodeId: string; publicKey: string }> {
   const fromFile = await readNodeKeyFile(config.dataDir);
   if (fromFile) return fromFile;
-  const journal = await openNodeJournal(config, { mustExist: true });
+  // A fresh node gets its identity here, so its key can be handed out before its first start.
+  const journal = await openNodeJournal(config);
   try {
+    await writeNodeKeyFile(config.dataDir, journal.nodeId, journal.publicKey);
     return { nodeId: journal.nodeId, publicKey: journal.publicKey };
   } finally {
     await journal.close();

@@ -8,10 +8,13 @@ import { sameVector, mergeVectors } from '../../../core/sync/vector.js';
 import type { VersionVector } from '../../../core/journal/journal.js';
 import type { SyncService } from '../../sync/sync-service.js';
 import { RequestVerifier, SYNC_AUTH_HEADER, SYNC_TIME_HEADER } from '../../sync/request-auth.js';
+import type { PeerLoop } from '../../sync/peer-loop.js';
+import { requireScope } from '../auth/guard.js';
 
-/** What the sync routes need: the node's sync service, and the time. */
+/** What the sync routes need: the node's sync service, its peer loop if any, and the time. */
 export interface SyncRouteDeps {
   readonly service: SyncService;
+  readonly loop?: PeerLoop;
   readonly now?: () => number;
 }
 
@@ -87,6 +90,17 @@ export async function syncPlugin(app: FastifyInstance, deps: SyncRouteDeps): Pro
     const header = request.headers[SYNC_AUTH_HEADER];
     return verifier.verify(request.method, request.url, Array.isArray(header) ? header[0] : header, body);
   };
+
+  // For the dashboard and tests: what this node holds and how its peers are doing (read scope).
+  app.get('/sync/status', { onRequest: requireScope('read') }, async () => ({
+    node: service.journal.nodeId,
+    cluster: service.config.cluster,
+    vector: service.journal.vector(),
+    lastPosition: service.journal.lastPosition(),
+    pending: (await service.pendingFiles()).length,
+    trusted: service.trust.list().map((n) => ({ nodeId: n.nodeId, name: n.name, source: n.source })),
+    peers: [...(deps.loop?.status.values() ?? [])].map((p) => ({ ...p, lastResult: p.lastResult && { ...p.lastResult } })),
+  }));
 
   app.post('/sync/pull', async (request: FastifyRequest, reply: FastifyReply) => {
     const peer = await authenticate(request);
