@@ -98,8 +98,8 @@ export class Agent {
         const last = iterations >= this.deps.maxIterations;
         const request: LlmChatRequest = {
           messages, model,
-          // On the last turn the model must answer with what it has.
-          ...(last ? {} : { tools }),
+          // On the last turn the model must answer with what it has (or call the client's tools).
+          ...(!last ? { tools } : options.clientTools?.length ? { tools: options.clientTools } : {}),
           ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
           ...(options.maxTokens !== undefined ? { maxTokens: options.maxTokens } : {}),
           ...(options.signal ? { signal: options.signal } : {}),
@@ -109,12 +109,12 @@ export class Agent {
         usage.promptTokens += res.usage.promptTokens;
         usage.completionTokens += res.usage.completionTokens;
         messages.push({ role: 'assistant', content: res.content, ...(res.toolCalls.length ? { toolCalls: res.toolCalls } : {}) });
-        if (res.toolCalls.length === 0 || last) {
+        if (res.toolCalls.length === 0 || (last && !res.toolCalls.some((c) => clientNames.has(c.name)))) {
           answer = res.content;
           finishReason = res.doneReason === 'length' ? 'length' : 'stop';
           break;
         }
-        for (const call of res.toolCalls.filter((c) => !clientNames.has(c.name))) {
+        for (const call of last ? [] : res.toolCalls.filter((c) => !clientNames.has(c.name))) {
           toolCalls += 1;
           const outcome = allowed(call.name)
             ? await this.deps.tools.call(call.name, call.arguments, { caller, registers, ...(options.signal ? { signal: options.signal } : {}) })
