@@ -8,6 +8,7 @@ import type { GpioPort } from '../../core/sensors/sensor-port.js';
 import type { MqttAccess } from '../../core/tools/ports.js';
 import { ToolRegistry } from '../../core/tools/registry.js';
 import { createTools } from '../../core/tools/all-tools.js';
+import { mqttTools } from '../../core/tools/mqtt-tools.js';
 import { Agent } from '../../core/agent/agent.js';
 import { Observer } from '../../core/observer/observer.js';
 import { createEmbedder, createLlm } from '../llm/create-llm.js';
@@ -52,6 +53,8 @@ export interface AgentServices {
   readonly tools: ToolRegistry;
   readonly agent: Agent;
   readonly observer: Observer | undefined;
+  /** Adds the MQTT tools once the node's MQTT side is up. */
+  attachMqtt(mqtt: MqttAccess): void;
   stop(): Promise<void>;
 }
 
@@ -96,6 +99,9 @@ export async function startAgentServices(o: AgentServicesOptions): Promise<Agent
   }
   return {
     llm, embedder: emb.embedder, queryEmbedder: emb.forModel, vectors, memory, tools, agent, observer,
+    attachMqtt(mqtt) {
+      if (!tools.get('mqtt_publish')) tools.register(...mqttTools(mqtt));
+    },
     async stop() {
       await observer?.stop();
       await vectors.stop();

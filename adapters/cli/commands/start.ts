@@ -12,6 +12,7 @@ import { serveHttp, type RunningHttp } from '../../http/serve.js';
 import { startSync, type RunningSync } from '../../sync/start-sync.js';
 import { startMqtt, type RunningMqtt } from '../../mqtt/start-mqtt.js';
 import { startAgentServices, type AgentServices } from '../../tools/agent-services.js';
+import { MqttToolClient } from '../../tools/mqtt-access.js';
 
 export const SOFTWARE = 'smollama 0.1.0';
 
@@ -92,6 +93,9 @@ export async function startNode(config: Config, output: Output): Promise<Running
     await journal.close();
     throw err;
   }
+  // The agent's mqtt_publish / mqtt_recent_messages tools, on the same broker.
+  const mqttTools = mqtt ? MqttToolClient.start({ url: mqtt.url, ownPrefix: config.mqtt.topicPrefix, ...(config.mqtt.username ? { username: config.mqtt.username, password: config.mqtt.password } : {}) }) : undefined;
+  if (mqttTools) agent.attachMqtt(mqttTools);
   const status = (isRunning: boolean) =>
     writeStatusFile(config.dataDir, {
       running: isRunning,
@@ -126,6 +130,7 @@ export async function startNode(config: Config, output: Output): Promise<Running
         await http.close();
         await agent.stop();
         await running.stop(reason);
+        await mqttTools?.close();
         await mqtt?.close();
         await journal.close();
         await status(false);
