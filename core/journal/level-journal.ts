@@ -344,15 +344,14 @@ export class LevelJournal implements Journal {
   }
 
   private decodeEntry(key: Buffer, value: Buffer): JournalEntry {
-    const entry = this.decodeFiltered(key, 0, value, undefined);
-    return entry!;
+    return this.decodeFiltered(readPosition(key), value, undefined)!;
   }
 
   /**
-   * Decodes a log entry (key at `keyOffset` in `key`), or returns undefined when it does not pass
+   * Decodes the log entry at `position`, or returns undefined when it does not pass
    * the filter; the type is read from the header first, the data is parsed only for entries that pass.
    */
-  private decodeFiltered(key: Buffer, keyOffset: number, value: Buffer, filter: EntryFilter | undefined): JournalEntry | undefined {
+  private decodeFiltered(position: number, value: Buffer, filter: EntryFilter | undefined): JournalEntry | undefined {
     let index: number;
     let offset: number;
     const first = value[0];
@@ -368,7 +367,7 @@ export class LevelJournal implements Journal {
       if (filter.types && !filter.types.has(decodeBodyType(value, offset))) return undefined;
     }
     if (origin === undefined) throw new SmolError(ErrorCodes.JOURNAL_CORRUPT, `log entry names unknown origin #${index}`);
-    return { position: readPosition(key, keyOffset), event: decodeBody(origin, value, offset) };
+    return { position, event: decodeBody(origin, value, offset) };
   }
 
   /**
@@ -376,8 +375,8 @@ export class LevelJournal implements Journal {
    * sublevel iterator re-slices every key, and a larger read-ahead than classic-level's 16 KB
    * default lets one native call return hundreds of entries instead of ~60.
    */
-  private logIterator(from: number, to: number | undefined, reverse: boolean) {
-    const range: Record<string, unknown> = { reverse, gte: prefixedPositionKey(this.logPrefix, from), highWaterMarkBytes: READ_AHEAD_BYTES };
+  private logIterator(from: number, to: number | undefined, reverse: boolean, keys = true) {
+    const range: Record<string, unknown> = { reverse, keys, gte: prefixedPositionKey(this.logPrefix, from), highWaterMarkBytes: READ_AHEAD_BYTES };
     if (to !== undefined) range.lte = prefixedPositionKey(this.logPrefix, to);
     else range.lt = this.logEnd;
     return this.db.iterator(range);
@@ -393,7 +392,7 @@ export class LevelJournal implements Journal {
         const batch = await it.nextv(1000);
         if (batch.length === 0) break;
         for (const [key, value] of batch) {
-          const entry = this.decodeFiltered(key, keyOffset, value, filter);
+          const entry = this.decodeFiltered(readPosition(key, keyOffset), value, filter);
           if (!entry) continue;
           yield entry;
           if (--remaining <= 0) break;
@@ -470,20 +469,38 @@ export class LevelJournal implements Journal {
       const slice = this.ring.slice(from - ringStart, to - ringStart + 1);
       return filter ? slice.filter((e) => passes(filter, e)) : slice;
     }
-    // Straight into an array: an async generator would cost a promise per entry.
+    // Positions are dense (1, 2, 3 … never deleted), so the entries of [from, to] are exactly
+    // to - from + 1 values in order: read values only, and skip a key Buffer per entry. A count
+    // that does not match means a hole, and the range is read again by key.
+    const out: JournalEntry[] = [];
+    const it = this.logIterator(from, to, false, false);
+    let position = from;
+    try {
+      while (position <= to) {
+        const batch = await it.nextv(to - position + 1);
+        if (batch.length === 0) break;
+        for (const entry of batch) {
+          const decoded = this.decodeFiltered(position++, entry[1], filter);
+          if (decoded) out.push(decoded);
+        }
+      }
+    } finally {
+      await it.close();
+    }
+    return position === to + 1 ? out : this.readRangeByKey(from, to, filter);
+  }
+
+  private async readRangeByKey(from: number, to: number, filter: EntryFilter | undefined): Promise<JournalEntry[]> {
     const out: JournalEntry[] = [];
     const it = this.logIterator(from, to, false);
     const keyOffset = this.logPrefix.length;
     try {
-      // Positions are dense, so reading stops at `to` without a last round trip to find the end.
-      let read = 0;
-      while (read < to - from + 1) {
-        const batch = await it.nextv(to - from + 1 - read);
+      for (;;) {
+        const batch = await it.nextv(1000);
         if (batch.length === 0) break;
-        read += batch.length;
         for (const [key, value] of batch) {
-          const entry = this.decodeFiltered(key, keyOffset, value, filter);
-          if (entry) out.push(entry);
+          const decoded = this.decodeFiltered(readPosition(key, keyOffset), value, filter);
+          if (decoded) out.push(decoded);
         }
       }
     } finally {

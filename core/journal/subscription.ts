@@ -25,6 +25,9 @@ export function makeFilter(types?: readonly string[], origins?: readonly string[
   };
 }
 
+/** Windows read ahead of the one being handled during catch-up. */
+const READ_AHEAD = 2;
+
 /**
  * Catch up from a position, then follow live. The loop pulls at its own pace: a slow handler
  * makes only this subscription lag (it reads back from the store), never the journal's writer.
@@ -41,14 +44,20 @@ export function startSubscription(
   let delivered = next - 1;
   let wake: (() => void) | undefined;
 
-  // While the handler works on one window, the next is already being read (LevelDB reads on the
-  // libuv pool, so catch-up overlaps I/O with apply). At most one window is read ahead.
-  let ahead: { from: number; to: number; entries: Promise<JournalEntry[]> } | undefined;
-  const readWindow = (from: number, last: number) => {
-    const to = Math.min(last, from + batchSize - 1);
-    const entries = source.readRange(from, to, filter);
-    entries.catch(() => undefined); // awaited below; this only keeps an abandoned read from going unhandled
-    return { from, to, entries };
+  // While the handler works on one window, the next ones are already being read (LevelDB reads on
+  // the libuv pool, so catch-up overlaps I/O with apply). At most READ_AHEAD windows are in flight.
+  type Window = { from: number; to: number; entries: Promise<JournalEntry[]> };
+  let ahead: Window[] = [];
+  let scheduledTo = next - 1;
+  const readAhead = (last: number): void => {
+    while (ahead.length < READ_AHEAD && scheduledTo < last && !source.isClosed) {
+      const from = scheduledTo + 1;
+      const to = Math.min(last, from + batchSize - 1);
+      const entries = source.readRange(from, to, filter);
+      entries.catch(() => undefined); // awaited in order below; this only keeps an abandoned read from going unhandled
+      ahead.push({ from, to, entries });
+      scheduledTo = to;
+    }
   };
 
   const loop = async (): Promise<void> => {
@@ -62,13 +71,12 @@ export function startSubscription(
         wake = undefined;
         continue;
       }
-      const window = ahead?.from === next ? ahead : readWindow(next, last);
-      ahead = undefined;
+      readAhead(last);
+      const window = ahead.shift()!;
       const entries = await window.entries;
       next = window.to + 1;
       if (closed) break;
-      const lastNow = source.lastPosition();
-      if (next <= lastNow && !source.isClosed) ahead = readWindow(next, lastNow);
+      readAhead(source.lastPosition());
       if (entries.length > 0 || options.emptyBatches) {
         await onBatch(entries, window.to);
         if (entries.length > 0) delivered = entries[entries.length - 1]!.position;
@@ -80,8 +88,10 @@ export function startSubscription(
     try {
       await loop();
     } finally {
-      // Never leave a read-ahead running past `done`: the journal may close right after.
-      await ahead?.entries.catch(() => undefined);
+      // Never leave a read running past `done`: the journal may close right after.
+      const pending = ahead;
+      ahead = [];
+      await Promise.all(pending.map((w) => w.entries.catch(() => undefined)));
     }
   };
 

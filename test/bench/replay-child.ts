@@ -29,6 +29,8 @@ export interface ChildResult {
   readonly perSecond: number;
   /** CPU time of the process (all threads) over the measured part, per entry. */
   readonly cpuMicrosPerEntry: number;
+  /** CPU time of the main (JavaScript) thread alone, per entry; Linux only. */
+  readonly jsThreadMicrosPerEntry?: number;
   readonly rssStartBytes: number;
   readonly rssPeakBytes: number;
   readonly heapPeakBytes: number;
@@ -40,7 +42,7 @@ export interface ChildResult {
   readonly readings?: number;
 }
 
-type Measured = Pick<ChildResult, 'mode' | 'entries' | 'bytes' | 'ms' | 'perSecond' | 'cpuMicrosPerEntry' | 'readings' | 'rssTablesAtEndBytes'>;
+type Measured = Pick<ChildResult, 'mode' | 'entries' | 'bytes' | 'ms' | 'perSecond' | 'cpuMicrosPerEntry' | 'jsThreadMicrosPerEntry' | 'readings' | 'rssTablesAtEndBytes'>;
 
 let rssPeak = 0;
 let heapPeak = 0;
@@ -85,6 +87,21 @@ function rssSplit(): { anon: number; file: number } | undefined {
   }
 }
 
+/** CPU time of the main thread in µs (utime + stime from /proc, 10 ms ticks), or NaN off Linux. */
+function jsThreadMicros(): number {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10_000; // fields 14 and 15 of stat(5), in ticks of 1/100 s
+  } catch {
+    return NaN;
+  }
+}
+
+function perEntry(micros: number, entries: number): { jsThreadMicrosPerEntry?: number } {
+  return Number.isFinite(micros) ? { jsThreadMicrosPerEntry: micros / entries } : {};
+}
+
 function cpuMicros(since: NodeJS.CpuUsage): number {
   const used = process.cpuUsage(since);
   return used.user + used.system;
@@ -106,6 +123,7 @@ async function raw(dir: string, mode: RawMode): Promise<Measured> {
     let entries = 0;
     let bytes = 0;
     const cpu = process.cpuUsage();
+    const js = jsThreadMicros();
     const start = process.hrtime.bigint();
     for (;;) {
       const batch = await it.nextv(1000);
@@ -115,10 +133,11 @@ async function raw(dir: string, mode: RawMode): Promise<Measured> {
     }
     const ms = msSince(start);
     const cpuMicrosPerEntry = cpuMicros(cpu) / entries;
+    const jsThread = perEntry(jsThreadMicros() - js, entries);
     sample();
     const rssTablesAtEndBytes = tableMappedBytes();
     await it.close();
-    return { mode, entries, bytes, ms, perSecond: entries / (ms / 1000), cpuMicrosPerEntry, ...(rssTablesAtEndBytes !== undefined ? { rssTablesAtEndBytes } : {}) };
+    return { mode, entries, bytes, ms, perSecond: entries / (ms / 1000), cpuMicrosPerEntry, ...jsThread, ...(rssTablesAtEndBytes !== undefined ? { rssTablesAtEndBytes } : {}) };
   } finally {
     await db.close();
   }
@@ -140,17 +159,19 @@ async function replay(dir: string): Promise<Measured> {
     const runner = new ProjectionRunner(journal, sampled, registry);
     const target = journal.lastPosition();
     const cpu = process.cpuUsage();
+    const js = jsThreadMicros();
     const start = process.hrtime.bigint();
     await runner.start();
     await runner.caughtUp(target);
     const ms = msSince(start);
     const cpuMicrosPerEntry = cpuMicros(cpu) / target;
+    const jsThread = perEntry(jsThreadMicros() - js, target);
     sample();
     const rssTablesAtEndBytes = tableMappedBytes();
     await runner.stop();
     let readings = 0;
     for (const sources of Object.values(runner.state.origins)) for (const s of Object.values(sources)) readings += s.count;
-    return { mode: 'replay', entries: target, bytes: 0, ms, perSecond: target / (ms / 1000), cpuMicrosPerEntry, readings, ...(rssTablesAtEndBytes !== undefined ? { rssTablesAtEndBytes } : {}) };
+    return { mode: 'replay', entries: target, bytes: 0, ms, perSecond: target / (ms / 1000), cpuMicrosPerEntry, ...jsThread, readings, ...(rssTablesAtEndBytes !== undefined ? { rssTablesAtEndBytes } : {}) };
   } finally {
     await journal.close();
   }
