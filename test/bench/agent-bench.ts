@@ -12,7 +12,7 @@
  *   of baseline and 15 minutes of readings every 5 s.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir, cpus } from 'node:os';
+import { tmpdir, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { HnswIndex, DEFAULT_HNSW, type HnswParams } from '../../adapters/vectors/hnsw-index.js';
@@ -144,9 +144,12 @@ async function rebuildBench() {
     const v = new VectorsProjection(journal, createRegistry(), { dir: join(dir, 'vectors'), saveEvery: Number.MAX_SAFE_INTEGER });
     log('rebuild: replaying into a fresh index …');
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     await v.start();
     await v.caughtUp();
     const indexS = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const cpuS = (cpu.user + cpu.system) / 1e6;
     const t1 = performance.now();
     await v.save();
     const saveS = (performance.now() - t1) / 1000;
@@ -157,7 +160,7 @@ async function rebuildBench() {
     const loadS = (performance.now() - t2) / 1000;
     await again.stop();
     await journal.close();
-    return { vectors: REBUILD, seconds: indexS, perSecond: REBUILD / indexS, saveSeconds: saveS, loadSeconds: loadS, modelCalls: 0 };
+    return { vectors: REBUILD, seconds: indexS, perSecond: REBUILD / indexS, cpuSeconds: cpuS, perCpuSecond: REBUILD / cpuS, saveSeconds: saveS, loadSeconds: loadS, modelCalls: 0 };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -207,7 +210,7 @@ const rebuild = await rebuildBench();
 const prompt = await promptBench();
 const chosen = recall.byEf.find((x) => x.efSearch === recall.defaultEfSearch)!;
 const result = {
-  machine: { cpus: cpus().length, model: cpus()[0]?.model ?? '?', node: process.version },
+  machine: { cpus: cpus().length, model: cpus()[0]?.model ?? '?', node: process.version, loadAverage1m: loadavg()[0] },
   recall, rebuild, observerPrompt: { ...prompt, prompt: undefined },
   targets: {
     'recall@10 >= 0.95': chosen.recallAt10 >= 0.95,
@@ -221,10 +224,10 @@ if (flags.json) {
 } else {
   const f = (x: number, d = 2) => x.toFixed(d);
   const lines = [
-    `machine: ${result.machine.cpus} × ${result.machine.model}, node ${result.machine.node}`,
+    `machine: ${result.machine.cpus} × ${result.machine.model}, node ${result.machine.node}, load average ${f(result.machine.loadAverage1m ?? 0)} at the end (figures are wall time; a busy machine slows them)`,
     `recall over ${recall.vectors} × ${recall.dim}-d clustered vectors, ${recall.queries} queries (HNSW M ${recall.m}, efConstruction ${recall.efConstruction}; built at ${f(recall.buildPerSecond, 0)} vectors/s):`,
     ...recall.byEf.map((x) => `  efSearch ${String(x.efSearch).padStart(3)}: recall@10 ${f(x.recallAt10, 3)}   p50 ${f(x.p50Ms, 3)} ms   p99 ${f(x.p99Ms, 3)} ms${x.efSearch === recall.defaultEfSearch ? '   (default)' : ''}`),
-    `rebuild from the journal: ${rebuild.vectors} vectors in ${f(rebuild.seconds)} s = ${f(rebuild.perSecond, 0)} vectors/s, 0 model calls; save ${f(rebuild.saveSeconds)} s, load ${f(rebuild.loadSeconds)} s`,
+    `rebuild from the journal: ${rebuild.vectors} vectors in ${f(rebuild.seconds)} s = ${f(rebuild.perSecond, 0)} vectors/s wall (${f(rebuild.perCpuSecond, 0)} per CPU-second), 0 model calls; save ${f(rebuild.saveSeconds)} s, load ${f(rebuild.loadSeconds)} s`,
     `observer prompt, ${prompt.sources} sources, 15 min window + 24 h baseline: ${prompt.tokens} tokens (≈ ${prompt.characters} characters / 4)`,
     'targets:',
     ...Object.entries(result.targets).map(([k, ok]) => `  ${ok ? 'met    ' : 'MISSED '} ${k}`),
