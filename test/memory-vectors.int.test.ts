@@ -126,3 +126,25 @@ t.test('memory confirmations and forgets replay to the same state', async (t) =>
   t.same(runner.state, live);
   t.equal(runner.state.memories[a.memoryId]!.confirmations, 1);
 });
+
+t.test('index files ahead of the journal are dropped and rebuilt', async (t) => {
+  const dir = tempDir(t);
+  const registry = createRegistry();
+  const ng = new NgramEmbedder();
+  const obs = (text: string) => ({ type: 'observation.recorded', data: { text, kind: 'state', confidence: 0.5, sources: [], method: 'statistical', model: null, window: { fromMs: 0, toMs: 1 }, embedding: encodeEmbedding(NGRAM_MODEL, ng.embedOne(text)) } });
+  const big = await openLevelJournal(`${dir}/big`);
+  await big.append([obs('one'), obs('two'), obs('three')]);
+  const v = new VectorsProjection(big, registry, { dir: `${dir}/vectors` });
+  await v.start();
+  await v.caughtUp();
+  await v.stop();
+  await big.close();
+  const small = await openLevelJournal(`${dir}/small`);
+  t.teardown(() => small.close());
+  await small.append([obs('alpha')]);
+  const again = new VectorsProjection(small, registry, { dir: `${dir}/vectors` });
+  await again.start();
+  await again.caughtUp();
+  t.same(again.store.list().map((i) => i.size), [1], 'only what this journal holds');
+  await again.stop();
+});

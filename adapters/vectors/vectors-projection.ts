@@ -49,6 +49,11 @@ export class VectorsProjection {
   /** Loads the saved indexes and follows the journal from there. */
   async start(): Promise<void> {
     this.position_ = await this.store.load();
+    // Index files newer than the journal (a journal restored from an older copy): start over.
+    if (this.position_ > this.journal.lastPosition()) {
+      await this.store.clear();
+      this.position_ = 0;
+    }
     this.sub = this.journal.subscribe(
       { fromPosition: this.position_ + 1, types: [...VECTOR_EVENT_TYPES], batchSize: 2048, emptyBatches: true },
       (entries, scannedTo) => this.onBatch(entries, scannedTo),
