@@ -1,4 +1,4 @@
-import { brotliCompressSync, brotliDecompressSync, constants as zc, gunzipSync, gzipSync } from 'node:zlib';
+import { brotliCompress, brotliCompressSync, brotliDecompressSync, constants as zc, gunzipSync, gzip, gzipSync } from 'node:zlib';
 import { CODEC_VERSION, readVarint } from '../events/codec.js';
 import { SmolError, ErrorCodes } from '../errors.js';
 import type { Compression } from './segment-format.js';
@@ -75,18 +75,28 @@ export class FrameBuilder {
   }
 }
 
+const brotliOptions = (size: number) => ({ params: { [zc.BROTLI_PARAM_QUALITY]: 5, [zc.BROTLI_PARAM_LGWIN]: 20, [zc.BROTLI_PARAM_SIZE_HINT]: size } });
+
 /** Compresses one frame's raw bytes. */
 export function compressFrame(raw: Buffer, compression: Compression): Buffer {
   switch (compression) {
     case 'brotli':
-      return brotliCompressSync(raw, {
-        params: { [zc.BROTLI_PARAM_QUALITY]: 5, [zc.BROTLI_PARAM_LGWIN]: 20, [zc.BROTLI_PARAM_SIZE_HINT]: raw.length },
-      });
+      return brotliCompressSync(raw, brotliOptions(raw.length));
     case 'gzip':
       return gzipSync(raw, { level: 6 });
     case 'none':
       return Buffer.from(raw);
   }
+}
+
+/** Like compressFrame, on libuv's thread pool, so reading the next frame's events overlaps it. `raw` must not change meanwhile. */
+export function compressFrameAsync(raw: Buffer, compression: Compression): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const done = (err: Error | null, out: Buffer) => (err ? reject(err) : resolve(out));
+    if (compression === 'brotli') brotliCompress(raw, brotliOptions(raw.length), done);
+    else if (compression === 'gzip') gzip(raw, { level: 6 }, done);
+    else resolve(Buffer.from(raw));
+  });
 }
 
 /** Decompresses a frame to exactly `rawLength` bytes. Throws SMOL_SEGMENT_CHECKSUM when it cannot. */

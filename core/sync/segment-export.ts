@@ -66,8 +66,30 @@ export async function planSegment(journal: Journal, theirs: VersionVector, optio
   return { header, stream, leftOut };
 }
 
-async function* bodies(journal: Journal, origin: string, from: number, to: number): AsyncGenerator<Buffer> {
-  for await (const e of journal.readOrigin(origin, from, to)) yield e.body;
+/**
+ * The bodies of one range, read in chunks with the next chunk already being fetched while the
+ * current one is encoded: LevelDB reads on its own thread while we compress.
+ */
+async function* bodies(journal: Journal, origin: string, from: number, to: number, chunk = 2048, depth = 3): AsyncGenerator<Buffer> {
+  const fetch = async (lo: number): Promise<Buffer[]> => {
+    const out: Buffer[] = [];
+    for await (const e of journal.readOrigin(origin, lo, Math.min(to, lo + chunk - 1))) out.push(e.body);
+    return out;
+  };
+  const ahead: Array<Promise<Buffer[]>> = [];
+  let nextLo = from;
+  const refill = () => {
+    while (ahead.length < depth && nextLo <= to) {
+      ahead.push(fetch(nextLo));
+      nextLo += chunk;
+    }
+  };
+  refill();
+  while (ahead.length > 0) {
+    const current = await ahead.shift()!;
+    refill();
+    yield* current;
+  }
 }
 
 /** The seq of the oldest `feed.sealed` of `origin` in [from, to], or undefined. */

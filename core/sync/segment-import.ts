@@ -19,7 +19,7 @@ export interface ImportOptions {
   readonly trustedOriginsOnly?: boolean;
   /** Apply straight from the first pass when at most this many events are new (default 50,000); else read twice. */
   readonly bufferEvents?: number;
-  /** Events per journal ingest (one atomic batch; default 10,000). */
+  /** Events per journal ingest (one atomic batch; default 5,000, so local appends interleave). */
   readonly batchEvents?: number;
 }
 
@@ -59,7 +59,7 @@ function isSubstantive(body: Buffer): boolean {
  */
 export async function importSegment(journal: Journal, source: SegmentSource, options: ImportOptions): Promise<ImportOutcome> {
   const bufferLimit = options.bufferEvents ?? 50_000;
-  const batch = options.batchEvents ?? 10_000;
+  const batch = options.batchEvents ?? 5_000;
   let header: SegmentHeader | undefined;
   let plans: RangePlan[] = [];
   let verifier: SegmentVerifier | undefined;

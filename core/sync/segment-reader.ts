@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import { hashBody, readVarint } from '../events/codec.js';
+import { createHash, hash as oneShotHash } from 'node:crypto';
+import { readVarint } from '../events/codec.js';
 import { nodeIdFromPublicKey, verifyMessage } from '../identity/node-identity.js';
 import { SmolError, ErrorCodes } from '../errors.js';
 import { ByteReader } from './byte-reader.js';
@@ -76,6 +76,9 @@ export async function* readSegment(source: AsyncIterable<Uint8Array> | Iterable<
     yield { kind: 'header', header };
 
     const ranges = header.ranges;
+    // An event's hash is sha-256 over `origin | 0x00 | body`: each body is rebuilt right after
+    // that prefix in one buffer, so one one-shot hash covers it (much cheaper than a Hash object).
+    const prefixes = ranges.map((r) => Buffer.concat([Buffer.from(r.origin, 'utf8'), Buffer.alloc(1)]));
     let rangeIndex = 0;
     let nextSeq = ranges[0]?.from ?? 1;
     let prevHash = '';
@@ -117,21 +120,26 @@ export async function* readSegment(source: AsyncIterable<Uint8Array> | Iterable<
         if (!range || nextSeq > range.to) throw formatError(`frame ${frameIndex + 1}: more records than the header's ranges hold`);
         const first = nextSeq === range.from;
         const wire = raw.subarray(o2, o2 + len);
-        let body: Buffer;
+        const prefix = prefixes[rangeIndex]!;
+        let full: Buffer;
         if (first) {
-          body = Buffer.from(wire);
+          full = Buffer.allocUnsafe(prefix.length + wire.length);
+          prefix.copy(full, 0);
+          wire.copy(full, prefix.length);
         } else {
           const cut = prevOffset(wire);
           if (cut > wire.length) throw formatError(`frame ${frameIndex + 1}: a record ends inside its event header`);
-          body = Buffer.allocUnsafe(wire.length + 32);
-          wire.copy(body, 0, 0, cut);
-          body.write(prevHash, cut, 32, 'hex');
-          wire.copy(body, cut + 32, cut);
+          full = Buffer.allocUnsafe(prefix.length + wire.length + 32);
+          prefix.copy(full, 0);
+          wire.copy(full, prefix.length, 0, cut);
+          full.write(prevHash, prefix.length + cut, 32, 'hex');
+          wire.copy(full, prefix.length + cut + 32, cut);
         }
+        const body = full.subarray(prefix.length);
         const [seq] = varintAt(body, 1, frameIndex);
         if (body.length < prevOffset(body) + 32) throw formatError(`frame ${frameIndex + 1}: a record ends inside its event header`);
         if (seq !== nextSeq) throw formatError(`frame ${frameIndex + 1}: ${range.origin} seq ${seq} where ${nextSeq} was due`);
-        prevHash = hashBody(range.origin, body);
+        prevHash = oneShotHash('sha256', full, 'hex');
         records.push({ rangeIndex, origin: range.origin, seq, body, hash: prevHash });
         nextSeq++;
         o = o2 + len;

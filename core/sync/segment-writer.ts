@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { SmolError, ErrorCodes } from '../errors.js';
-import { FrameBuilder, compressFrame } from './records.js';
+import { FrameBuilder, compressFrameAsync } from './records.js';
 import { FRAME_HEADER_BYTES, FRAME_TARGET_RAW_BYTES, SEGMENT_END, encodeHeader, signedMessage, type SegmentHeader, type SegmentRange } from './segment-format.js';
 
 /** Signs a message with the exporter's key; returns a base64url ed25519 signature. */
@@ -30,17 +30,21 @@ export async function* writeSegment(
   };
   yield emit(encodeHeader(header));
   const frame = new FrameBuilder();
-  const flush = (): Buffer => {
-    const raw = frame.bytes();
-    const data = compressFrame(raw, header.compression);
-    const out = Buffer.allocUnsafe(FRAME_HEADER_BYTES + data.length);
-    out.writeUInt32BE(data.length, 0);
-    out.writeUInt32BE(raw.length, 4);
-    out.writeUInt32BE(frame.records, 8);
-    createHash('sha256').update(data).digest().copy(out, 12);
-    data.copy(out, FRAME_HEADER_BYTES);
+  // One frame compresses on the thread pool while the next one is read and built.
+  let inFlight: Promise<Buffer> | undefined;
+  const startFrame = (): Promise<Buffer> => {
+    const raw = Buffer.from(frame.bytes());
+    const records = frame.records;
     frame.reset();
-    return emit(out);
+    return compressFrameAsync(raw, header.compression).then((data) => {
+      const out = Buffer.allocUnsafe(FRAME_HEADER_BYTES + data.length);
+      out.writeUInt32BE(data.length, 0);
+      out.writeUInt32BE(raw.length, 4);
+      out.writeUInt32BE(records, 8);
+      createHash('sha256').update(data).digest().copy(out, 12);
+      data.copy(out, FRAME_HEADER_BYTES);
+      return out;
+    });
   };
   for (let i = 0; i < header.ranges.length; i++) {
     const range = header.ranges[i]!;
@@ -49,13 +53,17 @@ export async function* writeSegment(
       if (expect > range.to) break;
       frame.add(i, body, expect !== range.from);
       expect++;
-      if (frame.length >= frameBytes) yield flush();
+      if (frame.length >= frameBytes) {
+        if (inFlight) yield emit(await inFlight);
+        inFlight = startFrame();
+      }
     }
     if (expect !== range.to + 1) {
       throw new SmolError(ErrorCodes.JOURNAL_CORRUPT, `cannot export ${range.origin} ${range.from}..${range.to}: the journal yielded events only up to ${expect - 1}`);
     }
   }
-  if (frame.records > 0) yield flush();
+  if (inFlight) yield emit(await inFlight);
+  if (frame.records > 0) yield emit(await startFrame());
   const end = Buffer.alloc(4);
   hash.update(end);
   const digest = hash.digest();
