@@ -463,31 +463,38 @@ export class LevelJournal implements Journal {
     );
   }
 
-  private async readRange(from: number, to: number, filter: EntryFilter | undefined): Promise<JournalEntry[]> {
+  private async readRange(from: number, to: number, filter: EntryFilter | undefined): Promise<() => JournalEntry[]> {
     const ringStart = this.ring[0]?.position;
     if (ringStart !== undefined && from >= ringStart) {
       const slice = this.ring.slice(from - ringStart, to - ringStart + 1);
-      return filter ? slice.filter((e) => passes(filter, e)) : slice;
+      return () => (filter ? slice.filter((e) => passes(filter, e)) : slice);
     }
     // Positions are dense (1, 2, 3 … never deleted), so the entries of [from, to] are exactly
     // to - from + 1 values in order: read values only, and skip a key Buffer per entry. A count
     // that does not match means a hole, and the range is read again by key.
-    const out: JournalEntry[] = [];
+    const values: Buffer[] = [];
     const it = this.logIterator(from, to, false, false);
-    let position = from;
     try {
-      while (position <= to) {
-        const batch = await it.nextv(to - position + 1);
+      while (values.length < to - from + 1) {
+        const batch = await it.nextv(to - from + 1 - values.length);
         if (batch.length === 0) break;
-        for (const entry of batch) {
-          const decoded = this.decodeFiltered(position++, entry[1], filter);
-          if (decoded) out.push(decoded);
-        }
+        for (const entry of batch) values.push(entry[1]);
       }
     } finally {
       await it.close();
     }
-    return position === to + 1 ? out : this.readRangeByKey(from, to, filter);
+    if (values.length !== to - from + 1) {
+      const entries = await this.readRangeByKey(from, to, filter);
+      return () => entries;
+    }
+    return () => {
+      const out: JournalEntry[] = [];
+      for (let i = 0; i < values.length; i++) {
+        const decoded = this.decodeFiltered(from + i, values[i]!, filter);
+        if (decoded) out.push(decoded);
+      }
+      return out;
+    };
   }
 
   private async readRangeByKey(from: number, to: number, filter: EntryFilter | undefined): Promise<JournalEntry[]> {

@@ -4,8 +4,11 @@ import type { SubscribeOptions, Subscription } from './journal.js';
 /** What a subscription needs from its journal. */
 export interface SubscriptionSource {
   lastPosition(): number;
-  /** Entries in [from, to] that pass the filter, and the last position scanned. */
-  readRange(from: number, to: number, filter: EntryFilter | undefined): Promise<JournalEntry[]>;
+  /**
+   * Reads [from, to]; the result decodes the entries that pass the filter when called. Decoding
+   * late keeps read-ahead windows as raw bytes, so few decoded events live across a GC.
+   */
+  readRange(from: number, to: number, filter: EntryFilter | undefined): Promise<() => JournalEntry[]>;
   /** Resolves at the next durable commit (or close). */
   nextCommit(): Promise<void>;
   readonly isClosed: boolean;
@@ -46,7 +49,7 @@ export function startSubscription(
 
   // While the handler works on one window, the next ones are already being read (LevelDB reads on
   // the libuv pool, so catch-up overlaps I/O with apply). At most READ_AHEAD windows are in flight.
-  type Window = { from: number; to: number; entries: Promise<JournalEntry[]> };
+  type Window = { from: number; to: number; entries: Promise<() => JournalEntry[]> };
   let ahead: Window[] = [];
   let scheduledTo = next - 1;
   const readAhead = (last: number): void => {
@@ -73,10 +76,11 @@ export function startSubscription(
       }
       readAhead(last);
       const window = ahead.shift()!;
-      const entries = await window.entries;
+      const decode = await window.entries;
       next = window.to + 1;
       if (closed) break;
       readAhead(source.lastPosition());
+      const entries = decode();
       if (entries.length > 0 || options.emptyBatches) {
         await onBatch(entries, window.to);
         if (entries.length > 0) delivered = entries[entries.length - 1]!.position;
