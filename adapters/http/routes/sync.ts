@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SmolError, ErrorCodes, isSmolError, type ErrorCode } from '../../../core/errors.js';
 import { handleError } from '../http-errors.js';
 import { isNodeId } from '../../../core/identity/node-identity.js';
-import { sameVector, mergeVectors } from '../../../core/sync/vector.js';
+import { sameVector, mergeVectors, lagOf } from '../../../core/sync/vector.js';
 import type { VersionVector } from '../../../core/journal/journal.js';
 import type { SyncService } from '../../sync/sync-service.js';
 import { RequestVerifier, SYNC_AUTH_HEADER, SYNC_TIME_HEADER } from '../../sync/request-auth.js';
@@ -99,7 +99,12 @@ export async function syncPlugin(app: FastifyInstance, deps: SyncRouteDeps): Pro
     lastPosition: service.journal.lastPosition(),
     pending: (await service.pendingFiles()).length,
     trusted: service.trust.list().map((n) => ({ nodeId: n.nodeId, name: n.name, source: n.source })),
-    peers: [...(deps.loop?.status.values() ?? [])].map((p) => ({ ...p, lastResult: p.lastResult && { ...p.lastResult } })),
+    peers: [...(deps.loop?.status.values() ?? [])].map((p) => ({
+      ...p,
+      lastResult: p.lastResult && { ...p.lastResult },
+      // Events we hold that the peer lacked at the last exchange (ours may have grown since).
+      lag: p.lastResult ? lagOf(service.journal.vector(), p.lastResult.peerVector) : null,
+    })),
   }));
 
   app.post('/sync/pull', async (request: FastifyRequest, reply: FastifyReply) => {
