@@ -1,4 +1,5 @@
 import type { SyncService, ImportReport } from '../adapters/sync/sync-service.js';
+import type {} from '../core/events/sync-events.js'; // brings sync.completed / sync.failed into EventDataMap
 
 export interface ImportSummary {
   readonly reports: ImportReport[];

@@ -1,4 +1,5 @@
 import { nextDelay } from '../../core/sync/backoff.js';
+import type {} from '../../core/events/sync-events.js'; // brings sync.completed / sync.failed into EventDataMap
 import { isSmolError } from '../../core/errors.js';
 import type { SyncService } from './sync-service.js';
 import type { PeerTarget, RoundResult, SyncClient } from './http-client.js';
