@@ -148,3 +148,13 @@ t.test('index files ahead of the journal are dropped and rebuilt', async (t) => 
   t.same(again.store.list().map((i) => i.size), [1], 'only what this journal holds');
   await again.stop();
 });
+
+t.test('embeddings travel as little-endian float32 base64 and come back exactly', async (t) => {
+  const { decodeEmbedding, StoredEmbeddingSchema } = await import('../core/embeddings/vector-codec.js');
+  const v = [0.5, -0.25, 1 / 3, 1e-7, -0];
+  const e = encodeEmbedding('m', v);
+  t.same(Buffer.from(e.vector, 'base64').readFloatLE(8), Math.fround(1 / 3), 'little-endian on the wire');
+  t.same(decodeEmbedding(e), v.map(Math.fround));
+  t.ok(StoredEmbeddingSchema.safeParse(e).success);
+  t.notOk(StoredEmbeddingSchema.safeParse({ ...e, dim: 6 }).success, 'a vector that does not match its dim is invalid');
+});

@@ -47,15 +47,26 @@ export function checkEmbeddings(model: string, raw: unknown, expected: number): 
   return { model, dim, vectors };
 }
 
+// Typed arrays use the platform's byte order; the stored form is little-endian everywhere.
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /** Packs a vector for an event. */
 export function encodeEmbedding(model: string, vector: readonly number[]): StoredEmbedding {
-  const f = new Float32Array(vector);
-  return { model, dim: vector.length, vector: Buffer.from(f.buffer, f.byteOffset, f.byteLength).toString('base64') };
+  const buf = Buffer.alloc(vector.length * 4);
+  if (LITTLE_ENDIAN) new Float32Array(buf.buffer, buf.byteOffset, vector.length).set(vector);
+  else vector.forEach((x, i) => buf.writeFloatLE(x, i * 4));
+  return { model, dim: vector.length, vector: buf.toString('base64') };
 }
 
 /** Unpacks a stored vector into a plain array (hnswlib-node takes arrays, not typed arrays). */
 export function decodeEmbedding(e: StoredEmbedding): number[] {
   const buf = Buffer.from(e.vector, 'base64');
+  if (LITTLE_ENDIAN) {
+    // Copy into an aligned buffer: a base64 decode may start at any byte offset.
+    const f = new Float32Array(e.dim);
+    new Uint8Array(f.buffer).set(buf.subarray(0, e.dim * 4));
+    return Array.from(f);
+  }
   const out = new Array<number>(e.dim);
   for (let i = 0; i < e.dim; i++) out[i] = buf.readFloatLE(i * 4);
   return out;
