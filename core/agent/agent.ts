@@ -35,8 +35,15 @@ export interface AskOptions {
   readonly allowTool?: (name: string) => boolean;
   /** When given, answers are streamed: each piece of content as it arrives. */
   readonly onDelta?: (text: string) => void;
+  /** Told of each node tool call as it completes (the dashboard's chat shows them). */
+  readonly onToolCall?: (call: LlmToolCall, outcome: ToolCallOutcome) => void;
   readonly signal?: AbortSignal;
 }
+
+/** How one node tool call ended, as the model is told. */
+export type ToolCallOutcome =
+  | { readonly ok: true; readonly result: unknown }
+  | { readonly ok: false; readonly error: { readonly code: string; readonly message: string } };
 
 export interface AgentAnswer {
   readonly conversationId: string;
@@ -119,6 +126,7 @@ export class Agent {
           const outcome = allowed(call.name)
             ? await this.deps.tools.call(call.name, call.arguments, { caller, registers, ...(options.signal ? { signal: options.signal } : {}) })
             : { ok: false as const, error: { code: ErrorCodes.FORBIDDEN, message: `${call.name} is not available to this caller` } };
+          options.onToolCall?.(call, outcome);
           const body = outcome.ok ? outcome.result : { error: outcome.error };
           messages.push({ role: 'tool', toolCallId: call.id, toolName: call.name, content: this.cut(JSON.stringify(body ?? null)) });
         }
