@@ -192,15 +192,25 @@ function internType(buf: Buffer, start: number, length: number): string {
 
 /** Decodes a full event from its body. */
 export function decodeBody(origin: string, buf: Buffer, offset = 0): SmolEvent {
-  // decodeBodyHeader inlined: no header object per event in replay.
+  return decodeBodyOfType(origin, buf, offset, undefined)!;
+}
+
+/**
+ * Decodes a full event from its body when its type is in `types` (all types when undefined), or
+ * returns undefined without parsing its data. The header is parsed once, no header object.
+ */
+export function decodeBodyOfType(origin: string, buf: Buffer, offset: number, types: ReadonlySet<string> | undefined): SmolEvent | undefined {
   const typeStart = typeOffset(buf, offset);
   const typeLen = buf[typeStart - 1]!;
+  const type = internType(buf, typeStart, typeLen);
+  if (types !== undefined && !types.has(type)) return undefined;
   const seq = headerSeq;
   const v = headerV;
-  const hlc = buf.toString('hex', headerHlcStart, headerHlcStart + 8);
-  const type = internType(buf, typeStart, typeLen);
   const prevStart = typeStart + typeLen;
-  const prev = buf.toString('hex', prevStart, prevStart + 32);
+  // One hex conversion from hlc to the end of prev; both fields are slices of it.
+  const hex = buf.toString('hex', headerHlcStart, prevStart + 32);
+  const hlc = hex.slice(0, 16);
+  const prev = hex.slice(2 * (prevStart - headerHlcStart));
   let data: unknown;
   try {
     data = JSON.parse(buf.toString('utf8', prevStart + 32));

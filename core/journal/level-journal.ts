@@ -1,6 +1,6 @@
 import type { AbstractLevel } from 'abstract-level';
 import type { HlcClock } from '../clock/hlc.js';
-import { decodeBody, decodeBodyType, encodeBodyAfter, hashBody, hashPrefix, hashPrefixed, putVarint, readVarint, varintLength } from '../events/codec.js';
+import { decodeBody, decodeBodyOfType, decodeBodyType, encodeBodyAfter, hashBody, hashPrefix, hashPrefixed, putVarint, readVarint, varintLength } from '../events/codec.js';
 import { GENESIS_PREV, eventId, type EventDraft, type JournalEntry, type SmolEvent } from '../events/event.js';
 import { sealMessage, type EventDataMap, type EventType } from '../events/core-events.js';
 import { signMessage, type NodeIdentity } from '../identity/node-identity.js';
@@ -362,12 +362,14 @@ export class LevelJournal implements Journal {
       [index, offset] = readVarint(value, 0);
     }
     const origin = this.originsByIndex[index];
-    if (filter) {
-      if (filter.origins && !filter.origins.has(origin ?? '')) return undefined;
-      if (filter.types && !filter.types.has(decodeBodyType(value, offset))) return undefined;
+    if (filter?.origins && !filter.origins.has(origin ?? '')) return undefined;
+    if (origin === undefined) {
+      // Still filtered by type first, as before: an unknown origin only matters for an entry we return.
+      if (filter?.types && !filter.types.has(decodeBodyType(value, offset))) return undefined;
+      throw new SmolError(ErrorCodes.JOURNAL_CORRUPT, `log entry names unknown origin #${index}`);
     }
-    if (origin === undefined) throw new SmolError(ErrorCodes.JOURNAL_CORRUPT, `log entry names unknown origin #${index}`);
-    return { position, event: decodeBody(origin, value, offset) };
+    const event = decodeBodyOfType(origin, value, offset, filter?.types);
+    return event && { position, event };
   }
 
   /**
