@@ -1,10 +1,10 @@
-import { rm, mkdir, rename } from 'node:fs/promises';
+import { rm, mkdir, rename, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Config } from '../config/schema.js';
 import type { EventRegistry } from '../../core/events/registry.js';
 import type { LevelJournal } from '../../core/journal/level-journal.js';
 import type { VersionVector } from '../../core/journal/journal.js';
-import { isSmolError } from '../../core/errors.js';
+import { ErrorCodes, isSmolError } from '../../core/errors.js';
 import { importSegment, type ImportOutcome, type SegmentSource } from '../../core/sync/segment-import.js';
 import { planSegment, type PlannedSegment } from '../../core/sync/segment-export.js';
 import { mergeVectors } from '../../core/sync/vector.js';
@@ -71,6 +71,9 @@ export class SyncService {
 
   /** Imports a segment file, or every segment file of a directory, then retries held segments. */
   async importPath(path: string): Promise<ImportReport[]> {
+    if (!(await stat(path).then(() => true, () => false))) {
+      return [{ source: path, status: 'failed', code: ErrorCodes.NOT_FOUND, message: 'no such file or directory', applied: 0, substantive: 0, exporter: undefined, bytes: 0 }];
+    }
     const files = (await isDirectory(path)) ? await listSegmentFiles(path) : [path];
     const reports: ImportReport[] = [];
     for (const file of files) reports.push(await this.importOne(file, fileSource(file), { path: file }));
