@@ -1,7 +1,16 @@
 import { join } from 'node:path';
 import type { Journal } from '../../core/journal/journal.js';
-import { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker.js';
+import type { AgentAnswer, AskOptions } from '../../core/agent/agent.js';
+import { isSmolError } from '../../core/errors.js';
+import { READ_ONLY_TOOLS } from '../../core/tools/read-only.js';
+import { MqttIngest, type IngestRule } from '../sensors/mqtt-ingest.js';
+import { startEmbeddedBroker, type BrokerCredentials, type EmbeddedBroker } from './embedded-broker.js';
 import { MqttPublisher } from './publisher.js';
+import { MqttInbox, type InboxHandler } from './inbox.js';
+import { MqttAsk } from './ask-handler.js';
+import { topicsOf } from './topics.js';
+
+type QoS = 0 | 1 | 2;
 
 /** The `mqtt` config section, as startMqtt reads it. */
 export interface MqttSettings {
@@ -12,9 +21,13 @@ export interface MqttSettings {
   readonly embeddedHost: string;
   readonly embeddedPort: number;
   readonly topicPrefix: string;
-  readonly qos: 0 | 1 | 2;
+  readonly qos: QoS;
+  readonly readingsQos: QoS;
+  readonly discoveryQos: QoS;
   readonly discovery: boolean;
   readonly discoveryPrefix: string;
+  readonly ingest: readonly IngestRule[];
+  readonly ask: { readonly enabled: boolean; readonly tools: 'read-only' | 'all' };
 }
 
 /** The running MQTT side of a node. */
@@ -23,11 +36,31 @@ export interface RunningMqtt {
   readonly url: string;
   readonly broker: EmbeddedBroker | undefined;
   readonly publisher: MqttPublisher;
+  /** Device topics and questions (absent when there is nothing to subscribe to). */
+  readonly inbox: MqttInbox | undefined;
   close(): Promise<void>;
 }
 
+/** Logs refusals of one topic at most once per interval, with how many were not logged. */
+function throttledReport(log: (message: string) => void, intervalMs = 60_000) {
+  const last = new Map<string, { at: number; quiet: number }>();
+  return (err: unknown, topic: string) => {
+    const now = Date.now();
+    const seen = last.get(topic);
+    if (seen && now - seen.at < intervalMs) {
+      seen.quiet += 1;
+      return;
+    }
+    const code = isSmolError(err) ? err.code : 'SMOL_INTERNAL';
+    const more = seen?.quiet ? ` (${seen.quiet} more since the last report)` : '';
+    log(`mqtt: ${code} on ${topic}: ${(err as Error)?.message ?? String(err)}${more}`);
+    last.set(topic, { at: now, quiet: 0 });
+  };
+}
+
 /**
- * Starts the embedded broker when no broker URL is configured, then the event stream publisher.
+ * Starts the embedded broker when no broker URL is configured, the event stream publisher, and
+ * the inbox for configured device topics (journaled as readings) and questions to the agent.
  * Returns undefined when MQTT is disabled, or when the embedded broker cannot listen (the node
  * runs on without MQTT, and says why).
  */
@@ -38,7 +71,14 @@ export async function startMqtt(options: {
   node: { name: string; role: string; software: string };
   /** First position of this run: a node without a saved stream position streams from here. */
   initialPosition: number;
+  /** Who the embedded broker lets in from addresses other than loopback (API tokens); absent = nobody. */
+  credentials?: BrokerCredentials;
+  /** Answers questions on <prefix>/<node>/ask; absent = no questions. */
+  agent?: { ask(question: string, options: AskOptions): Promise<AgentAnswer> };
   log: (message: string) => void;
+  /** Every refused message (bad payload, busy agent), besides the throttled log line. */
+  onRefused?: (err: unknown, topic: string) => void;
+  reconnectPeriodMs?: number;
 }): Promise<RunningMqtt | undefined> {
   const { settings, log } = options;
   if (!settings.enabled) return undefined;
@@ -46,31 +86,78 @@ export async function startMqtt(options: {
   let url = settings.url;
   if (url === '') {
     try {
-      broker = await startEmbeddedBroker({ host: settings.embeddedHost, port: settings.embeddedPort });
+      broker = await startEmbeddedBroker({ host: settings.embeddedHost, port: settings.embeddedPort, ...(options.credentials ? { credentials: options.credentials } : {}) });
     } catch (err) {
       log(`mqtt: the embedded broker cannot listen on ${settings.embeddedHost}:${settings.embeddedPort} (${(err as Error).message}); running without MQTT. Set mqtt.url to use that broker, or mqtt.embeddedPort.`);
       return undefined;
     }
     url = broker.url;
   }
+  const credentials = settings.username ? { username: settings.username, password: settings.password } : {};
   const publisher = await MqttPublisher.start({
     journal: options.journal,
     url,
-    ...(settings.username ? { username: settings.username, password: settings.password } : {}),
+    ...credentials,
     node: options.node,
     prefix: settings.topicPrefix,
     qos: settings.qos,
+    readingsQos: settings.readingsQos,
+    discoveryQos: settings.discoveryQos,
     discovery: settings.discovery,
     discoveryPrefix: settings.discoveryPrefix,
     cursorPath: join(options.dataDir, 'mqtt-position.json'),
     initialPosition: options.initialPosition,
+    ...(options.reconnectPeriodMs !== undefined ? { reconnectPeriodMs: options.reconnectPeriodMs } : {}),
     log,
   });
+
+  const report = throttledReport(log);
+  const refused = (err: unknown, topic: string) => {
+    report(err, topic);
+    options.onRefused?.(err, topic);
+  };
+  const routes = new Map<string, { qos: QoS; handle: InboxHandler }>();
+  if (settings.ingest.length > 0) {
+    const ingest = new MqttIngest(settings.ingest, options.journal);
+    await ingest.register();
+    for (const topic of ingest.topics()) routes.set(topic, { qos: 1, handle: (m) => ingest.handle(m.topic, m.payload) });
+  }
+  let asker: MqttAsk | undefined;
+  let inbox: MqttInbox | undefined;
+  if (settings.ask.enabled && options.agent) {
+    const topics = topicsOf(settings.topicPrefix, options.node.name, settings.discoveryPrefix);
+    asker = new MqttAsk({
+      agent: options.agent,
+      publish: (topic, payload, o) => inbox!.publish(topic, payload, o),
+      answersTopic: topics.answers,
+      qos: settings.qos,
+      ...(settings.ask.tools === 'read-only' ? { allowTool: (name: string) => READ_ONLY_TOOLS.has(name) } : {}),
+      onRefused: refused,
+    });
+    const a = asker;
+    routes.set(topics.ask, { qos: 1, handle: (m) => a.handle(m) });
+  }
+  if (routes.size > 0) {
+    inbox = MqttInbox.start({
+      url,
+      ...credentials,
+      clientId: `smollama-${options.node.name}-${options.journal.nodeId.slice(0, 8)}-in`,
+      // aedes speaks 3.1.1 only; another broker is asked for 5 (response topics) first.
+      protocol: broker ? 4 : 'auto',
+      routes,
+      onError: refused,
+      ...(options.reconnectPeriodMs !== undefined ? { reconnectPeriodMs: options.reconnectPeriodMs } : {}),
+      log,
+    });
+  }
   return {
     url,
     broker,
     publisher,
+    inbox,
     async close() {
+      await asker?.close();
+      await inbox?.close();
       await publisher.stop();
       await broker?.close();
     },

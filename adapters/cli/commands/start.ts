@@ -11,6 +11,7 @@ import type { Output } from '../output.js';
 import { serveHttp, type RunningHttp } from '../../http/serve.js';
 import { startSync, type RunningSync } from '../../sync/start-sync.js';
 import { startMqtt, type RunningMqtt } from '../../mqtt/start-mqtt.js';
+import { loadOrCreateTokens, scopeOfToken } from '../../http/auth/tokens.js';
 import { startAgentServices, type AgentServices } from '../../tools/agent-services.js';
 import { MqttToolClient } from '../../tools/mqtt-access.js';
 
@@ -86,7 +87,9 @@ export async function startNode(config: Config, output: Output): Promise<Running
   let mqtt: RunningMqtt | undefined;
   try {
     const node = { name: config.node.name, role: config.node.role, software: SOFTWARE };
-    mqtt = await startMqtt({ settings: config.mqtt, journal, dataDir: config.dataDir, node, initialPosition: firstOfThisRun, log: (m) => output.err(m) });
+    const tokens = await loadOrCreateTokens(config.dataDir);
+    const credentials = (_user: string | undefined, password: string | undefined) => (password ? scopeOfToken(tokens, password) : undefined);
+    mqtt = await startMqtt({ settings: config.mqtt, journal, dataDir: config.dataDir, node, initialPosition: firstOfThisRun, credentials, log: (m) => output.err(m) });
   } catch (err) {
     await http.close();
     await running.stop('mqtt failed');
