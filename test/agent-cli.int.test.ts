@@ -47,3 +47,21 @@ t.test('smollama ask needs a question', async (t) => {
   t.equal(await main(['ask'], c.output, {}, tempDir(t)), 2);
   t.match(c.err.join('\n'), /SMOL_CLI_USAGE: ask needs <question>/);
 });
+
+t.test('while the node runs, smollama ask goes through its /v1 API', async (t) => {
+  const { startNode } = await import('../adapters/cli/commands/start.js');
+  const { loadConfig } = await import('../adapters/config/load-config.js');
+  const dir = tempDir(t);
+  const fake = await FakeOllama.start();
+  t.teardown(() => fake.close());
+  const flags = { dataDir: dir, port: '0', set: [`llm.host=${fake.url}`, 'mqtt.enabled=false', 'sensors.system.enabled=false', 'sensors.gpio.enabled=false', 'observer.enabled=false'] };
+  const config = await loadConfig({ env: {}, flags, cwd: dir });
+  const quiet = capture();
+  const running = await startNode(config, quiet.output);
+  t.teardown(() => running.stop('test'));
+  fake.script({ content: 'Answered by the running node.' });
+  const c = capture();
+  const code = await main(['ask', 'are you there?', '--json', '--data-dir', dir, '--set', `llm.host=${fake.url}`], c.output, {}, dir);
+  t.equal(code, 0, c.err.join('\n'));
+  t.match(JSON.parse(c.out.join('\n')), { answer: 'Answered by the running node.', via: 'running node' });
+});

@@ -21,7 +21,7 @@ export interface HnswParams {
   readonly initialCapacity: number;
 }
 
-export const DEFAULT_HNSW: HnswParams = { m: 8, efConstruction: 64, efSearch: 128, initialCapacity: 1024 };
+export const DEFAULT_HNSW: HnswParams = { m: 12, efConstruction: 48, efSearch: 128, initialCapacity: 1024 };
 
 export interface VectorHit {
   readonly meta: VectorMeta;
