@@ -60,6 +60,8 @@ export const ErrorCodes = {
   SEGMENT_UNSEALED: 'SMOL_SEGMENT_UNSEALED',
   SEGMENT_TOO_LARGE: 'SMOL_SEGMENT_TOO_LARGE',
   SYNC_PEER_FAILED: 'SMOL_SYNC_PEER_FAILED',
+  // agent over mqtt (appended)
+  AGENT_BUSY: 'SMOL_AGENT_BUSY',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

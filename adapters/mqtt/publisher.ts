@@ -24,7 +24,12 @@ export interface PublisherOptions {
   readonly password?: string;
   readonly node: { readonly name: string; readonly role: string; readonly software: string };
   readonly prefix: string;
+  /** QoS of the event stream. */
   readonly qos: QoS;
+  /** QoS of the retained latest readings (default 1). */
+  readonly readingsQos?: QoS;
+  /** QoS of the retained Home Assistant discovery configs (default 1). */
+  readonly discoveryQos?: QoS;
   readonly discovery: boolean;
   readonly discoveryPrefix: string;
   /** Where the last acknowledged position is kept (in the data directory). */
@@ -114,12 +119,12 @@ export class MqttPublisher {
     if (event.type === 'source.registered') {
       const s = event.data as EventDataMap['source.registered'];
       this.sources.set(s.source, { unit: s.unit, label: s.label });
-      if (this.options.discovery) out.push({ topic: this.topics.discovery(s.source), payload: JSON.stringify(this.discoveryConfig(s)), qos: 1, retain: true });
+      if (this.options.discovery) out.push({ topic: this.topics.discovery(s.source), payload: JSON.stringify(this.discoveryConfig(s)), qos: this.options.discoveryQos ?? 1, retain: true });
     } else if (event.type === 'reading.sampled') {
       const at = new Date(hlcWall(event.hlc)).toISOString();
       for (const [source, value] of Object.entries((event.data as EventDataMap['reading.sampled']).values)) {
         const unit = this.sources.get(source)?.unit;
-        out.push({ topic: this.topics.reading(source), payload: JSON.stringify({ value, ...(unit ? { unit } : {}), at, position: entry.position }), qos: 1, retain: true });
+        out.push({ topic: this.topics.reading(source), payload: JSON.stringify({ value, ...(unit ? { unit } : {}), at, position: entry.position }), qos: this.options.readingsQos ?? 1, retain: true });
       }
     }
     return out;

@@ -3,6 +3,10 @@ export interface Topics {
   events(type: string): string;
   reading(source: string): string;
   readonly status: string;
+  /** Where questions to the agent arrive. */
+  readonly ask: string;
+  /** Where answers go when a question names no MQTT 5 response topic. */
+  readonly answers: string;
   /** Home Assistant discovery config topic of one source. */
   discovery(source: string): string;
   /** Unique id of one source in Home Assistant. */
@@ -17,6 +21,8 @@ export function topicsOf(prefix: string, node: string, discoveryPrefix: string):
     events: (type) => `${prefix}/${node}/events/${clean(type)}`,
     reading: (source) => `${prefix}/${node}/readings/${clean(source)}`,
     status: `${prefix}/${node}/status`,
+    ask: `${prefix}/${node}/ask`,
+    answers: `${prefix}/${node}/answers`,
     discovery: (source) => `${discoveryPrefix}/sensor/${objectId(source)}/config`,
     uniqueId: objectId,
   };

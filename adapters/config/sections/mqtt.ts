@@ -1,6 +1,44 @@
 import { z } from 'zod';
+import { isJsonPath } from '../../sensors/json-path.js';
 
-/** `mqtt`: the event stream to a broker, and the embedded broker used when none is configured. */
+const qos = z.union([z.literal(0), z.literal(1), z.literal(2)]);
+
+// Ingested sources become `mqtt.<name>` (a name may carry the prefix itself).
+const SOURCE_NAME = /^[a-z0-9_]+(?:\.[a-z0-9_]+)*$/;
+
+/** One reading taken from an external device's topic (Zigbee2MQTT, Tasmota, or a bare number). */
+const ingestRule = z
+  .object({
+    topic: z
+      .string()
+      .min(1)
+      .regex(/^[^#+]+$/, 'an exact topic, without MQTT wildcards')
+      .describe('the device topic, e.g. zigbee2mqtt/kitchen_sensor or tele/plug1/SENSOR'),
+    source: z
+      .string()
+      .regex(SOURCE_NAME, 'expected lowercase letters, digits, _ and dots')
+      .describe('the source id readings get (mqtt.<source> unless it starts with mqtt.)'),
+    path: z
+      .string()
+      .refine(isJsonPath, 'expected a JSON path such as temperature, AM2301.Temperature, $.ENERGY.Power or sensors[0].value')
+      .default('')
+      .describe('where the value is in the JSON payload (empty = the whole payload is the value)'),
+    unit: z.string().optional().describe('unit shown with the value, e.g. °C'),
+    label: z.string().optional().describe('a name for people, e.g. Kitchen temperature'),
+  })
+  .strict();
+
+const ingestList = z.array(ingestRule).superRefine((rules, ctx) => {
+  const seen = new Map<string, number>();
+  rules.forEach((r, i) => {
+    const source = r.source.startsWith('mqtt.') ? r.source : `mqtt.${r.source}`;
+    const other = seen.get(source);
+    if (other !== undefined) ctx.addIssue({ code: 'custom', path: [i, 'source'], input: r.source, message: `duplicate source (also ingest.${other})` });
+    else seen.set(source, i);
+  });
+});
+
+/** `mqtt`: the event stream to a broker, the embedded broker used when none is configured, ingestion and questions. */
 export const mqttSection = z
   .object({
     enabled: z.boolean().default(true).describe('Publish the event stream over MQTT'),
@@ -18,10 +56,24 @@ export const mqttSection = z
       .regex(/^[^#+\s]+$/, 'no spaces or MQTT wildcards')
       .default('smollama')
       .describe('Topics are <prefix>/<node>/…'),
-    qos: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(1).describe('QoS of published events (0, 1 or 2)'),
+    qos: qos.default(1).describe('QoS of published events and of answers to questions (0, 1 or 2)'),
+    readingsQos: qos.default(1).describe('QoS of the retained latest readings (0, 1 or 2)'),
+    discoveryQos: qos.default(1).describe('QoS of the retained Home Assistant discovery configs (0, 1 or 2)'),
     discovery: z.boolean().default(true).describe('Announce readings to Home Assistant (MQTT discovery)'),
     discoveryPrefix: z.string().min(1).default('homeassistant').describe('Home Assistant discovery prefix'),
+    ingest: ingestList.default([]).describe('External sensors: readings taken from device topics (Zigbee2MQTT, Tasmota JSON) and journaled'),
+    ask: z
+      .object({
+        enabled: z.boolean().default(true).describe('Answer questions sent to <prefix>/<node>/ask'),
+        tools: z
+          .enum(['read-only', 'all'])
+          .default('read-only')
+          .describe('Tools the agent may use for MQTT questions: read-only (default), or all (GPIO writes, publishing, remembering)'),
+      })
+      .strict()
+      .prefault({})
+      .describe('Questions to the agent over MQTT'),
   })
   .strict()
   .prefault({})
-  .describe('MQTT event stream and broker');
+  .describe('MQTT event stream, broker, ingestion and questions');
