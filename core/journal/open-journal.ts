@@ -25,6 +25,9 @@ export interface OpenJournalOptions {
  * cache is the lever: `maxOpenFiles` 74 is LevelDB's minimum (64 tables open) and `maxFileSize`
  * 1 MiB its smallest table size, which bounds the mapped part to roughly 64-75 MB. The cost is
  * a file open when a random read lands on a table outside those 64 (sync and replay read in order).
+ * `blockSize` 16 KiB (default 4 KiB): snappy compresses each block alone, and consecutive readings
+ * share most of their bytes, so bigger blocks store 10.5 instead of 12.2 bytes per reading
+ * (64 KiB gains only 0.5 more and makes every random read decompress 64 KiB).
  */
 export const LEVEL_OPTIONS: Readonly<{
   cacheSize?: number;
@@ -34,7 +37,7 @@ export const LEVEL_OPTIONS: Readonly<{
   maxFileSize?: number;
   maxOpenFiles?: number;
   compression?: boolean;
-}> = { maxOpenFiles: 74, maxFileSize: 1024 * 1024 };
+}> = { maxOpenFiles: 74, maxFileSize: 1024 * 1024, blockSize: 16 * 1024 };
 
 /**
  * Opens (or creates) the LevelDB journal in `dir`.
