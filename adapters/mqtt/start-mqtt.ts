@@ -38,6 +38,8 @@ export interface RunningMqtt {
   readonly publisher: MqttPublisher;
   /** Device topics and questions (absent when there is nothing to subscribe to). */
   readonly inbox: MqttInbox | undefined;
+  /** Stops taking device messages and questions (a question being answered is aborted); the stream goes on. */
+  closeInbox(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -150,14 +152,20 @@ export async function startMqtt(options: {
       log,
     });
   }
+  let inboxClosed: Promise<void> | undefined;
+  const closeInbox = () =>
+    (inboxClosed ??= (async () => {
+      await asker?.close();
+      await inbox?.close();
+    })());
   return {
     url,
     broker,
     publisher,
     inbox,
+    closeInbox,
     async close() {
-      await asker?.close();
-      await inbox?.close();
+      await closeInbox();
       await publisher.stop();
       await broker?.close();
     },

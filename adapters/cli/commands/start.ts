@@ -89,7 +89,7 @@ export async function startNode(config: Config, output: Output): Promise<Running
     const node = { name: config.node.name, role: config.node.role, software: SOFTWARE };
     const tokens = await loadOrCreateTokens(config.dataDir);
     const credentials = (_user: string | undefined, password: string | undefined) => (password ? scopeOfToken(tokens, password) : undefined);
-    mqtt = await startMqtt({ settings: config.mqtt, journal, dataDir: config.dataDir, node, initialPosition: firstOfThisRun, credentials, log: (m) => output.err(m) });
+    mqtt = await startMqtt({ settings: config.mqtt, journal, dataDir: config.dataDir, node, initialPosition: firstOfThisRun, credentials, agent: agent.agent, log: (m) => output.err(m) });
   } catch (err) {
     await http.close();
     await running.stop('mqtt failed');
@@ -131,6 +131,7 @@ export async function startNode(config: Config, output: Output): Promise<Running
         clearInterval(statusTimer);
         await sync.stop();
         await http.close();
+        await mqtt?.closeInbox(); // no question or device reading after node.stopped
         await agent.stop();
         await running.stop(reason);
         await mqttTools?.close();
