@@ -56,7 +56,8 @@ export function parseQuestion(payload: Buffer): { question: string; id?: string 
  */
 export class MqttAsk {
   private chain: Promise<void> = Promise.resolve();
-  private waiting = 0;
+  /** Questions taken and not yet answered: the one being answered and those waiting. */
+  private taken = 0;
   private readonly abort = new AbortController();
 
   constructor(private readonly options: MqttAskOptions) {}
@@ -69,16 +70,14 @@ export class MqttAsk {
       if (message.retain) throw new SmolError(ErrorCodes.MQTT_PAYLOAD_INVALID, 'retained questions are not answered; publish the question without retain');
       parsed = parseQuestion(message.payload);
       if (this.abort.signal.aborted) throw new SmolError(ErrorCodes.AGENT_BUSY, 'the node is stopping');
-      if (this.waiting >= (this.options.maxWaiting ?? 8)) throw new SmolError(ErrorCodes.AGENT_BUSY, `${this.waiting} questions are waiting for the agent; ask again later`);
+      const maxWaiting = this.options.maxWaiting ?? 8;
+      if (this.taken > maxWaiting) throw new SmolError(ErrorCodes.AGENT_BUSY, `${maxWaiting} questions are waiting for the agent; ask again later`);
     } catch (err) {
       return this.refuse(err as SmolError, message, target, parsed?.id);
     }
     const question = parsed;
-    this.waiting += 1;
-    const run = this.chain.then(async () => {
-      this.waiting -= 1;
-      await this.answer(question, target);
-    });
+    this.taken += 1;
+    const run = this.chain.then(() => this.answer(question, target)).finally(() => (this.taken -= 1));
     this.chain = run.catch(() => undefined);
     return run;
   }
