@@ -40,7 +40,7 @@ async function node(t: Test, options: { url?: string; mqtt?: Record<string, unkn
     initialPosition: w.journal.lastPosition() + 1, agent: s.agent, log: () => undefined, onRefused: (e) => refused.push(e), reconnectPeriodMs: 100,
   })) as RunningMqtt;
   t.teardown(() => mqtt.close());
-  await until(() => mqtt.inbox?.connected === true, 20_000, 'the node to subscribe');
+  await until(() => mqtt.inbox?.subscribed === true, 20_000, 'the node to subscribe');
   return { w, s, mqtt, refused };
 }
 

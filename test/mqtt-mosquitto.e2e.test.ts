@@ -1,64 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { openMemoryJournal } from '../core/journal/open-journal.js';
 import { MqttPublisher } from '../adapters/mqtt/publisher.js';
 import { firstOccurrences } from './helpers/mqtt-listener.js';
-import { missingProgram } from './helpers/required-program.js';
+import { MOSQUITTO_SUB as SUB, mosquitto, mosquittoMissing } from './helpers/mosquitto.js';
 import { tempDir } from './helpers/temp-dir.js';
 
-const MOSQUITTO = '/usr/sbin/mosquitto';
-const SUB = '/usr/bin/mosquitto_sub';
-const skip = missingProgram(MOSQUITTO, 'apt-get install -y --no-install-recommends mosquitto') ?? missingProgram(SUB, 'apt-get install -y --no-install-recommends mosquitto-clients');
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const address = server.address();
-  await new Promise<void>((r) => server.close(() => r()));
-  return typeof address === 'object' && address ? address.port : 0;
-}
-
-async function waitForPort(port: number, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, '127.0.0.1', () => (s.destroy(), resolve(true)));
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`nothing listens on ${port}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** Debian's mosquitto on a free loopback port, with the settings of deploy/mosquitto.conf and persistence, so a restart keeps sessions. */
-async function mosquitto(t: Test) {
-  const dir = tempDir(t, 'smollama-mosquitto-');
-  // Run as root, mosquitto drops to its own user: it must be able to write its database here.
-  chmodSync(dir, 0o777);
-  const port = await freePort();
-  const conf = join(dir, 'mosquitto.conf');
-  writeFileSync(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'max_queued_messages 0', 'max_inflight_messages 0', 'persistence true', `persistence_location ${dir}/`, ''].join('\n'));
-  let proc: ChildProcess | undefined;
-  const start = async () => {
-    proc = spawn(MOSQUITTO, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
-    await waitForPort(port);
-  };
-  const stop = async () => {
-    const p = proc;
-    if (!p || p.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      p.once('exit', () => resolve());
-      p.kill('SIGTERM');
-    });
-  };
-  await start();
-  t.teardown(stop);
-  return { port, url: `mqtt://127.0.0.1:${port}`, start, stop };
-}
+const skip = mosquittoMissing();
 
 /** mosquitto_sub printing "topic payload" lines; a fixed id and -c keep its session across the restart. */
 function subscriber(t: Test, port: number, topic: string, extra: string[] = []) {

@@ -44,6 +44,7 @@ export class MqttInbox {
   private client: MqttClient;
   private version: 4 | 5;
   private closed = false;
+  private ready = false;
 
   private constructor(private readonly options: InboxOptions) {
     this.version = options.protocol === 4 ? 4 : 5;
@@ -65,6 +66,11 @@ export class MqttInbox {
     return this.client.connected;
   }
 
+  /** Connected, and the broker acknowledged the subscriptions: messages published from now on arrive. */
+  get subscribed(): boolean {
+    return this.ready && this.client.connected;
+  }
+
   private open(): MqttClient {
     const o = this.options;
     const clientOptions: IClientOptions = {
@@ -77,10 +83,12 @@ export class MqttInbox {
     };
     const client = (o.connect ?? connect)(o.url, clientOptions);
     client.on('connect', () => {
+      this.ready = false;
       const subscriptions = Object.fromEntries([...o.routes].map(([topic, r]) => [topic, { qos: r.qos }]));
-      if (Object.keys(subscriptions).length > 0) {
-        client.subscribe(subscriptions, (err) => err && o.log?.(`mqtt: cannot subscribe to ${Object.keys(subscriptions).join(', ')}: ${err.message}`));
-      }
+      client.subscribe(subscriptions, (err) => {
+        if (err) o.log?.(`mqtt: cannot subscribe to ${Object.keys(subscriptions).join(', ')}: ${err.message}`);
+        else if (client === this.client) this.ready = true;
+      });
     });
     client.on('message', (topic, payload, packet) => {
       const route = o.routes.get(topic);
