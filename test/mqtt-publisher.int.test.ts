@@ -37,7 +37,7 @@ async function setup(t: Test) {
     closers.push(() => p.stop(0));
     return p;
   };
-  const listen = async (topics = ['smollama/#'], options: { clientId?: string; clean?: boolean } = {}) => {
+  const listen = async (topics = ['smollama/#'], options: { clientId?: string; clean?: boolean; qos?: 0 | 1 | 2 } = {}) => {
     const l = await MqttListener.open(broker.url, topics, options);
     closers.push(() => l.close());
     return l;
@@ -134,4 +134,17 @@ t.test('while the broker is down nothing is lost: the stream resumes in order fr
   const after = firstOccurrences(l2.positions()).filter((n) => n > 20);
   t.same(after, range(21, 50), 'every event written during the outage arrives, in order');
   t.same(firstOccurrences(l2.positions()), [...firstOccurrences(l2.positions())].sort((a, b) => a - b), 'in journal order');
+});
+
+t.test('QoS is configurable for events, retained readings and discovery', async (t) => {
+  const { journal, publisher, listen } = await setup(t);
+  const l = await listen(['smollama/kitchen/events/#', 'smollama/kitchen/readings/#', 'homeassistant/#'], { qos: 2 });
+  const p = await publisher({ qos: 0, readingsQos: 2, discoveryQos: 0 });
+  await journal.append([{ type: 'source.registered', data: { source: 'test.temp', provider: 'test', unit: '°C', simulated: false } }]);
+  await journal.append([reading(20)]);
+  await l.until(() => p.position === journal.lastPosition() && l.messages.length >= 4, 10_000, 'four messages');
+  const qosOf = (prefix: string) => [...new Set(l.messages.filter((m) => m.topic.startsWith(prefix)).map((m) => m.qos))];
+  t.same(qosOf('smollama/kitchen/events/'), [0], 'events at QoS 0');
+  t.same(qosOf('smollama/kitchen/readings/'), [2], 'readings at QoS 2');
+  t.same(qosOf('homeassistant/'), [0], 'discovery at QoS 0');
 });

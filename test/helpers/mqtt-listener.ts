@@ -5,24 +5,25 @@ export interface Received {
   topic: string;
   payload: string;
   retain: boolean;
+  qos: number;
 }
 
 /** A test subscriber that records messages and can wait for a condition. */
 export class MqttListener {
   readonly messages: Received[] = [];
   private constructor(readonly client: MqttClient) {
-    client.on('message', (topic, payload, packet) => this.messages.push({ topic, payload: payload.toString(), retain: packet.retain }));
+    client.on('message', (topic, payload, packet) => this.messages.push({ topic, payload: payload.toString(), retain: packet.retain, qos: packet.qos }));
   }
 
   /** Connects and subscribes; a fixed clientId with clean false keeps the session across reconnects. */
-  static async open(url: string, topics: string[], options: { clientId?: string; clean?: boolean } = {}): Promise<MqttListener> {
+  static async open(url: string, topics: string[], options: { clientId?: string; clean?: boolean; qos?: 0 | 1 | 2 } = {}): Promise<MqttListener> {
     const client = connect(url, { protocolVersion: 4, reconnectPeriod: 200, ...(options.clientId ? { clientId: options.clientId } : {}), clean: options.clean ?? true });
     const listener = new MqttListener(client);
     await new Promise<void>((resolve, reject) => {
       client.once('connect', () => resolve());
       client.once('error', reject);
     });
-    await client.subscribeAsync(topics, { qos: 1 });
+    await client.subscribeAsync(topics, { qos: options.qos ?? 1 });
     return listener;
   }
 
