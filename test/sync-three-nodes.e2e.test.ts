@@ -56,6 +56,7 @@ t.test('a hub and two edges, as real processes on 127.0.0.1, converge to the sam
       intervalMs: 300,
       maxBackoffMs: 2000,
       maxSegmentEvents: 1000,
+      sealMinIntervalMs: 200,
     },
   });
   const children = names.map((n) => {

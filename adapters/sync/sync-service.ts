@@ -43,6 +43,8 @@ export function syncPaths(dataDir: string) {
  */
 export class SyncService {
   private queue: Promise<unknown> = Promise.resolve();
+  private lastSyncSeal = -Infinity;
+  private readonly now: () => number = Date.now;
 
   private constructor(
     readonly journal: LevelJournal,
@@ -146,9 +148,16 @@ export class SyncService {
     return listSegmentFiles(syncPaths(this.dataDir).pending).catch(() => []);
   }
 
-  /** Seals our feed and plans a segment of what `theirs` lacks (undefined when nothing). */
-  async planFor(theirs: VersionVector, options: { maxEvents?: number; recordFor?: boolean } = {}): Promise<PlannedSegment | undefined> {
-    await this.journal.seal();
+  /**
+   * Plans a segment of what `theirs` lacks (undefined when nothing). Our own newest events travel
+   * only once sealed, so this seals our feed first — over HTTP at most every sync.sealMinIntervalMs,
+   * or frequent rounds would fill the journal with seals; `sealNow` (USB export) always does.
+   */
+  async planFor(theirs: VersionVector, options: { maxEvents?: number; recordFor?: boolean; sealNow?: boolean } = {}): Promise<PlannedSegment | undefined> {
+    const now = this.now();
+    if (options.sealNow || now - this.lastSyncSeal >= this.config.sealMinIntervalMs) {
+      if (await this.journal.seal()) this.lastSyncSeal = now;
+    }
     return planSegment(this.journal, theirs, {
       cluster: this.config.cluster,
       sign: this.sign,
@@ -163,7 +172,7 @@ export class SyncService {
    * generated name). Remembers what was sent to `peer`. Returns undefined when there is nothing to send.
    */
   async exportTo(theirs: VersionVector, out: string, peer?: string): Promise<{ path: string; events: number; bytes: number; leftOut: number } | undefined> {
-    const planned = await this.planFor(theirs, { recordFor: true });
+    const planned = await this.planFor(theirs, { recordFor: true, sealNow: true });
     if (!planned) return undefined;
     const intoDir = await isDirectory(out);
     const tmpPath = intoDir ? join(out, `export-${process.pid}-${Date.now()}.tmp`) : out;

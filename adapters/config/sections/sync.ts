@@ -27,6 +27,7 @@ export const syncSection = z
     maxBackoffMs: z.number().int().min(100).default(600_000).describe('Longest wait between attempts while a peer keeps failing (ms)'),
     requestWindowMs: z.number().int().min(1000).default(300_000).describe('Signed sync requests older or newer than this are refused (ms; nonces are remembered as long)'),
     maxSegmentEvents: z.number().int().min(1).default(50_000).describe('Most events in one HTTP segment; larger backlogs go in several rounds'),
+    sealMinIntervalMs: z.number().int().min(0).default(60_000).describe('Over HTTP, seal this node\'s feed for a peer at most this often; newer events wait for the next seal (ms)'),
     compression: z.enum(['brotli', 'gzip', 'none']).default('brotli').describe('Compression of the segments this node writes'),
   })
   .strict()
