@@ -15,6 +15,7 @@ import { wsRoutes, type WsOptions } from './routes/ws.js';
 import { staticRoutes } from './routes/static.js';
 import { openaiRoutes, type OpenAiRouteDeps } from './routes/openai.js';
 import { syncRoutes, type SyncRouteDeps } from './routes/sync.js';
+import { apiAgentRoutes, type AgentChatPort } from './routes/api-agent.js';
 
 /** What the HTTP app needs of the running node (SmolNode fits). */
 export interface AppNode {
@@ -39,6 +40,8 @@ export interface AppDeps {
   readonly sync?: SyncRouteDeps;
   /** The OpenAI-compatible API (/v1), backed by the agent; absent = no /v1 routes. */
   readonly openai?: OpenAiRouteDeps;
+  /** The agent, for the dashboard's chat (/api/agent/ask); absent = no chat route. */
+  readonly agent?: AgentChatPort;
   readonly now?: () => number;
   /** Fastify's logger (pino options or false); default off. */
   readonly logger?: boolean | Record<string, unknown>;
@@ -60,6 +63,7 @@ const routeGroups: readonly RouteGroup[] = [
   wsRoutes,
   syncRoutes,
   openaiRoutes,
+  apiAgentRoutes,
   staticRoutes,
 ];
 

@@ -38,8 +38,11 @@ export interface HttpNodeOptions {
   readonly search?: boolean;
 }
 
-/** A node on an in-memory journal with simulated GPIO, and its app (not listening). */
-export async function httpNode(t: Test, extra: Partial<AppDeps> = {}, options: HttpNodeOptions = {}) {
+/**
+ * A node on an in-memory journal with simulated GPIO, and its app (not listening). `extra` deps may
+ * be made from the node (e.g. its agent); what they start is stopped before the node (teardown is LIFO).
+ */
+export async function httpNode(t: Test, extra: Partial<AppDeps> | ((node: SmolNode) => Promise<Partial<AppDeps>>) = {}, options: HttpNodeOptions = {}) {
   const journal = await openMemoryJournal(options.now ? { clock: { now: options.now } } : {});
   const timers = new ManualTimers();
   const gpio = await createGpio({
@@ -63,14 +66,15 @@ export async function httpNode(t: Test, extra: Partial<AppDeps> = {}, options: H
     sealIntervalMs: 60_000,
     timers,
   });
-  let n = 0;
-  const tokens = generateTokens((size) => Buffer.alloc(size, ++n));
-  const app = await buildApp({ journal, node, info: { name: 'kitchen', role: 'alpaca', software: 'test', startedAt: Date.now() }, auth: { tokens }, ...(options.search ? { search: projectionSearch(node) } : {}), ...extra });
   t.teardown(async () => {
-    await app.close();
     await node.stop('test');
     await journal.close();
   });
+  const more = typeof extra === 'function' ? await extra(node) : extra;
+  let n = 0;
+  const tokens = generateTokens((size) => Buffer.alloc(size, ++n));
+  const app = await buildApp({ journal, node, info: { name: 'kitchen', role: 'alpaca', software: 'test', startedAt: Date.now() }, auth: { tokens }, ...(options.search ? { search: projectionSearch(node) } : {}), ...more });
+  t.teardown(() => app.close());
   /** Appends readings and waits until the projections have them. */
   const sample = async (values: Record<string, number>) => {
     const entry = await journal.appendOne('reading.sampled', { values });
