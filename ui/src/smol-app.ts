@@ -8,6 +8,7 @@ import './smol-memories.js';
 import './smol-journal.js';
 import './smol-nodes.js';
 import './smol-gpio.js';
+import './smol-chat.js';
 
 const PAGES: ReadonlyArray<[string, string, () => TemplateResult]> = [
   ['overview', 'Overview', () => html`<smol-overview></smol-overview>`],
@@ -15,7 +16,8 @@ const PAGES: ReadonlyArray<[string, string, () => TemplateResult]> = [
   ['observations', 'Observations', () => html`<smol-observations></smol-observations>`],
   ['memories', 'Memories', () => html`<smol-memories></smol-memories>`],
   ['journal', 'Journal', () => html`<smol-journal></smol-journal>`],
-  ['nodes', 'Nodes', () => html`<smol-nodes></smol-nodes>`],
+  ['nodes', 'Nodes & sync', () => html`<smol-nodes></smol-nodes>`],
+  ['chat', 'Chat', () => html`<smol-chat></smol-chat>`],
   ['gpio', 'GPIO', () => html`<smol-gpio></smol-gpio>`],
 ];
 

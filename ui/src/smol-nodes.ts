@@ -1,15 +1,40 @@
-import { LitElement, html } from 'lit';
-import { api } from './api.js';
+import { LitElement, css, html } from 'lit';
+import { api, ApiError } from './api.js';
 import { JournalStream } from './journal-stream.js';
 import { shared } from './styles.js';
-import { timeOf, type NodeInfo } from './types.js';
+import { timeOf, type NodeInfo, type PeerSyncInfo, type SyncStatus } from './types.js';
 
-/** Every known node: identity, status, heads, what we hold of it, seals and clock jumps. */
+/** Events a peer lacked at the last sync: per origin we know, how far its vector was behind our head. */
+function lagOf(nodes: readonly NodeInfo[], peer: PeerSyncInfo): number {
+  return nodes.reduce((sum, n) => sum + Math.max(0, n.headSeq - (peer.vector[n.origin] ?? 0)), 0);
+}
+
+/** A clock offset for people: "+1.2 s" (the peer's clock is ahead), "−350 ms". */
+function skew(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined) return '—';
+  const sign = ms > 0 ? '+' : ms < 0 ? '−' : '±';
+  const abs = Math.abs(ms);
+  return abs >= 1000 ? `${sign}${(abs / 1000).toFixed(1)} s` : `${sign}${Math.round(abs)} ms`;
+}
+
+const when = (ms: number | null | undefined) => (ms ? timeOf(ms) : '—');
+
+/**
+ * Every known node and how this node syncs with it: heads, what we hold (the version vector),
+ * last sync, lag and clock skew per peer, and the background sync loop's state.
+ */
 export class SmolNodes extends LitElement {
-  static override properties = { nodes: { state: true }, vector: { state: true }, error: { state: true } };
-  static override styles = shared;
+  static override properties = { nodes: { state: true }, vector: { state: true }, sync: { state: true }, error: { state: true } };
+  static override styles = [
+    shared,
+    css`
+      th, td.n { white-space: nowrap; overflow-wrap: normal; }
+    `,
+  ];
   nodes: NodeInfo[] = [];
   vector: Record<string, number> = {};
+  /** null: this node does not sync (no /sync routes). */
+  sync: SyncStatus | null | undefined;
   error = '';
   private pending: ReturnType<typeof setTimeout> | undefined;
   private readonly stream = new JournalStream(this, {
@@ -32,40 +57,95 @@ export class SmolNodes extends LitElement {
 
   private async load(): Promise<void> {
     try {
-      const r = await api<{ nodes: NodeInfo[]; vector: Record<string, number> }>('/api/nodes');
+      const [r, sync] = await Promise.all([
+        api<{ nodes: NodeInfo[]; vector: Record<string, number> }>('/api/nodes'),
+        api<SyncStatus>('/sync/status').catch((err: unknown) => {
+          if (err instanceof ApiError && err.status === 404) return null;
+          throw err;
+        }),
+      ]);
       this.nodes = r.nodes;
       this.vector = r.vector;
+      this.sync = sync;
       this.error = '';
     } catch (err) {
       this.error = (err as Error).message;
     }
   }
 
-  override render() {
+  private nameOf(origin: string): string {
+    return this.nodes.find((n) => n.origin === origin)?.name ?? origin.slice(0, 12);
+  }
+
+  private renderNodes() {
+    const self = this.nodes.find((n) => n.self);
+    if (this.nodes.length === 0) return html`<div class="empty">No nodes known yet.</div>`;
+    return html`<div class="scroll"><table data-testid="nodes">
+      <thead><tr><th>Name</th><th>Role</th><th>Status</th><th>Head</th><th>Held</th><th>Sealed</th><th>Last seen</th><th>Last sync</th><th>Lag</th><th>Clock skew</th><th>Clock jumps</th><th>Id</th></tr></thead>
+      <tbody>
+        ${this.nodes.map((n) => {
+          const peer = self?.syncPeers[n.origin];
+          return html`<tr data-origin=${n.origin}>
+            <td>${n.name ?? '?'} ${n.self ? html`<span class="badge live">this node</span>` : ''}</td>
+            <td class="n">${n.role ?? '?'}</td>
+            <td class="n">${n.status}</td>
+            <td class="n">${n.headSeq}</td>
+            <td class="n">${n.heldSeq}</td>
+            <td class="n">${n.sealedSeq ?? '—'}</td>
+            <td>${timeOf(n.lastSeen)}</td>
+            <td>${n.self ? '' : when(peer?.lastSyncAt)}${peer?.lastError ? html` <span class="error" title=${peer.lastError.message}>${peer.lastError.code}</span>` : ''}</td>
+            <td class="n">${n.self ? '' : peer ? lagOf(this.nodes, peer) : '—'}</td>
+            <td class="n">${n.self ? '' : skew(peer?.clockOffsetMs)}</td>
+            <td>${n.clockJumps}${n.lastJump ? html` <span class="muted">(${n.lastJump.kind}, ${when(n.lastJump.at)})</span>` : ''}</td>
+            <td class="muted" title=${n.origin}>${n.origin.slice(0, 12)}…</td>
+          </tr>`;
+        })}
+      </tbody>
+    </table></div>`;
+  }
+
+  private renderPeers() {
+    if (this.sync === undefined) return html`<div class="empty">Loading…</div>`;
+    if (this.sync === null) return html`<div class="empty">This node does not sync over HTTP.</div>`;
+    const s = this.sync;
     return html`
-      <h2>Nodes <span class="badge ${this.stream.status === 'live' ? 'live' : ''}">${this.stream.status}</span></h2>
-      ${this.error ? html`<p class="error">${this.error}</p>` : ''}
-      ${this.nodes.length === 0
-        ? html`<div class="empty">No nodes known yet.</div>`
-        : html`<div class="scroll"><table>
-            <thead><tr><th>Name</th><th>Role</th><th>Status</th><th>Events held</th><th>Sealed</th><th>Last seen</th><th>Clock jumps</th><th>Id</th></tr></thead>
+      <p class="muted">Cluster <b>${s.cluster}</b> · ${s.trusted.length} trusted node${s.trusted.length === 1 ? '' : 's'}${s.pending ? html` · ${s.pending} segment files waiting for a gap to fill` : ''}</p>
+      ${s.peers.length === 0
+        ? html`<div class="empty">No HTTP peers configured (sync.peers); USB exchanges show in the table above.</div>`
+        : html`<div class="scroll"><table data-testid="sync-peers">
+            <thead><tr><th>Peer</th><th>State</th><th>Last sync</th><th>Lag</th><th>Clock skew</th><th>Last round</th><th>Failures</th><th>Next</th></tr></thead>
             <tbody>
-              ${this.nodes.map(
-                (n) => html`<tr>
-                  <td>${n.name ?? '?'} ${n.self ? html`<span class="badge live">this node</span>` : ''}</td>
-                  <td>${n.role ?? '?'}</td>
-                  <td>${n.status}</td>
-                  <td>${n.heldSeq}</td>
-                  <td>${n.sealedSeq ?? '—'}</td>
-                  <td>${timeOf(n.lastSeen)}</td>
-                  <td>${n.clockJumps}</td>
-                  <td class="muted">${n.origin}</td>
+              ${s.peers.map(
+                (p) => html`<tr data-peer=${p.name}>
+                  <td>${p.name} <span class="muted">${p.url}</span></td>
+                  <td>${p.lastError && p.failures > 0 ? html`<span class="error" title=${p.lastError.message}>${p.lastError.code}</span>` : p.lastOkAt ? 'ok' : 'not yet'}</td>
+                  <td>${when(p.lastOkAt)}</td>
+                  <td>${p.lag ?? '—'}</td>
+                  <td>${skew(p.lastResult?.clockOffsetMs)}</td>
+                  <td>${p.lastResult ? `${p.lastResult.sent} sent, ${p.lastResult.received} received` : '—'}</td>
+                  <td>${p.failures}</td>
+                  <td>${when(p.nextAt)}</td>
                 </tr>`,
               )}
             </tbody>
           </table></div>`}
+    `;
+  }
+
+  override render() {
+    return html`
+      <h2>Nodes and sync <span class="badge ${this.stream.status === 'live' ? 'live' : ''}">${this.stream.status}</span></h2>
+      ${this.error ? html`<p class="error">${this.error}</p>` : ''}
+      ${this.renderNodes()}
+      <h3 style="margin-top:1rem">Sync peers</h3>
+      ${this.renderPeers()}
       <h3 style="margin-top:1rem">Version vector</h3>
-      <pre>${JSON.stringify(this.vector, null, 2)}</pre>
+      <div class="scroll"><table data-testid="vector">
+        <thead><tr><th>Origin</th><th>Events held</th></tr></thead>
+        <tbody>
+          ${Object.entries(this.vector).map(([origin, seq]) => html`<tr><td>${this.nameOf(origin)} <span class="muted">${origin}</span></td><td>${seq}</td></tr>`)}
+        </tbody>
+      </table></div>
     `;
   }
 }

@@ -40,7 +40,40 @@ export interface NodeInfo {
   software: string | null;
   sealedSeq: number | null;
   clockJumps: number;
+  lastJump: { kind: 'backward' | 'forward'; fromMs: number; toMs: number; at: number } | null;
   self: boolean;
+  /** Peer id → what this node journaled about syncing with it (sync.completed / sync.failed). */
+  syncPeers: Record<string, PeerSyncInfo>;
+}
+export interface PeerSyncInfo {
+  peer: string;
+  peerName: string | null;
+  via: 'http' | 'usb';
+  vector: Record<string, number>;
+  lastSyncAt: number | null;
+  sent: number;
+  received: number;
+  clockOffsetMs: number | null;
+  lastError: { code: string; message: string; at: number; attempts: number } | null;
+}
+/** GET /sync/status: this node's vector and its HTTP peers as the background loop sees them now. */
+export interface SyncStatus {
+  node: string;
+  cluster: string;
+  vector: Record<string, number>;
+  pending: number;
+  trusted: Array<{ nodeId: string; name?: string; source: string }>;
+  peers: Array<{
+    name: string;
+    url: string;
+    peer: string | null;
+    lastOkAt: number | null;
+    failures: number;
+    lastError: { code: string; message: string; at: number } | null;
+    nextAt: number | null;
+    lag: number | null;
+    lastResult: { clockOffsetMs: number | null; sent: number; received: number } | null;
+  }>;
 }
 export interface PinState {
   name: string;
