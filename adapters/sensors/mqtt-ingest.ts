@@ -44,7 +44,7 @@ function numberOf(value: unknown): number | null | 'invalid' {
 }
 
 function invalid(topic: string, message: string, details: Record<string, unknown> = {}): SmolError {
-  return new SmolError(ErrorCodes.MQTT_PAYLOAD_INVALID, `${topic}: ${message}`, { details: { topic, ...details } });
+  return new SmolError(ErrorCodes.MQTT_PAYLOAD_INVALID, message, { details: { topic, ...details } });
 }
 
 /**
