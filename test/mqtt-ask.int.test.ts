@@ -131,3 +131,30 @@ t.test('with another broker the node tries MQTT 5 first and falls back to 3.1.1;
   t.match(refused, [{ code: ErrorCodes.MQTT_PAYLOAD_INVALID }], 'the retained one was refused (and logged)');
   t.equal(w.fake.chatRequests().length, 1, 'the model was asked once');
 });
+
+t.test('stopping while a question is being answered does not wait for the model, even with the broker gone', async (t) => {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  t.teardown(() => release());
+  const { w, mqtt } = await node(t, { ollama: { chat: async () => (await gate, { content: 'too late' }) } });
+  const { ask } = await asker(t, mqtt.url);
+  await ask('A slow question?');
+  await until(() => w.fake.chatRequests().length === 1, 20_000, 'the model to be asked');
+  await mqtt.broker!.close();
+  const started = Date.now();
+  await mqtt.closeInbox();
+  t.ok(Date.now() - started < 10_000, `the inbox closed in ${Date.now() - started} ms`);
+  // The model answers after all: the agent journals it, and the answer that cannot be sent any more is dropped quietly.
+  release();
+  const answered = async () => {
+    let n = 0;
+    for await (const _ of w.journal.read({ types: ['agent.answered'] })) n++;
+    return n;
+  };
+  const deadline = Date.now() + 20_000;
+  while ((await answered()) === 0) {
+    if (Date.now() > deadline) throw new Error('the late answer was never journaled');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  t.pass('the late answer is journaled and nothing crashed');
+});

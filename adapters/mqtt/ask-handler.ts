@@ -82,10 +82,15 @@ export class MqttAsk {
     return run;
   }
 
-  /** Stops taking questions and aborts the one being answered. */
-  async close(): Promise<void> {
+  /**
+   * Stops taking questions and aborts the one being answered; waits up to `waitMs` for its error
+   * answer to go out (not longer: with the broker gone a QoS 1 publish would wait for ever).
+   */
+  async close(waitMs = 2000): Promise<void> {
     this.abort.abort();
-    await this.chain;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([this.chain, new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+    clearTimeout(timer);
   }
 
   private targetOf(message: InboxMessage): { topic: string; correlationData?: Buffer } {
