@@ -49,3 +49,41 @@ t.test('a remote timestamp far in the future is reported and does not drag the c
   const [mine] = await local.append([reading]);
   t.ok(hlcWall(mine!.event.hlc) < now + 60_000, 'the local clock did not jump a day ahead');
 });
+
+t.test('a journal reopened after unsealed appends can seal them at once', async (t) => {
+  const dir = tempDir(t);
+  const a = await openLevelJournal(dir, { sealEvery: 10 });
+  await a.append(Array.from({ length: 10 }, () => reading)); // sealed at the end of this call
+  await a.append([reading, reading]); // what a crash would leave unsealed
+  await a.close();
+  const b = await openLevelJournal(dir, { sealEvery: 10 });
+  t.teardown(() => b.close());
+  const head = b.heads().get(b.nodeId)!;
+  const seal = await b.seal();
+  t.equal(seal?.event.type, 'feed.sealed', 'seal() did not wait for a new event');
+  const data = seal!.event.data as { seq: number; hash: string };
+  t.same([data.seq, data.hash], [head.seq, head.hash], 'the seal covers the head found on disk');
+  t.equal(await b.seal(), undefined, 'and then nothing is left to seal');
+});
+
+t.test('a reopened journal counts its unsealed tail towards the next automatic seal', async (t) => {
+  const dir = tempDir(t);
+  const a = await openLevelJournal(dir, { sealEvery: 5 });
+  await a.append([reading, reading, reading]);
+  await a.close();
+  const b = await openLevelJournal(dir, { sealEvery: 5 });
+  t.teardown(() => b.close());
+  const entries = await b.append([reading, reading, reading]);
+  t.same(entries.map((e) => e.event.type), ['reading.sampled', 'reading.sampled', 'reading.sampled', 'feed.sealed'], 'sealed after 3 + 3 events, as if never closed');
+});
+
+t.test('a journal whose last own event is a seal reopens with nothing to seal', async (t) => {
+  const dir = tempDir(t);
+  const a = await openLevelJournal(dir);
+  await a.append([reading]);
+  await a.seal();
+  await a.close();
+  const b = await openLevelJournal(dir);
+  t.teardown(() => b.close());
+  t.equal(await b.seal(), undefined);
+});

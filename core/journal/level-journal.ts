@@ -34,7 +34,14 @@ export interface JournalMeta {
   readonly origins: string[];
   readonly heads: Map<string, OriginHead>;
   readonly lastPosition: number;
+  /** Own events since our last `feed.sealed` (see countUnsealed); 0 when absent. */
+  readonly unsealed?: number;
 }
+
+/** Own events between automatic seals, unless the journal is opened with another sealEvery. */
+export const DEFAULT_SEAL_EVERY = 1000;
+/** How far back opening looks for our last seal: a longer unsealed tail counts as this many. */
+export const UNSEALED_SCAN_LIMIT = 10_000;
 
 interface PendingWrite {
   readonly ops: Op[];
@@ -90,7 +97,7 @@ export class LevelJournal implements Journal {
     this.nodeId = options.identity.nodeId;
     this.publicKey = options.identity.publicKey;
     this.clock = options.clock;
-    this.sealEvery = options.sealEvery ?? 1000;
+    this.sealEvery = options.sealEvery ?? DEFAULT_SEAL_EVERY;
     this.sync = options.sync ?? true;
     this.ringSize = options.ringSize ?? 4096;
     this.log = db.sublevel<Buffer, Buffer>('log', { keyEncoding: 'buffer', valueEncoding: 'buffer' });
@@ -107,6 +114,7 @@ export class LevelJournal implements Journal {
     this.durableHeads = new Map(meta.heads);
     this.heads_ = new Map(meta.heads);
     this.durablePosition = this.position = meta.lastPosition;
+    this.unsealed = meta.unsealed ?? 0;
     const own = meta.heads.get(this.nodeId);
     if (own) this.clock.raiseTo(own.hlc);
   }
@@ -122,6 +130,39 @@ export class LevelJournal implements Journal {
     let lastPosition = 0;
     for await (const key of log.keys({ reverse: true, limit: 1 })) lastPosition = readPosition(key);
     return { origins, heads, lastPosition };
+  }
+
+  /**
+   * Own events after our newest `feed.sealed`, walking back from our head through at most `limit`
+   * events (a longer tail counts as `limit`). Without it a reopened journal would think everything
+   * sealed, and `seal()` after a crash would do nothing until a new event was written.
+   */
+  static async countUnsealed(db: Db, meta: JournalMeta, origin: string, limit: number): Promise<number> {
+    const head = meta.heads.get(origin);
+    const index = meta.origins.indexOf(origin);
+    if (!head || index < 0 || limit <= 0) return 0;
+    const idx = db.sublevel<Buffer, Buffer>('idx', { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+    const log = db.sublevel<Buffer, Buffer>('log', { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+    const from = Math.max(1, head.seq - limit + 1);
+    const it = idx.iterator({ gte: originSeqKey(index, from), lte: originSeqKey(index, head.seq), reverse: true });
+    let count = 0;
+    try {
+      for (;;) {
+        const batch = await it.nextv(256);
+        if (batch.length === 0) break;
+        const values = await log.getMany(batch.map(([, pos]) => pos));
+        for (let i = 0; i < batch.length; i++) {
+          const value = values[i];
+          if (!value) throw new SmolError(ErrorCodes.JOURNAL_CORRUPT, `index names missing log position ${readPosition(batch[i]![1])}`);
+          const [, offset] = readVarint(value, 0);
+          if (decodeBodyType(value, offset) === 'feed.sealed') return count;
+          count++;
+        }
+      }
+    } finally {
+      await it.close();
+    }
+    return count;
   }
 
   // ---- writing -------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import type { AbstractLevel } from 'abstract-level';
 import { HlcClock, type HlcClockOptions } from '../clock/hlc.js';
 import { generateIdentity, loadIdentity, type StoredIdentity } from '../identity/node-identity.js';
 import { SmolError, ErrorCodes } from '../errors.js';
-import { LevelJournal } from './level-journal.js';
+import { DEFAULT_SEAL_EVERY, LevelJournal, UNSEALED_SCAN_LIMIT } from './level-journal.js';
 
 type Db = AbstractLevel<any, Buffer, Buffer>;
 
@@ -83,7 +83,9 @@ async function openOn(db: Db, options: OpenJournalOptions): Promise<LevelJournal
       await meta.put('identity', stored, { sync: true } as never);
     }
     const identity = loadIdentity(stored);
-    const journalMeta = await LevelJournal.readMeta(db);
+    const onDisk = await LevelJournal.readMeta(db);
+    const limit = Math.min(options.sealEvery ?? DEFAULT_SEAL_EVERY, UNSEALED_SCAN_LIMIT);
+    const journalMeta = { ...onDisk, unsealed: await LevelJournal.countUnsealed(db, onDisk, identity.nodeId, limit) };
     const clock = new HlcClock(options.clock);
     return new LevelJournal(db, journalMeta, {
       clock,
