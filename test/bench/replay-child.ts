@@ -2,10 +2,11 @@
  * One replay measurement in a fresh process, so nothing earlier in the benchmark run (filled
  * journals, warmed heaps) shows in its figures. Prints one JSON line and exits.
  *
- *   node --import tsx test/bench/replay-child.ts raw|sublevel|replay <journal-dir>
+ *   node --import tsx test/bench/replay-child.ts raw|raw-default|raw-values|sublevel|replay <journal-dir>
  *
  * raw       classic-level iterator over the root database, bounded to the `log` sublevel's key
  *           range, nextv(1000), touching nothing: the floor any replay is compared with
+ * raw-values the same, values only, the way the journal's catch-up reads (for reference)
  * sublevel  the same entries through abstract-level's `log` sublevel iterator (for reference)
  * replay    the sensors projection from an empty checkpoint through ProjectionRunner until
  *           caughtUp(); samples RSS every 20 ms and every 8,192 applied events
@@ -13,7 +14,7 @@
 import { readFileSync } from 'node:fs';
 import { ClassicLevel } from 'classic-level';
 import { openLevelJournal, LEVEL_OPTIONS } from '../../core/journal/open-journal.js';
-import { READ_AHEAD_BYTES } from '../../core/journal/level-journal.js';
+import { READ_AHEAD_BYTES, VALUES_ONLY_KEY_ENCODING } from '../../core/journal/level-journal.js';
 import { EventRegistry } from '../../core/events/registry.js';
 import { coreEventSpecs } from '../../core/events/core-events.js';
 import { ProjectionRunner } from '../../core/projection/runner.js';
@@ -107,8 +108,8 @@ function cpuMicros(since: NodeJS.CpuUsage): number {
   return used.user + used.system;
 }
 
-/** How the raw baselines read: the journal's read-ahead, classic-level's default, or through the sublevel. */
-type RawMode = 'raw' | 'raw-default' | 'sublevel';
+/** How the raw baselines read: the journal's read-ahead, classic-level's default, values only as catch-up reads, or through the sublevel. */
+type RawMode = 'raw' | 'raw-default' | 'raw-values' | 'sublevel';
 
 async function raw(dir: string, mode: RawMode): Promise<Measured> {
   const db = new ClassicLevel<Buffer, Buffer>(dir, { ...LEVEL_OPTIONS, keyEncoding: 'buffer', valueEncoding: 'buffer', createIfMissing: false });
@@ -116,10 +117,11 @@ async function raw(dir: string, mode: RawMode): Promise<Measured> {
   try {
     // highWaterMarkBytes is classic-level's own iterator option; abstract-level's types do not list it.
     const readAhead = (mode === 'raw-default' ? {} : { highWaterMarkBytes: READ_AHEAD_BYTES }) as object;
+    const valuesOnly = (mode === 'raw-values' ? { keys: false, keyEncoding: VALUES_ONLY_KEY_ENCODING } : {}) as object;
     const it =
       mode === 'sublevel'
         ? db.sublevel<Buffer, Buffer>('log', { keyEncoding: 'buffer', valueEncoding: 'buffer' }).iterator(readAhead)
-        : db.iterator({ gte: Buffer.from('!log!'), lt: Buffer.from('!log"'), ...readAhead });
+        : db.iterator({ gte: Buffer.from('!log!'), lt: Buffer.from('!log"'), ...readAhead, ...valuesOnly });
     let entries = 0;
     let bytes = 0;
     const cpu = process.cpuUsage();
@@ -129,7 +131,7 @@ async function raw(dir: string, mode: RawMode): Promise<Measured> {
       const batch = await it.nextv(1000);
       if (batch.length === 0) break;
       entries += batch.length;
-      for (const [k, v] of batch) bytes += k.length + v.length;
+      for (const [k, v] of batch) bytes += (k?.length ?? 0) + v.length;
     }
     const ms = msSince(start);
     const cpuMicrosPerEntry = cpuMicros(cpu) / entries;
@@ -179,8 +181,8 @@ async function replay(dir: string): Promise<Measured> {
 
 async function main(): Promise<void> {
   const [mode, dir] = process.argv.slice(2);
-  if (!dir || !['raw', 'raw-default', 'sublevel', 'replay'].includes(mode ?? '')) {
-    process.stderr.write('usage: replay-child.ts raw|raw-default|sublevel|replay <journal-dir>\n');
+  if (!dir || !['raw', 'raw-default', 'raw-values', 'sublevel', 'replay'].includes(mode ?? '')) {
+    process.stderr.write('usage: replay-child.ts raw|raw-default|raw-values|sublevel|replay <journal-dir>\n');
     process.exit(2);
   }
   sample();

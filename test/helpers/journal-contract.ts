@@ -90,6 +90,19 @@ export function journalContract(t: Test, open: JournalFactory): void {
     t.same(seen, Array.from({ length: last - 99 }, (_, i) => i + 100));
   });
 
+  t.test('a subscription reads what the recent-entries ring no longer holds from the store, in order', async (t) => {
+    const j = await open(t, { sealEvery: 1_000_000 });
+    await j.append(Array.from({ length: 10_000 }, (_, i) => reading(i))); // the ring keeps 4,096
+    const seen: Array<[number, unknown]> = [];
+    const sub = j.subscribe({ fromPosition: 1, batchSize: 512 }, (entries) => {
+      for (const e of entries) seen.push([e.position, (e.event.data as { values: Record<string, number> }).values['system.load_1']]);
+    });
+    while (sub.position < 10_000) await new Promise((r) => setTimeout(r, 5));
+    sub.close();
+    await sub.done;
+    t.same(seen, Array.from({ length: 10_000 }, (_, i) => [i + 1, i]));
+  });
+
   t.test('a subscription with a type filter sees only those types', async (t) => {
     const j = await open(t);
     const got: string[] = [];
