@@ -2,6 +2,7 @@ import t from 'tap';
 import { z } from 'zod';
 import { EventRegistry } from '../core/events/registry.js';
 import { createRegistry } from '../core/events/default-registry.js';
+import { ReadingSampled, isReadingSampled } from '../core/events/core-events.js';
 import { decodeBody, decodeBodyHeader, encodeBody, hashBody } from '../core/events/codec.js';
 import { GENESIS_PREV, type SmolEvent } from '../core/events/event.js';
 import { isNodeId, nodeIdFromPublicKey, generateIdentity, signMessage, verifyMessage } from '../core/identity/node-identity.js';
@@ -15,6 +16,34 @@ t.test('the registry validates known types and names the failing path', async (t
   t.throws(() => registry.validate('reading.sampled', 1, { values: { x: Number.NaN } }), { code: 'SMOL_EVENT_INVALID' });
   t.equal(registry.validate('weather.forecast', 1, { anything: true }), false, 'an unknown type from a newer peer is kept, not validated');
   t.equal(registry.validate('reading.sampled', 7, {}), false, 'a newer version of a known type is kept too');
+});
+
+t.test('the hand-written reading.sampled check never accepts what its schema refuses', async (t) => {
+  const inputs: unknown[] = [
+    { values: { 'system.load_1': 0.5, 'system.cpu_temp': 51.2 } },
+    { values: {} },
+    { values: { a: 1 }, extra: true },
+    JSON.parse('{"values":{"__proto__":1,"a":2}}'),
+    { values: { '': 1 } },
+    { values: { a: 'high' } },
+    { values: { a: Number.NaN } },
+    { values: { a: Infinity } },
+    { values: { a: null } },
+    { values: [1, 2] },
+    { values: null },
+    { values: { [Symbol('s')]: 1 } },
+    { values: new Map([['a', 1]]) },
+    Object.assign(Object.create(null), { values: { a: 1 } }),
+    [],
+    null,
+    'values',
+    {},
+  ];
+  for (const data of inputs) {
+    if (isReadingSampled(data)) t.ok(ReadingSampled.safeParse(data).success, `the schema accepts ${String(JSON.stringify(data))} too`);
+  }
+  t.ok(isReadingSampled({ values: { 'system.load_1': 0.5 } }), 'the common case takes the fast path');
+  t.notOk(isReadingSampled({ values: { a: 'high' } }));
 });
 
 t.test('events of old versions are upcast on read; the stored data is untouched', async (t) => {

@@ -221,6 +221,23 @@ t.test('an event of a known type with invalid data is refused, and nothing of th
   await rejects(t, importInto(b, await exportFor(a, {}), [a]), ErrorCodes.EVENT_INVALID, b, {});
 });
 
+t.test('an event of an unknown type whose data is not JSON is refused, and nothing of the segment applies', async (t) => {
+  const a = await testNode();
+  const b = await testNode();
+  await appendReadings(a, 20);
+  const [odd] = await a.journal.append([{ type: 'future.thing', v: 1, data: { a: 1 } }]);
+  await appendReadings(a, 20);
+  await a.journal.seal();
+  const to = a.journal.vector()[a.journal.nodeId]!;
+  const seg = await craft(a, a, { ranges: [{ origin: a.journal.nodeId, from: 1, to }] }, (_origin, seq, body) => {
+    if (seq !== odd!.event.seq) return body;
+    const out = Buffer.from(body);
+    out[out.length - 1] = 0x78; // '{"a":1}' → '{"a":1x'
+    return out;
+  });
+  await rejects(t, importInto(b, seg, [a]), ErrorCodes.EVENT_INVALID, b, {});
+});
+
 t.test('a segment capped below the seal interval still moves: the cap runs on to the next seal', async (t) => {
   const a = await testNode(1000);
   const b = await testNode();

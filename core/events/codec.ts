@@ -124,6 +124,31 @@ export function decodeBodyHeader(buf: Buffer, offset = 0): BodyHeader {
   };
 }
 
+/** Where the fields of a body lie, without making strings of hlc and prev (see decodeBodyHeader). */
+export interface BodyLayout {
+  readonly seq: number;
+  readonly v: number;
+  readonly type: string;
+  /** Offsets of the 8 hlc bytes, the 32 prev bytes and the data JSON inside the buffer. */
+  readonly hlcOffset: number;
+  readonly prevOffset: number;
+  readonly dataOffset: number;
+}
+
+/** The layout of a body starting at `offset`: header checks only, no hex. Throws SMOL_JOURNAL_CORRUPT. */
+export function decodeBodyLayout(buf: Buffer, offset = 0): BodyLayout {
+  const typeStart = typeOffset(buf, offset);
+  const typeLen = buf[typeStart - 1]!;
+  const prevOffset = typeStart + typeLen;
+  return { seq: headerSeq, v: headerV, type: internType(buf, typeStart, typeLen), hlcOffset: headerHlcStart, prevOffset, dataOffset: prevOffset + 32 };
+}
+
+/** Only the seq of a body (header checked). Throws SMOL_JOURNAL_CORRUPT. */
+export function decodeBodySeq(buf: Buffer, offset = 0): number {
+  typeOffset(buf, offset);
+  return headerSeq;
+}
+
 /** Only the type of a body: enough to filter without decoding the rest. Throws SMOL_JOURNAL_CORRUPT. */
 export function decodeBodyType(buf: Buffer, offset = 0): string {
   const typeStart = typeOffset(buf, offset);

@@ -48,13 +48,25 @@ export interface Subscription {
 export interface RawEvent {
   readonly origin: string;
   readonly body: Buffer;
+  /**
+   * `hashBody(origin, body)`, when the caller has computed it and checked that the body decodes,
+   * data included (the segment reader and verifier do both). The journal then takes it as given and
+   * does not parse the data; its own chain and contiguity checks still run.
+   */
+  readonly hash?: string;
+}
+
+/** One stored event of an origin as bytes, not decoded (export reads millions of these). */
+export interface RawOriginEvent {
+  readonly seq: number;
+  /** The exact body the event's hash covers. */
+  readonly body: Buffer;
 }
 
 export interface IngestResult {
   readonly applied: number;
   /** Events we already had (idempotent re-import). */
   readonly duplicates: number;
-  readonly entries: readonly JournalEntry[];
 }
 
 /**
@@ -85,6 +97,11 @@ export interface Journal {
   read(options?: ReadOptions): AsyncIterable<JournalEntry>;
   /** Events of one origin by seq, with their bodies (for export and verification). */
   readOrigin(origin: string, fromSeq: number, toSeq?: number): AsyncIterable<{ position: number; event: SmolEvent; body: Buffer }>;
+  /**
+   * Events of one origin by seq, up to its durable head, as stored bytes without decoding their
+   * data (export). Throws SMOL_JOURNAL_CORRUPT when the stored feed is not contiguous.
+   */
+  readOriginRaw(origin: string, fromSeq: number, toSeq?: number): AsyncIterable<RawOriginEvent>;
   get(origin: string, seq: number): Promise<JournalEntry | undefined>;
   getAt(position: number): Promise<JournalEntry | undefined>;
   subscribe(options: SubscribeOptions, onBatch: (entries: JournalEntry[], scannedTo: number) => void | Promise<void>): Subscription;

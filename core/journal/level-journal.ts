@@ -1,11 +1,11 @@
 import type { AbstractLevel } from 'abstract-level';
 import type { HlcClock } from '../clock/hlc.js';
-import { decodeBody, decodeBodyOfType, decodeBodyType, encodeBodyAfter, hashBody, hashPrefix, hashPrefixed, putVarint, readVarint, varintLength } from '../events/codec.js';
+import { decodeBody, decodeBodyOfType, decodeBodySeq, decodeBodyType, encodeBodyAfter, hashBody, hashPrefix, hashPrefixed, putVarint, readVarint, varintLength } from '../events/codec.js';
 import { GENESIS_PREV, eventId, type EventDraft, type JournalEntry, type SmolEvent } from '../events/event.js';
 import { sealMessage, type EventDataMap, type EventType } from '../events/core-events.js';
 import { signMessage, type NodeIdentity } from '../identity/node-identity.js';
 import { SmolError, ErrorCodes } from '../errors.js';
-import type { IngestResult, Journal, OriginHead, RawEvent, ReadOptions, SubscribeOptions, Subscription, VersionVector } from './journal.js';
+import type { IngestResult, Journal, OriginHead, RawEvent, RawOriginEvent, ReadOptions, SubscribeOptions, Subscription, VersionVector } from './journal.js';
 import { originSeqKey, positionKey, prefixedOriginSeqKey, prefixedPositionKey, readPosition } from './keys.js';
 import { LevelProjectionStore } from './level-projection-store.js';
 import { makeFilter, passes, startSubscription, type EntryFilter } from './subscription.js';
@@ -51,13 +51,24 @@ export const DEFAULT_SEAL_EVERY = 1000;
 /** How far back opening looks for our last seal: a longer unsealed tail counts as this many. */
 export const UNSEALED_SCAN_LIMIT = 10_000;
 
+/**
+ * What the recent-entries ring holds per position: the decoded entry of a local append, or the
+ * stored log value (`varint originIndex | body`) of an ingested event, decoded when a subscriber reads it.
+ */
+type RingItem = JournalEntry | Buffer;
+
 interface PendingWrite {
   readonly ops: Op[];
-  readonly entries: JournalEntry[];
+  /** For the ring: one item per position, consecutive from `first`. */
+  readonly items: readonly RingItem[];
+  readonly first: number;
   readonly heads: Map<string, OriginHead>;
-  readonly resolve: (entries: JournalEntry[]) => void;
+  readonly resolve: () => void;
   readonly reject: (err: unknown) => void;
 }
+
+/** Events of an origin are read by scanning the log when they lie within this many times their count of positions. */
+const SCAN_SPREAD = 2;
 
 /**
  * The journal over any abstract-level database: classic-level on disk, memory-level in tests.
@@ -96,7 +107,9 @@ export class LevelJournal implements Journal {
   private queue: PendingWrite[] = [];
   private writing: Promise<void> | undefined;
   private ingestChain: Promise<unknown> = Promise.resolve();
-  private ring: JournalEntry[] = [];
+  private ring: RingItem[] = [];
+  /** The position of ring[0]. */
+  private ringStart = 0;
   private commitWaiters: Array<() => void> = [];
   private closed = false;
 
@@ -184,7 +197,7 @@ export class LevelJournal implements Journal {
       entries.push(this.stampLocal(draft.type, draft.v ?? 1, JSON.stringify(draft.data), draft.data, ops, heads));
     }
     if (this.unsealed >= this.sealEvery) entries.push(this.stampSeal(ops, heads));
-    return this.enqueue(ops, entries, heads);
+    return this.enqueue(ops, entries, heads).then(() => entries);
   }
 
   async appendOne<T extends EventType>(type: T, data: EventDataMap[T]): Promise<JournalEntry<SmolEvent<T, EventDataMap[T]>>> {
@@ -198,8 +211,8 @@ export class LevelJournal implements Journal {
     const ops: Op[] = [];
     const heads = new Map<string, OriginHead>();
     const entry = this.stampSeal(ops, heads);
-    const [written] = await this.enqueue(ops, [entry], heads);
-    return written;
+    await this.enqueue(ops, [entry], heads);
+    return entry;
   }
 
   ingest(events: readonly RawEvent[]): Promise<IngestResult> {
@@ -219,22 +232,24 @@ export class LevelJournal implements Journal {
         return entry && hashBody(origin, entry.body);
       },
     });
-    if (plan.accepted.length === 0) return { applied: 0, duplicates: plan.duplicates, entries: [] };
+    if (plan.accepted.length === 0) return { applied: 0, duplicates: plan.duplicates };
     const ops: Op[] = [];
-    const entries: JournalEntry[] = [];
+    // Not decoded here: live subscribers decode what they read (and the ring keeps what they did).
+    const values: Buffer[] = [];
     const heads = new Map<string, OriginHead>();
     for (const item of plan.accepted) {
       const position = ++this.position;
-      ops.push(this.logOp(position, item.origin, item.body));
-      ops.push(this.indexOp(item.origin, item.event.seq, position));
-      const head = { seq: item.event.seq, hash: item.hash, hlc: item.event.hlc };
+      const op = this.logOp(position, item.origin, item.body);
+      ops.push(op);
+      values.push(op.value);
+      ops.push(this.indexOp(item.origin, item.seq, position));
+      const head = { seq: item.seq, hash: item.hash, hlc: item.hlc };
       this.heads_.set(item.origin, head);
       heads.set(item.origin, head);
-      this.clock.observe(item.event.hlc);
-      entries.push({ position, event: item.event });
+      this.clock.observe(item.hlc);
     }
-    const written = await this.enqueue(ops, entries, heads);
-    return { applied: written.length, duplicates: plan.duplicates, entries: written };
+    await this.enqueue(ops, values, heads);
+    return { applied: values.length, duplicates: plan.duplicates };
   }
 
   private stampLocal(type: string, v: number, dataJson: string, data: unknown, ops: Op[], heads: Map<string, OriginHead>): JournalEntry {
@@ -307,13 +322,15 @@ export class LevelJournal implements Journal {
     return { key: prefixedOriginSeqKey(this.idxPrefix, this.originIndex.get(origin)!, seq), value: positionKey(position) };
   }
 
-  private enqueue(ops: Op[], entries: JournalEntry[], heads: Map<string, OriginHead>): Promise<JournalEntry[]> {
+  /** Queues a write whose `items` were stamped at the positions just before this.position + 1. */
+  private enqueue(ops: Op[], items: readonly RingItem[], heads: Map<string, OriginHead>): Promise<void> {
     if (this.pendingOriginOps.length) {
       ops.push(...this.pendingOriginOps);
       this.pendingOriginOps = [];
     }
+    const first = this.position - items.length + 1;
     return new Promise((resolve, reject) => {
-      this.queue.push({ ops, entries, heads, resolve, reject });
+      this.queue.push({ ops, items, first, heads, resolve, reject });
       this.writing ??= this.flushLoop();
     });
   }
@@ -342,14 +359,18 @@ export class LevelJournal implements Journal {
         continue;
       }
       for (const [o, h] of heads) this.durableHeads.set(o, h);
+      // Positions are stamped in queue order: the writes are consecutive, and follow the ring.
       for (const w of writes) {
-        for (const e of w.entries) this.ring.push(e);
+        if (w.items.length === 0) continue;
+        if (this.ring.length === 0) this.ringStart = w.first;
+        for (const item of w.items) this.ring.push(item);
       }
-      // Positions are stamped in queue order, so the last entry written is the new durable position.
-      const lastEntry = this.ring[this.ring.length - 1];
-      if (lastEntry) this.durablePosition = lastEntry.position;
-      if (this.ring.length > this.ringSize * 2) this.ring = this.ring.slice(-this.ringSize);
-      for (const w of writes) w.resolve(w.entries);
+      if (this.ring.length > 0) this.durablePosition = this.ringStart + this.ring.length - 1;
+      if (this.ring.length > this.ringSize * 2) {
+        this.ring = this.ring.slice(-this.ringSize);
+        this.ringStart = this.durablePosition - this.ring.length + 1;
+      }
+      for (const w of writes) w.resolve();
       const waiters = this.commitWaiters;
       this.commitWaiters = [];
       for (const wake of waiters) wake();
@@ -470,7 +491,64 @@ export class LevelJournal implements Journal {
   async *readOrigin(origin: string, fromSeq: number, toSeq?: number): AsyncIterable<{ position: number; event: SmolEvent; body: Buffer }> {
     const index = this.originIndex.get(origin);
     if (index === undefined) return;
-    const it = this.idx.iterator({ gte: originSeqKey(index, fromSeq), lte: originSeqKey(index, toSeq ?? 2 ** 48 - 1) });
+    for await (const { position, value, offset } of this.indexed(index, fromSeq, toSeq ?? 2 ** 48 - 1)) {
+      yield { position, event: decodeBody(origin, value, offset), body: value.subarray(offset) };
+    }
+  }
+
+  /**
+   * An origin's events usually sit in runs of consecutive positions (an append or ingest batch
+   * writes them so): those are read by scanning the log, values only, and picking the origin's
+   * entries by their origin index, which costs no index lookups; sparse ones go through the index.
+   */
+  async *readOriginRaw(origin: string, fromSeq: number, toSeq?: number): AsyncIterable<RawOriginEvent> {
+    const index = this.originIndex.get(origin);
+    const head = this.durableHeads.get(origin)?.seq ?? 0;
+    const from = Math.max(1, fromSeq);
+    const to = Math.min(toSeq ?? head, head);
+    if (index === undefined || from > to) return;
+    const [first, last] = await this.idx.getMany([originSeqKey(index, from), originSeqKey(index, to)]);
+    if (!first || !last) throw new SmolError(ErrorCodes.JOURNAL_CORRUPT, `the index lacks ${origin}:${first ? to : from}`);
+    const p0 = readPosition(first);
+    const p1 = readPosition(last);
+    if (p1 - p0 + 1 <= (to - from + 1) * SCAN_SPREAD) {
+      yield* this.scanOrigin(origin, index, p0, p1, from, to);
+      return;
+    }
+    for await (const { value, offset } of this.indexed(index, from, to)) {
+      const body = value.subarray(offset);
+      yield { seq: decodeBodySeq(body), body };
+    }
+  }
+
+  private async *scanOrigin(origin: string, index: number, p0: number, p1: number, from: number, to: number): AsyncIterable<RawOriginEvent> {
+    const it = this.logIterator(p0, p1, false, false);
+    let expect = from;
+    try {
+      for (;;) {
+        const batch = await it.nextv(1000);
+        if (batch.length === 0) break;
+        for (const [, value] of batch) {
+          let offset = 1;
+          let at = value[0];
+          if (at === undefined || at >= 0x80) [at, offset] = readVarint(value, 0);
+          if (at !== index) continue;
+          const body = value.subarray(offset);
+          const seq = decodeBodySeq(body);
+          if (seq !== expect) throw new SmolError(ErrorCodes.JOURNAL_CORRUPT, `the log holds ${origin}:${seq} where ${origin}:${expect} was due`);
+          expect++;
+          yield { seq, body };
+        }
+      }
+    } finally {
+      await it.close();
+    }
+    if (expect !== to + 1) throw new SmolError(ErrorCodes.JOURNAL_CORRUPT, `the log ends ${origin}'s events at ${expect - 1}, its index at ${to}`);
+  }
+
+  /** Log values of (origin index, seq) in [from, to] through the index, with where their bodies start. */
+  private async *indexed(index: number, from: number, to: number): AsyncIterable<{ position: number; value: Buffer; offset: number }> {
+    const it = this.idx.iterator({ gte: originSeqKey(index, from), lte: originSeqKey(index, to) });
     try {
       for (;;) {
         const batch = await it.nextv(256);
@@ -481,7 +559,7 @@ export class LevelJournal implements Journal {
           const position = readPosition(batch[i]![1]);
           if (!value) throw new SmolError(ErrorCodes.JOURNAL_CORRUPT, `index names missing log position ${position}`);
           const [, offset] = readVarint(value, 0);
-          yield { position, event: decodeBody(origin, value, offset), body: value.subarray(offset) };
+          yield { position, value, offset };
         }
       }
     } finally {
@@ -516,10 +594,9 @@ export class LevelJournal implements Journal {
   }
 
   private async readRange(from: number, to: number, filter: EntryFilter | undefined): Promise<() => JournalEntry[]> {
-    const ringStart = this.ring[0]?.position;
-    if (ringStart !== undefined && from >= ringStart) {
-      const slice = this.ring.slice(from - ringStart, to - ringStart + 1);
-      return () => (filter ? slice.filter((e) => passes(filter, e)) : slice);
+    if (this.ring.length > 0 && from >= this.ringStart) {
+      const slice = this.ring.slice(from - this.ringStart, to - this.ringStart + 1);
+      return () => this.fromRing(from, slice, filter);
     }
     // Positions are dense (1, 2, 3 … never deleted), so the entries of [from, to] are exactly
     // to - from + 1 values in order: read values only, and skip a key Buffer per entry. A count
@@ -547,6 +624,24 @@ export class LevelJournal implements Journal {
       }
       return out;
     };
+  }
+
+  /** The entries of ring items from position `from` on, decoding stored values, and keeping what was decoded whole. */
+  private fromRing(from: number, items: readonly RingItem[], filter: EntryFilter | undefined): JournalEntry[] {
+    const out: JournalEntry[] = [];
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]!;
+      if (!Buffer.isBuffer(item)) {
+        if (passes(filter, item)) out.push(item);
+        continue;
+      }
+      const entry = this.decodeFiltered(from + i, item, filter);
+      if (!entry) continue;
+      out.push(entry);
+      const at = from + i - this.ringStart;
+      if (this.ring[at] === item) this.ring[at] = entry; // the next subscriber need not decode it again
+    }
+    return out;
   }
 
   private async readRangeByKey(from: number, to: number, filter: EntryFilter | undefined): Promise<JournalEntry[]> {

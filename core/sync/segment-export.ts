@@ -1,4 +1,5 @@
 import { encodeHlc } from '../clock/hlc.js';
+import { decodeBodyType } from '../events/codec.js';
 import type { Journal, VersionVector } from '../journal/journal.js';
 import { missingRanges, type SeqRange } from './vector.js';
 import { writeSegment, type Signer, type WriteSegmentOptions } from './segment-writer.js';
@@ -73,7 +74,7 @@ export async function planSegment(journal: Journal, theirs: VersionVector, optio
 async function* bodies(journal: Journal, origin: string, from: number, to: number, chunk = 2048, depth = 3): AsyncGenerator<Buffer> {
   const fetch = async (lo: number): Promise<Buffer[]> => {
     const out: Buffer[] = [];
-    for await (const e of journal.readOrigin(origin, lo, Math.min(to, lo + chunk - 1))) out.push(e.body);
+    for await (const e of journal.readOriginRaw(origin, lo, Math.min(to, lo + chunk - 1))) out.push(e.body);
     return out;
   };
   const ahead: Array<Promise<Buffer[]>> = [];
@@ -94,7 +95,7 @@ async function* bodies(journal: Journal, origin: string, from: number, to: numbe
 
 /** The seq of the oldest `feed.sealed` of `origin` in [from, to], or undefined. */
 async function firstSealAfter(journal: Journal, origin: string, from: number, to: number): Promise<number | undefined> {
-  for await (const { event } of journal.readOrigin(origin, from, to)) if (event.type === 'feed.sealed') return event.seq;
+  for await (const { seq, body } of journal.readOriginRaw(origin, from, to)) if (decodeBodyType(body) === 'feed.sealed') return seq;
   return undefined;
 }
 
@@ -106,6 +107,6 @@ export async function lastSealAtOrBefore(journal: Journal, origin: string, from:
   const last = await journal.get(origin, limit);
   if (last?.event.type === 'feed.sealed') return limit;
   let found: number | undefined;
-  for await (const { event } of journal.readOrigin(origin, from, limit)) if (event.type === 'feed.sealed') found = event.seq;
+  for await (const { seq, body } of journal.readOriginRaw(origin, from, limit)) if (decodeBodyType(body) === 'feed.sealed') found = seq;
   return found;
 }

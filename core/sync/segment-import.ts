@@ -1,5 +1,5 @@
 import type { EventRegistry } from '../events/registry.js';
-import { decodeBodyHeader } from '../events/codec.js';
+import { decodeBodyType } from '../events/codec.js';
 import type { Journal, RawEvent } from '../journal/journal.js';
 import { SmolError, ErrorCodes } from '../errors.js';
 import { readSegment, type SegmentRecord } from './segment-reader.js';
@@ -45,7 +45,7 @@ export interface ImportOutcome {
 export const BOOKKEEPING_TYPES: ReadonlySet<string> = new Set(['feed.sealed', 'sync.completed', 'sync.failed']);
 
 function isSubstantive(body: Buffer): boolean {
-  return !BOOKKEEPING_TYPES.has(decodeBodyHeader(body).type);
+  return !BOOKKEEPING_TYPES.has(decodeBodyType(body));
 }
 
 /**
@@ -93,7 +93,7 @@ export async function importSegment(journal: Journal, source: SegmentSource, opt
       for (const r of item.records) {
         verifier!.check(r);
         if (buffered && verifier!.isNew(r)) {
-          buffered.push({ origin: r.origin, body: r.body });
+          buffered.push({ origin: r.origin, body: r.body, hash: r.hash });
           if (isSubstantive(r.body)) substantive++;
         }
       }
@@ -113,20 +113,32 @@ export async function importSegment(journal: Journal, source: SegmentSource, opt
   if (buffered) {
     for (let i = 0; i < buffered.length; i += batch) await ingest(buffered.slice(i, i + batch));
   } else {
+    // One batch is written while the next is read: the journal's write runs on LevelDB's thread.
     let pending: RawEvent[] = [];
-    for await (const item of readSegment(source(), { frameDigests: digests })) {
-      if (item.kind !== 'frame') continue;
-      for (const r of item.records) {
-        if (!isNewNow(journal, verifier, r)) continue;
-        pending.push({ origin: r.origin, body: r.body });
-        if (isSubstantive(r.body)) substantive++;
+    let inFlight: Promise<void> | undefined;
+    const startIngest = async (events: RawEvent[]): Promise<void> => {
+      if (inFlight) await inFlight; // each batch continues the heads the one before left
+      inFlight = ingest(events);
+      inFlight.catch(() => undefined); // awaited before the next batch or below; meanwhile not unhandled
+    };
+    try {
+      for await (const item of readSegment(source(), { frameDigests: digests })) {
+        if (item.kind !== 'frame') continue;
+        for (const r of item.records) {
+          if (!isNewNow(journal, verifier, r)) continue;
+          pending.push({ origin: r.origin, body: r.body, hash: r.hash });
+          if (isSubstantive(r.body)) substantive++;
+        }
+        if (pending.length >= batch) {
+          await startIngest(pending);
+          pending = [];
+        }
       }
-      if (pending.length >= batch) {
-        await ingest(pending);
-        pending = [];
-      }
+      await startIngest(pending);
+      await inFlight;
+    } finally {
+      await inFlight?.catch(() => undefined); // never return or throw with a write still running
     }
-    await ingest(pending);
   }
   const held = plans.filter((p) => p.status === 'gap').map((p) => ({ origin: p.origin, from: p.from, to: p.to, have: p.head }));
   const message = held.length

@@ -1,4 +1,4 @@
-import { decodeBodyHeader } from '../events/codec.js';
+import { decodeBodyLayout } from '../events/codec.js';
 import { GENESIS_PREV } from '../events/event.js';
 import { sealMessage, type EventDataMap } from '../events/core-events.js';
 import type { EventRegistry } from '../events/registry.js';
@@ -75,18 +75,20 @@ export class SegmentVerifier {
       throw new SmolError(ErrorCodes.SEGMENT_CONFLICT, `${r.origin}:${r.seq} differs from the event we hold with that id (the feed forked)`);
     }
     if (r.seq <= p.head) return;
-    const h = decodeBodyHeader(r.body);
-    if (r.seq === p.head + 1 && p.status === 'apply' && h.prev !== p.headHash) {
+    const h = decodeBodyLayout(r.body);
+    if (r.seq === p.head + 1 && p.status === 'apply' && r.body.toString('hex', h.prevOffset, h.prevOffset + 32) !== p.headHash) {
       throw new SmolError(ErrorCodes.CHAIN_BROKEN, `${r.origin}:${r.seq} does not chain onto the ${r.origin}:${p.head} we hold`);
     }
+    // Every type's data must at least be JSON (the journal stores these events without parsing them);
+    // the schema of a known type is checked too.
     let data: unknown;
+    try {
+      data = JSON.parse(r.body.toString('utf8', h.dataOffset));
+    } catch {
+      throw new SmolError(ErrorCodes.EVENT_INVALID, `${r.origin}:${r.seq} (${h.type}) has unreadable data`);
+    }
     this.lastSealed = false;
     if (this.options.registry.isKnown(h.type)) {
-      try {
-        data = JSON.parse(r.body.toString('utf8', h.dataOffset));
-      } catch {
-        throw new SmolError(ErrorCodes.EVENT_INVALID, `${r.origin}:${r.seq} (${h.type}) has unreadable data`);
-      }
       try {
         this.options.registry.validate(h.type, h.v, data);
       } catch (err) {
@@ -97,7 +99,7 @@ export class SegmentVerifier {
         const ok =
           nodeIdFromPublicKey(seal.publicKey) === r.origin &&
           seal.seq === r.seq - 1 &&
-          seal.hash === h.prev &&
+          seal.hash === r.body.toString('hex', h.prevOffset, h.prevOffset + 32) &&
           verifyMessage(seal.publicKey, sealMessage(r.origin, seal.seq, seal.hash), seal.signature);
         if (!ok) throw new SmolError(ErrorCodes.SEAL_INVALID, `${r.origin}:${r.seq} is a seal that ${r.origin} did not sign over the event before it: the feed was forged or altered`);
         this.lastSealed = true;

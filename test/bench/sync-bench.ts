@@ -98,7 +98,7 @@ async function throughput(root: string, o: SyncBenchOptions, figures: Figure[], 
   method.push(
     `throughput: ${events} reading.sampled events (8 seeded random-walk sources, 1 s apart, seals every 1000) in an on-disk journal; ` +
       `export = SyncService.exportTo({}, file) (seal, plan, read, brotli frames, sha-256, ed25519, fsync, rename); ` +
-      `import = SyncService.importPath into a fresh on-disk journal with sync off: checksum, signature, trust, chains, seals, zod schema of every event, then apply in 5,000-event batches (second pass); wall time, CPU in notes`,
+      `import = SyncService.importPath into a fresh on-disk journal with sync off: checksum, signature, trust, chains, seals, schema of every event (zod; reading.sampled by a hand-written check the zod schema backs), then apply in 5,000-event batches (second pass, each batch written while the next is read); wall time, CPU in notes`,
   );
 }
 

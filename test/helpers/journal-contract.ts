@@ -144,6 +144,55 @@ export function journalContract(t: Test, open: JournalFactory): void {
     t.same(copy.map((e) => e.event), (await collect(a.readOrigin(a.nodeId, 1))).map((e) => e.event));
   });
 
+  t.test('readOriginRaw yields an origin\'s stored bodies by seq, consecutive in the log or interleaved', async (t) => {
+    const a = await open(t);
+    const b = await open(t);
+    await a.append(Array.from({ length: 30 }, (_, i) => reading(i)));
+    const feed = await rawFeed(a);
+    await b.ingest(feed.slice(0, 10));
+    await b.append(Array.from({ length: 25 }, (_, i) => reading(100 + i))); // a's events are at positions 1-10 and 36-55
+    await b.ingest(feed.slice(10));
+    const raw = async (origin: string, from: number, to?: number) => (await collect(b.readOriginRaw(origin, from, to))).map((e) => [e.seq, e.body.toString('hex')]);
+    const decoded = async (origin: string, from: number, to?: number) => (await collect(b.readOrigin(origin, from, to))).map((e) => [e.event.seq, e.body.toString('hex')]);
+    t.same(await raw(a.nodeId, 1), await decoded(a.nodeId, 1), 'mostly consecutive: read by scanning the log');
+    t.equal((await raw(a.nodeId, 1)).length, 30);
+    t.same(await raw(a.nodeId, 9, 12), await decoded(a.nodeId, 9, 12), 'spread out: read through the index');
+    t.same(await raw(b.nodeId, 3, 7), await decoded(b.nodeId, 3, 7), 'own feed');
+    t.same(await raw(a.nodeId, 29, 99), await decoded(a.nodeId, 29, 30), 'ends at the head');
+    t.same(await raw(a.nodeId, 31), [], 'nothing past the head');
+    t.same(await raw('nobody', 1), [], 'an unknown origin has nothing');
+  });
+
+  t.test('live subscribers receive ingested events decoded, each of them', async (t) => {
+    const a = await open(t);
+    const b = await open(t);
+    await a.append(Array.from({ length: 5 }, (_, i) => reading(i)));
+    const seen: string[][] = [[], []];
+    const subs = [0, 1].map((i) =>
+      b.subscribe({ fromPosition: 1, ...(i === 1 ? { types: ['reading.sampled'] } : {}) }, (entries) => {
+        for (const e of entries) seen[i]!.push(`${e.position} ${e.event.id} ${JSON.stringify(e.event.data)}`);
+      }),
+    );
+    await b.ingest(await rawFeed(a));
+    while (subs.some((s) => s.position < 5)) await new Promise((r) => setTimeout(r, 5));
+    for (const s of subs) s.close();
+    await Promise.all(subs.map((s) => s.done));
+    const expected = (await collect(a.readOrigin(a.nodeId, 1))).map((e, i) => `${i + 1} ${e.event.id} ${JSON.stringify(e.event.data)}`);
+    t.same(seen, [expected, expected]);
+  });
+
+  t.test('ingest takes a hash its caller computed, and still checks the chain with it', async (t) => {
+    const a = await open(t);
+    const b = await open(t);
+    await a.append(Array.from({ length: 4 }, (_, i) => reading(i)));
+    const feed = (await rawFeed(a)).map((e) => ({ ...e, hash: hashBody(e.origin, e.body) }));
+    t.equal((await b.ingest(feed.slice(0, 2))).applied, 2);
+    t.equal(b.heads().get(a.nodeId)!.hash, feed[1]!.hash, 'the head carries the given hash');
+    const wrong = { ...feed[2]!, hash: 'f'.repeat(64) };
+    t.equal((await b.ingest([wrong])).applied, 1, 'a hash is taken as given');
+    await t.rejects(b.ingest([feed[3]!]), { code: 'SMOL_CHAIN_BROKEN' }, 'the next event does not chain onto a wrong hash');
+  });
+
   t.test('ingest refuses gaps, broken chains and conflicting duplicates, and changes nothing', async (t) => {
     const a = await open(t);
     const b = await open(t);
