@@ -4,6 +4,11 @@
  *
  *   npm run bench [-- --json] [-- --quick] [-- --only append,latency,replay,disk]
  *                 [-- --events N] [-- --days D] [-- --rounds R] [-- --prof]
+ *                 [-- --sync] [-- --agent] [-- --ws] [-- --all]
+ *
+ * --sync, --agent and --ws also run those benchmark programs (each in its own process, with --json
+ * and --quick passed on) and put their figures in the same table; --all runs all three. --only
+ * takes their names too (`--only sync` runs the sync benchmark alone).
  *
  * Everything happens in a fresh temp directory that is removed at the end.
  */
@@ -20,9 +25,11 @@ import { fillJournal } from './fill.js';
 import type { ChildResult } from './replay-child.js';
 import { MB, msSince } from './stats.js';
 import { printTable, type Figure } from './report.js';
+import { agentFigures, runBenchProgram, wsFigures, type ProgramFigures } from './programs.js';
 
 const PHASES = ['append', 'latency', 'replay', 'disk'] as const;
-type Phase = (typeof PHASES)[number];
+const PROGRAMS = ['sync', 'agent', 'ws'] as const;
+type Phase = (typeof PHASES)[number] | (typeof PROGRAMS)[number];
 
 const { values: flags } = parseArgs({
   options: {
@@ -35,18 +42,24 @@ const { values: flags } = parseArgs({
     'append-events': { type: 'string' },
     writers: { type: 'string' },
     prof: { type: 'boolean', default: false },
+    sync: { type: 'boolean', default: false },
+    agent: { type: 'boolean', default: false },
+    ws: { type: 'boolean', default: false },
+    all: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 
 if (flags.help) {
-  process.stdout.write(`usage: npm run bench -- [--json] [--quick] [--only ${PHASES.join(',')}]
+  process.stdout.write(`usage: npm run bench -- [--json] [--quick] [--only ${[...PHASES, ...PROGRAMS].join(',')}] [--sync] [--agent] [--ws] [--all]
   --events N          events in the replay journal (default 1,000,000; --quick 200,000)
   --days D            simulated days for bytes per reading (default 1; --quick 0.25)
   --rounds R          rounds of append and replay, best taken (default 3 and 2; --quick 1)
   --append-events N   events in the throughput run (default 200,000; --quick 50,000)
   --writers N         concurrent appenders (default 256)
   --prof              write V8 CPU profiles of the replay children to ./bench-profiles
+  --sync, --agent, --ws   also run test/bench/{sync,agent,ws}-bench.ts and print their figures here
+  --all               all three (adds ~2-3 min; with --quick ~40 s)
 `);
   process.exit(0);
 }
@@ -63,8 +76,8 @@ const config = {
   writers: num(flags.writers, 256),
   latencySamples: quick ? 500 : 2000,
 };
-const only = new Set<Phase>(flags.only ? (flags.only.split(',') as Phase[]) : PHASES);
-for (const p of only) if (!PHASES.includes(p)) throw new TypeError(`--only: unknown phase ${p} (one of ${PHASES.join(', ')})`);
+const only = new Set<Phase>([...(flags.only ? (flags.only.split(',') as Phase[]) : PHASES), ...PROGRAMS.filter((p) => flags.all || flags[p])]);
+for (const p of only) if (!(PHASES as readonly string[]).includes(p) && !(PROGRAMS as readonly string[]).includes(p)) throw new TypeError(`--only: unknown phase ${p} (one of ${[...PHASES, ...PROGRAMS].join(', ')})`);
 
 const log = (line: string): void => void process.stderr.write(`bench: ${line}\n`);
 /**
@@ -260,6 +273,21 @@ async function diskPhase(): Promise<void> {
   );
 }
 
+/** Runs another benchmark program and adds its figures, method and details. */
+async function programPhase(program: 'sync' | 'agent' | 'ws'): Promise<void> {
+  log(`${program}: running test/bench/${program}-bench.ts${quick ? ' --quick' : ''} (its own process)`);
+  const out = await runBenchProgram(program, quick);
+  const got: ProgramFigures =
+    program === 'sync'
+      ? { figures: (out as { figures: Figure[] }).figures, method: (out as { method: string[] }).method }
+      : program === 'agent'
+        ? agentFigures(out)
+        : wsFigures(out);
+  figures.push(...got.figures);
+  method.push(...got.method);
+  details[program] = out;
+}
+
 const started = process.hrtime.bigint();
 const loadAtStart = loadavg()[0]!;
 try {
@@ -267,6 +295,7 @@ try {
   if (only.has('latency')) await latencyPhase();
   if (only.has('replay')) await replayPhase();
   if (only.has('disk')) await diskPhase();
+  for (const program of PROGRAMS) if (only.has(program)) await programPhase(program);
 } finally {
   cleanup();
 }
