@@ -2,7 +2,8 @@ import t from 'tap';
 import { z } from 'zod';
 import { EventRegistry } from '../core/events/registry.js';
 import { createRegistry } from '../core/events/default-registry.js';
-import { ReadingSampled, isReadingSampled } from '../core/events/core-events.js';
+import { ReadingSampled } from '../core/events/core-events.js';
+import { isReadingSampled, isReadingSampledJson } from '../core/events/reading-checks.js';
 import { decodeBody, decodeBodyHeader, encodeBody, hashBody } from '../core/events/codec.js';
 import { GENESIS_PREV, type SmolEvent } from '../core/events/event.js';
 import { isNodeId, nodeIdFromPublicKey, generateIdentity, signMessage, verifyMessage } from '../core/identity/node-identity.js';
@@ -44,6 +45,61 @@ t.test('the hand-written reading.sampled check never accepts what its schema ref
   }
   t.ok(isReadingSampled({ values: { 'system.load_1': 0.5 } }), 'the common case takes the fast path');
   t.notOk(isReadingSampled({ values: { a: 'high' } }));
+});
+
+t.test('the in-place check of reading.sampled JSON never passes text that JSON.parse and the schema would not', async (t) => {
+  const schemaAccepts = (text: string): boolean => {
+    try {
+      return ReadingSampled.safeParse(JSON.parse(text)).success;
+    } catch {
+      return false;
+    }
+  };
+  const typical = JSON.stringify({ values: { 'system.cpu_temp': 51.25, 'system.load_1': 0, 'system.mem_available': 2210, 'gpio.door': -1, x: -0.000125 } });
+  const texts = [
+    typical,
+    '{"values":{}}',
+    '{"values":{"a":1e400}}',
+    '{"values":{"a":1e5}}',
+    '{"values":{"":1}}',
+    '{"values":{"a":01}}',
+    '{"values":{"a":1.}}',
+    '{"values":{"a":-}}',
+    '{"values":{"a":"1"}}',
+    '{"values":{"a":1} }',
+    '{"values":{"a":1}}x',
+    '{"values":{"a\\u0062":1}}',
+    '{"values":{"a":1,}}',
+    '{"values":{"a":1},"more":2}',
+    '{"values":{"é":1}}',
+    `{"values":{"a":${'9'.repeat(310)}}}`,
+  ];
+  for (const text of texts) {
+    if (isReadingSampledJson(Buffer.from(text), 0)) t.ok(schemaAccepts(text), `accepted only as the schema would: ${text.slice(0, 60)}`);
+  }
+  t.ok(isReadingSampledJson(Buffer.from(typical), 0), 'what JSON.stringify writes takes the fast path');
+  t.ok(isReadingSampledJson(Buffer.from(`xyz${typical}`), 3), 'from an offset');
+  // Random edits of a valid text: whatever the check passes, the schema passes too.
+  let seed = 7;
+  const next = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const alphabet = '{}[]":,.-+eE0123456789 abc\\\u0001é';
+  let passed = 0;
+  for (let i = 0; i < 20_000; i++) {
+    const chars = [...typical];
+    for (let k = 1 + Math.floor(next() * 3); k > 0; k--) {
+      const at = Math.floor(next() * chars.length);
+      const c = alphabet[Math.floor(next() * alphabet.length)]!;
+      const op = next();
+      if (op < 0.4) chars[at] = c;
+      else if (op < 0.7) chars.splice(at, 0, c);
+      else chars.splice(at, 1);
+    }
+    const text = chars.join('');
+    if (!isReadingSampledJson(Buffer.from(text), 0)) continue;
+    passed++;
+    if (!schemaAccepts(text)) t.fail(`the check passed what the schema refuses: ${text}`);
+  }
+  t.ok(passed > 100, `some edits stay valid and pass (${passed})`);
 });
 
 t.test('events of old versions are upcast on read; the stored data is untouched', async (t) => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { EventTypeSpec } from './registry.js';
+import { isReadingSampled, isReadingSampledJson } from './reading-checks.js';
 
 /** Schemas of the events the journal core itself and the sensor runtime write. */
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
@@ -24,28 +25,6 @@ export const ReadingSampled = z.object({
   values: z.record(z.string().min(1), finite),
 });
 
-/**
- * ReadingSampled by hand, for import's millions of readings: a plain object whose `values` is a
- * plain object of own string keys (not empty) to finite numbers. Stricter than the schema, never looser.
- */
-export function isReadingSampled(data: unknown): boolean {
-  if (!isPlain(data)) return false;
-  const values = (data as { values?: unknown }).values;
-  if (!isPlain(values)) return false;
-  // for…in is three times faster than Reflect.ownKeys; on a plain object it sees the same
-  // enumerable string keys, and symbol keys (which the schema refuses) are looked for after.
-  for (const key in values as object) {
-    if (key.length === 0) return false;
-    const value = (values as Record<string, unknown>)[key];
-    if (typeof value !== 'number' || !Number.isFinite(value)) return false;
-  }
-  return Object.getOwnPropertySymbols(values).length === 0;
-}
-
-function isPlain(x: unknown): boolean {
-  return typeof x === 'object' && x !== null && Object.getPrototypeOf(x) === Object.prototype;
-}
-
 export const SourceRegistered = z.object({
   source: z.string().min(1),
   provider: z.string().min(1),
@@ -69,7 +48,7 @@ export const coreEventSpecs: EventTypeSpec[] = [
   { type: 'node.stopped', v: 1, schema: NodeStopped },
   { type: 'clock.jumped', v: 1, schema: ClockJumped },
   { type: 'feed.sealed', v: 1, schema: FeedSealed },
-  { type: 'reading.sampled', v: 1, schema: ReadingSampled, check: isReadingSampled },
+  { type: 'reading.sampled', v: 1, schema: ReadingSampled, check: isReadingSampled, checkJson: isReadingSampledJson },
   { type: 'source.registered', v: 1, schema: SourceRegistered },
   { type: 'gpio.written', v: 1, schema: GpioWritten },
   { type: 'gpio.mode.changed', v: 1, schema: GpioModeChanged },

@@ -14,6 +14,11 @@ export interface EventTypeSpec {
    * the schema accepts too; false sends the data to the schema, which decides and words the error.
    */
   readonly check?: (data: unknown) => boolean;
+  /**
+   * The same for the data's JSON text in place (`buf` from `start` to its end), before any parsing:
+   * true only for text that JSON.parse reads as data the schema accepts.
+   */
+  readonly checkJson?: (buf: Uint8Array, start: number) => boolean;
 }
 
 /**
@@ -76,6 +81,14 @@ export class EventRegistry {
       });
     }
     return true;
+  }
+
+  /**
+   * True when (type, v) has a check of JSON text and the data JSON in `buf` from `start` passes it:
+   * valid without parsing. False says nothing; parse the data and `validate` it.
+   */
+  checkJson(type: string, v: number, buf: Uint8Array, start: number): boolean {
+    return this.specs.get(type)?.get(v)?.checkJson?.(buf, start) ?? false;
   }
 
   /** Lifts an event to the newest version of its type; events of unknown types come back as they are. */

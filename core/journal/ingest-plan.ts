@@ -43,33 +43,33 @@ export async function planIngest(events: readonly RawEvent[], ctx: IngestContext
     } catch (cause) {
       throw new SmolError(ErrorCodes.EVENT_INVALID, `undecodable event from ${raw.origin}`, { cause });
     }
-    const id = `${raw.origin}:${seq}`;
+    const id = (): string => `${raw.origin}:${seq}`; // for messages only
     const hash = raw.hash ?? hashBody(raw.origin, raw.body);
     const tip = tips.get(raw.origin) ?? toTip(ctx.head(raw.origin));
     if (seq <= tip.seq) {
       const stored = await ctx.storedHash(raw.origin, seq);
       if (stored === undefined && accepted.some((a) => a.origin === raw.origin && a.seq === seq)) {
-        throw new SmolError(ErrorCodes.SEGMENT_CONFLICT, `${id} appears twice`);
+        throw new SmolError(ErrorCodes.SEGMENT_CONFLICT, `${id()} appears twice`);
       }
       if (stored !== hash) {
-        throw new SmolError(ErrorCodes.SEGMENT_CONFLICT, `${id} differs from the event we hold with that id`, {
-          details: { id },
+        throw new SmolError(ErrorCodes.SEGMENT_CONFLICT, `${id()} differs from the event we hold with that id`, {
+          details: { id: id() },
         });
       }
       duplicates++;
       continue;
     }
     if (raw.origin === ctx.ownOrigin) {
-      throw new SmolError(ErrorCodes.SEGMENT_CONFLICT, `${id} claims to be ours but is past our own head ${tip.seq}`);
+      throw new SmolError(ErrorCodes.SEGMENT_CONFLICT, `${id()} claims to be ours but is past our own head ${tip.seq}`);
     }
     if (seq !== tip.seq + 1) {
-      throw new SmolError(ErrorCodes.SEGMENT_GAP, `${id} does not follow ${raw.origin}:${tip.seq}`, {
+      throw new SmolError(ErrorCodes.SEGMENT_GAP, `${id()} does not follow ${raw.origin}:${tip.seq}`, {
         details: { origin: raw.origin, have: tip.seq, got: seq },
       });
     }
     if (prev !== tip.hash) {
-      throw new SmolError(ErrorCodes.CHAIN_BROKEN, `${id} does not chain onto ${raw.origin}:${tip.seq}`, {
-        details: { id },
+      throw new SmolError(ErrorCodes.CHAIN_BROKEN, `${id()} does not chain onto ${raw.origin}:${tip.seq}`, {
+        details: { id: id() },
       });
     }
     tips.set(raw.origin, { seq, hash });

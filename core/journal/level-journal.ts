@@ -246,8 +246,9 @@ export class LevelJournal implements Journal {
       const head = { seq: item.seq, hash: item.hash, hlc: item.hlc };
       this.heads_.set(item.origin, head);
       heads.set(item.origin, head);
-      this.clock.observe(item.hlc);
     }
+    // An origin's timestamps rise along its chain: its newest one here is the one to observe.
+    for (const head of heads.values()) this.clock.observe(head.hlc);
     await this.enqueue(ops, values, heads);
     return { applied: values.length, duplicates: plan.duplicates };
   }

@@ -1,5 +1,5 @@
 import { brotliCompress, brotliCompressSync, brotliDecompressSync, constants as zc, gunzipSync, gzip, gzipSync } from 'node:zlib';
-import { CODEC_VERSION, readVarint } from '../events/codec.js';
+import { CODEC_VERSION } from '../events/codec.js';
 import { SmolError, ErrorCodes } from '../errors.js';
 import type { Compression } from './segment-format.js';
 import { formatError } from './segment-format.js';
@@ -14,16 +14,17 @@ import { formatError } from './segment-format.js';
 /** Offset of the 32 `prev` bytes inside an event body (codec | seq | hlc | v | type | prev | data). */
 export function prevOffset(body: Uint8Array): number {
   if (body[0] !== CODEC_VERSION) throw formatError(`record has unknown event codec ${body[0]}`);
-  try {
-    const [, afterSeq] = readVarint(body, 1);
-    const [, afterV] = readVarint(body, afterSeq + 8);
-    const typeLen = body[afterV];
-    if (typeLen === undefined) throw formatError('record ends inside its event header');
-    return afterV + 1 + typeLen;
-  } catch (err) {
-    if (err instanceof SmolError && err.code === ErrorCodes.SEGMENT_FORMAT) throw err;
-    throw formatError('record ends inside its event header');
-  }
+  const afterSeq = skipVarint(body, 1);
+  const afterV = skipVarint(body, afterSeq + 8);
+  const typeLen = body[afterV];
+  if (typeLen === undefined) throw formatError('record ends inside its event header');
+  return afterV + 1 + typeLen;
+}
+
+/** The offset after the varint at `offset` (no tuple: the reader calls this for every record). */
+function skipVarint(buf: Uint8Array, offset: number): number {
+  for (let i = offset; i < buf.length && i < offset + 8; i++) if (buf[i]! < 0x80) return i + 1;
+  throw formatError('record ends inside its event header');
 }
 
 /** A growable byte buffer for building frames without one allocation per record. */

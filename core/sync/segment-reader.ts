@@ -1,5 +1,4 @@
 import { createHash, hash as oneShotHash } from 'node:crypto';
-import { readVarint } from '../events/codec.js';
 import { nodeIdFromPublicKey, verifyMessage } from '../identity/node-identity.js';
 import { SmolError, ErrorCodes } from '../errors.js';
 import { ByteReader } from './byte-reader.js';
@@ -106,8 +105,9 @@ export async function* readSegment(source: AsyncIterable<Uint8Array> | Iterable<
       const records: SegmentRecord[] = [];
       let o = 0;
       while (o < raw.length) {
-        const [ri, o1] = varintAt(raw, o, frameIndex);
-        const [len, o2] = varintAt(raw, o1, frameIndex);
+        const ri = varintAt(raw, o, frameIndex);
+        const len = varintAt(raw, varintEnd, frameIndex);
+        const o2 = varintEnd;
         if (o2 + len > raw.length) throw formatError(`frame ${frameIndex + 1}: a record runs past the end of its frame`);
         if (ri !== rangeIndex) {
           if (ri !== rangeIndex + 1 || nextSeq !== (ranges[rangeIndex]?.to ?? 0) + 1) {
@@ -121,14 +121,14 @@ export async function* readSegment(source: AsyncIterable<Uint8Array> | Iterable<
         const first = nextSeq === range.from;
         const wire = raw.subarray(o2, o2 + len);
         const prefix = prefixes[rangeIndex]!;
+        const cut = prevOffset(wire);
+        if (cut + (first ? 32 : 0) > wire.length) throw formatError(`frame ${frameIndex + 1}: a record ends inside its event header`);
         let full: Buffer;
         if (first) {
           full = Buffer.allocUnsafe(prefix.length + wire.length);
           prefix.copy(full, 0);
           wire.copy(full, prefix.length);
         } else {
-          const cut = prevOffset(wire);
-          if (cut > wire.length) throw formatError(`frame ${frameIndex + 1}: a record ends inside its event header`);
           full = Buffer.allocUnsafe(prefix.length + wire.length + 32);
           prefix.copy(full, 0);
           wire.copy(full, prefix.length, 0, cut);
@@ -136,8 +136,7 @@ export async function* readSegment(source: AsyncIterable<Uint8Array> | Iterable<
           wire.copy(full, prefix.length + cut + 32, cut);
         }
         const body = full.subarray(prefix.length);
-        const [seq] = varintAt(body, 1, frameIndex);
-        if (body.length < prevOffset(body) + 32) throw formatError(`frame ${frameIndex + 1}: a record ends inside its event header`);
+        const seq = varintAt(body, 1, frameIndex);
         if (seq !== nextSeq) throw formatError(`frame ${frameIndex + 1}: ${range.origin} seq ${seq} where ${nextSeq} was due`);
         prevHash = oneShotHash('sha256', full, 'hex');
         records.push({ rangeIndex, origin: range.origin, seq, body, hash: prevHash });
@@ -167,10 +166,21 @@ export async function* readSegment(source: AsyncIterable<Uint8Array> | Iterable<
   }
 }
 
-function varintAt(buf: Buffer, offset: number, frameIndex: number): [number, number] {
-  try {
-    return readVarint(buf, offset);
-  } catch {
-    throw formatError(`frame ${frameIndex + 1}: a record length is cut off`);
+/** Where the varint read last by varintAt ends (module state: no tuple per record). */
+let varintEnd = 0;
+
+/** Reads a LEB128 varint at `offset`; leaves the offset after it in `varintEnd`. */
+function varintAt(buf: Buffer, offset: number, frameIndex: number): number {
+  let result = 0;
+  let scale = 1;
+  for (let i = offset; i < buf.length && i < offset + 8; i++) {
+    const b = buf[i]!;
+    result += (b & 0x7f) * scale;
+    if (b < 0x80) {
+      varintEnd = i + 1;
+      return result;
+    }
+    scale *= 0x80;
   }
+  throw formatError(`frame ${frameIndex + 1}: a record length is cut off`);
 }

@@ -1,4 +1,4 @@
-import { decodeBodyLayout } from '../events/codec.js';
+import { decodeBodyLayout, type BodyLayout } from '../events/codec.js';
 import { GENESIS_PREV } from '../events/event.js';
 import { sealMessage, type EventDataMap } from '../events/core-events.js';
 import type { EventRegistry } from '../events/registry.js';
@@ -79,15 +79,24 @@ export class SegmentVerifier {
     if (r.seq === p.head + 1 && p.status === 'apply' && r.body.toString('hex', h.prevOffset, h.prevOffset + 32) !== p.headHash) {
       throw new SmolError(ErrorCodes.CHAIN_BROKEN, `${r.origin}:${r.seq} does not chain onto the ${r.origin}:${p.head} we hold`);
     }
-    // Every type's data must at least be JSON (the journal stores these events without parsing them);
-    // the schema of a known type is checked too.
+    this.lastSealed = false;
+    const { registry } = this.options;
+    // Most events are readings, checked in place; that failing, or for other types, the data is
+    // parsed: every type's data must at least be JSON (the journal stores these events without
+    // parsing them), and a known type's must fit its schema.
+    if (!registry.checkJson(h.type, h.v, r.body, h.dataOffset)) this.checkParsed(r, h);
+    if (r.seq === p.to && !this.lastSealed) {
+      throw new SmolError(ErrorCodes.SEGMENT_UNSEALED, `${r.origin} ${p.from}..${p.to} does not end with a seal by ${r.origin}, so nothing proves those events are ${r.origin}'s`);
+    }
+  }
+
+  private checkParsed(r: SegmentRecord, h: BodyLayout): void {
     let data: unknown;
     try {
       data = JSON.parse(r.body.toString('utf8', h.dataOffset));
     } catch {
       throw new SmolError(ErrorCodes.EVENT_INVALID, `${r.origin}:${r.seq} (${h.type}) has unreadable data`);
     }
-    this.lastSealed = false;
     if (this.options.registry.isKnown(h.type)) {
       try {
         this.options.registry.validate(h.type, h.v, data);
@@ -104,9 +113,6 @@ export class SegmentVerifier {
         if (!ok) throw new SmolError(ErrorCodes.SEAL_INVALID, `${r.origin}:${r.seq} is a seal that ${r.origin} did not sign over the event before it: the feed was forged or altered`);
         this.lastSealed = true;
       }
-    }
-    if (r.seq === p.to && !this.lastSealed) {
-      throw new SmolError(ErrorCodes.SEGMENT_UNSEALED, `${r.origin} ${p.from}..${p.to} does not end with a seal by ${r.origin}, so nothing proves those events are ${r.origin}'s`);
     }
   }
 }
