@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import { ErrorCodes, SmolError } from '../../core/errors.js';
 import type { MqttAccess } from '../../core/tools/ports.js';
@@ -47,7 +48,7 @@ export class MqttToolClient implements MqttAccess {
   /** Connects and subscribes; a broker that is not there yet is retried by the client in the background. */
   static start(options: MqttAccessOptions): MqttToolClient {
     const client = (options.connect ?? connect)(options.url, {
-      clientId: options.clientId ?? `smollama-agent-${Math.random().toString(36).slice(2, 10)}`,
+      clientId: options.clientId ?? `smollama-agent-${randomBytes(4).toString('hex')}`,
       reconnectPeriod: 5000,
       connectTimeout: 5000,
       ...(options.username ? { username: options.username, password: options.password ?? '' } : {}),
