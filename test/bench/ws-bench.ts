@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { connect } from 'mqtt';
 import { openLevelJournal } from '../../core/journal/open-journal.js';
@@ -27,7 +28,9 @@ import { startEmbeddedBroker } from '../../adapters/mqtt/embedded-broker.js';
 import { MqttPublisher } from '../../adapters/mqtt/publisher.js';
 import { percentile } from './stats.js';
 
-const now = () => performance.timeOrigin + performance.now();
+// CLOCK_MONOTONIC via hrtime is one clock for both processes (performance.timeOrigin differs per
+// process by up to a few ms, which once showed as negative latencies).
+const now = () => Number(process.hrtime.bigint()) / 1e6;
 
 // ---- child: the WebSocket clients ----------------------------------------------------------
 if (process.argv[2] === '--clients-child') {
@@ -35,21 +38,25 @@ if (process.argv[2] === '--clients-child') {
   const latencies: number[] = [];
   const sockets: WebSocket[] = [];
   let live = 0;
+  const seen: number[] = [];
   for (let i = 0; i < n; i++) {
     const ws = new WebSocket(url);
     sockets.push(ws);
+    seen.push(0);
     ws.on('open', () => ws.send(JSON.stringify({ op: 'subscribe' })));
     ws.on('message', (raw) => {
       const at = now();
-      const m = JSON.parse(String(raw)) as { op: string; entries?: Array<{ event: { data: { values?: Record<string, number> } } }> };
+      const m = JSON.parse(String(raw)) as { op: string; to?: number; entries?: Array<{ event: { data: { values?: Record<string, number> } } }> };
       if (m.op === 'live' && ++live === n) process.send!({ ready: true });
+      if (m.op === 'events') seen[i] = m.to!;
       for (const e of m.entries ?? []) {
         const sent = e.event.data.values?.['bench.sent'];
         if (sent !== undefined) latencies.push(at - sent);
       }
     });
   }
-  process.on('message', (m: { done?: boolean }) => {
+  process.on('message', (m: { done?: boolean; cpu?: boolean }) => {
+    if (m.cpu) return void process.send!({ cpu: process.cpuUsage(), seen: Math.min(...seen), closed: sockets.filter((w) => w.readyState !== w.OPEN).length });
     if (!m.done) return;
     for (const ws of sockets) ws.close();
     process.send!({ latencies }, () => process.exit(0));
@@ -88,7 +95,15 @@ async function main(): Promise<void> {
     const address = app.server.address();
     const url = `ws://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/ws`;
 
-    figures.appendRateAloneEventsPerS = await appendRate(journal, seconds);
+    {
+      const p0 = process.cpuUsage();
+      const t0 = now();
+      const e0 = performance.eventLoopUtilization();
+      figures.appendRateAloneEventsPerS = await appendRate(journal, seconds);
+      figures.mainThreadBusyAlonePercent = round(performance.eventLoopUtilization(e0).utilization * 100);
+      const p1 = process.cpuUsage(p0);
+      figures.nodeCpuAlonePercent = round(((p1.user + p1.system) / ((now() - t0) * 1000)) * 100);
+    }
 
     const child = fork(fileURLToPath(import.meta.url), ['--clients-child', url, String(clients)], { execArgv: ['--import', 'tsx'] });
     await new Promise<void>((resolve) => child.once('message', () => resolve()));
@@ -105,7 +120,36 @@ async function main(): Promise<void> {
       void journal.append([{ type: 'reading.sampled', data: { values: { 'bench.t': i, 'bench.sent': sent } } }]).then(() => appendLatencies.push(now() - sent));
     }
     await new Promise((r) => setTimeout(r, 500));
+    type ChildState = { cpu: NodeJS.CpuUsage; seen: number; closed: number };
+    const childState = () => new Promise<ChildState>((resolve) => {
+      const on = (m: Partial<ChildState>) => m.cpu && (child.off('message', on), resolve(m as ChildState));
+      child.on('message', on);
+      child.send({ cpu: true });
+    });
+    const c0 = (await childState()).cpu;
+    const p0 = process.cpuUsage();
+    const t0 = now();
+    const e0 = performance.eventLoopUtilization();
     figures.appendRateWithClientsEventsPerS = await appendRate(journal, seconds);
+    figures.mainThreadBusyWithClientsPercent = round(performance.eventLoopUtilization(e0).utilization * 100);
+    const wall = (now() - t0) * 1000;
+    const p1 = process.cpuUsage(p0);
+    const end = await childState();
+    const c1 = end.cpu;
+    figures.nodeCpuWithClientsPercent = round(((p1.user + p1.system) / wall) * 100);
+    figures.clientsCpuPercent = round(((c1.user + c1.system - c0.user - c0.system) / wall) * 100);
+    // The fan-out yields to the writer (WsOptions.busyShare): in the storm the clients may fall
+    // behind. How far, and how long until every client has every event again:
+    const stormEnd = journal.lastPosition();
+    figures.clientsBehindAtStormEndEvents = stormEnd - end.seen;
+    const t1 = now();
+    let state = end;
+    while (state.seen < stormEnd && now() - t1 < 120_000) {
+      await new Promise((r) => setTimeout(r, 20));
+      state = await childState();
+    }
+    figures.clientsCaughtUpAfterMs = Math.round(now() - t1);
+    figures.clientsDropped = state.closed;
     const latencies = await new Promise<number[]>((resolve) => {
       child.once('message', (m: { latencies: number[] }) => resolve(m.latencies));
       child.send({ done: true });
@@ -144,6 +188,9 @@ async function main(): Promise<void> {
     ['append rate, no clients (before / after)', `${figures.appendRateAloneEventsPerS} / ${figures.appendRateAloneAfterEventsPerS} events/s`, 'fsync on, 64 appenders, 1 event each'],
     ['append rate, clients attached', `${figures.appendRateWithClientsEventsPerS} events/s`, ''],
     ['append rate drop (vs mean of no-client runs)', `${figures.appendRateDropPercent} %`, 'target < 10 %'],
+    ['clients behind at the end of that run', `${figures.clientsBehindAtStormEndEvents} events`, `all caught up ${figures.clientsCaughtUpAfterMs} ms later; ${figures.clientsDropped} dropped`],
+    ['main thread busy, alone / clients attached', `${figures.mainThreadBusyAlonePercent} / ${figures.mainThreadBusyWithClientsPercent} %`, 'event-loop utilisation'],
+    ['process CPU, alone / clients attached', `${figures.nodeCpuAlonePercent} / ${figures.nodeCpuWithClientsPercent} %`, `the clients' process: ${figures.clientsCpuPercent} %`],
     ['MQTT publish rate (QoS 1, embedded broker)', `${figures.mqttPublishEventsPerS} events/s`, 'backlog catch-up'],
   ];
   for (const [k, v, note] of rows) process.stdout.write(`${k.padEnd(44)} ${v.padStart(22)}  ${note}\n`);

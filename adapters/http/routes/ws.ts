@@ -6,6 +6,8 @@ import type { Subscription } from '../../../core/journal/journal.js';
 import type { RouteGroup } from '../app.js';
 import { requireScope } from '../auth/guard.js';
 import { parseInput } from '../validate.js';
+import { BusyBudget } from '../busy-budget.js';
+import { LiveFanout, type LiveFilter, type LiveMember } from '../ws-fanout.js';
 
 /** Tuning of /ws; the defaults suit a handful of dashboards on a LAN. */
 export interface WsOptions {
@@ -15,6 +17,14 @@ export interface WsOptions {
   readonly slowClientMs?: number;
   /** Most events per frame (default 512). */
   readonly batchSize?: number;
+  /** Least time between two live frames (ms, default 5): appends in between share a frame. */
+  readonly frameMs?: number;
+  /**
+   * Share of the main thread that serializing and sending may use, all clients together, while the
+   * journal is being written (default 0.05). The writer runs on the same thread: in a write storm
+   * clients fall behind and catch up afterwards rather than slow it.
+   */
+  readonly busyShare?: number;
   /** Ping interval; a client that misses a pong is closed (default 30 s). */
   readonly pingIntervalMs?: number;
   /** Told when a client is dropped for being too slow (for the log). */
@@ -26,14 +36,17 @@ export const WS_CLOSE_SLOW = 4008;
 
 // Subscribers reading the same range get the same entry objects (the journal's ring of recent
 // entries), so each entry is serialized once however many clients receive it.
-const entryJson = new WeakMap<JournalEntry, string>();
-function framesOf(entries: JournalEntry[], to: number): string {
-  const parts = entries.map((e) => {
-    let json = entryJson.get(e);
-    if (json === undefined) entryJson.set(e, (json = JSON.stringify(e)));
-    return json;
-  });
-  return `{"op":"events","entries":[${parts.join(',')}],"to":${to}}`;
+const entryJsonCache = new WeakMap<JournalEntry, string>();
+function entryJson(e: JournalEntry): string {
+  let json = entryJsonCache.get(e);
+  if (json === undefined) entryJsonCache.set(e, (json = JSON.stringify(e)));
+  return json;
+}
+function frameOf(entries: readonly string[], to: number): string {
+  return `{"op":"events","entries":[${entries.join(',')}],"to":${to}}`;
+}
+function framesOf(entries: readonly JournalEntry[], to: number): string {
+  return frameOf(entries.map(entryJson), to);
 }
 
 const names = z.array(z.string().min(1).max(200)).max(50);
@@ -52,17 +65,25 @@ export type ServerMessage =
 
 /**
  * WebSocket /ws: subscribe {types, origins, fromPosition} → catch-up, then live, in batched frames.
- * Each client has its own journal subscription, which pulls at the client's pace, so a slow
- * client only lags itself; one that stays behind too long is closed with 4008 and can resume.
+ * A client catching up has its own journal subscription, which pulls at the client's pace, so a
+ * slow client only lags itself; one that stays behind too long is closed with 4008 and can resume.
+ * At the live edge, clients with the same filter share one subscription and the same frame bytes
+ * (LiveFanout), so the writer's thread does per-event work once, not once per client.
  */
 export const wsRoutes: RouteGroup = async (app, { deps }) => {
   const { journal } = deps;
   const options = deps.ws ?? {};
   const highWater = options.highWaterBytes ?? 1 << 20;
   const slowMs = options.slowClientMs ?? 10_000;
+  // The writer is busy when the journal grew since the budget last asked.
+  let seenLast = journal.lastPosition();
+  const writerBusy = () => seenLast !== (seenLast = journal.lastPosition());
+  const budget = new BusyBudget(options.busyShare ?? 0.05, writerBusy);
+  const fanout = new LiveFanout(journal, { frameMs: options.frameMs ?? 5, entryJson, frame: frameOf, budget });
   const open = new Set<() => void>();
   app.addHook('onClose', async () => {
     for (const stop of open) stop();
+    fanout.close();
   });
 
   app.get('/ws', { websocket: true, onRequest: requireScope('read') }, (socket: WebSocket, request) => {
@@ -71,55 +92,100 @@ export const wsRoutes: RouteGroup = async (app, { deps }) => {
       socket.close(4003, 'cross-origin WebSocket with a login cookie');
       return;
     }
-    let sub: Subscription | undefined;
+    // A client reads the journal by itself (`own`) while it catches up or is backed up, and shares
+    // the live fan-out once it is at the live edge; `generation` retires the handlers of an
+    // earlier subscribe.
+    let own: Subscription | undefined;
+    let member: LiveMember | undefined;
+    let generation = 0;
     let alive = true;
     const send = (m: ServerMessage) => socket.send(JSON.stringify(m));
+    const isOpen = () => socket.readyState === socket.OPEN;
 
-    const waitForRoom = async (): Promise<boolean> => {
+    const waitForRoom = async (position: number): Promise<boolean> => {
       const since = Date.now();
       while (socket.bufferedAmount > highWater) {
-        if (socket.readyState !== socket.OPEN) return false;
+        if (!isOpen()) return false;
         if (Date.now() - since > slowMs) {
-          options.onSlowClient?.({ remoteAddress: request.socket.remoteAddress, position: sub?.position ?? 0 });
+          options.onSlowClient?.({ remoteAddress: request.socket.remoteAddress, position });
           socket.close(WS_CLOSE_SLOW, ErrorCodes.WS_SLOW_CONSUMER);
           return false;
         }
         await new Promise((r) => setTimeout(r, 10));
       }
-      return socket.readyState === socket.OPEN;
+      return isOpen();
+    };
+
+    const stopReading = () => {
+      generation++;
+      own?.close();
+      own = undefined;
+      if (member) fanout.leave(member);
+      member = undefined;
+    };
+
+    const readAlone = (filter: LiveFilter, from: number, mine: number, announced: { live: boolean }) => {
+      let position = from - 1;
+      const current: Subscription = journal.subscribe(
+        { fromPosition: from, batchSize: options.batchSize ?? 512, emptyBatches: true, ...(filter.types?.length ? { types: [...filter.types] } : {}), ...(filter.origins?.length ? { origins: [...filter.origins] } : {}) },
+        async (entries, to) => {
+          if (mine !== generation || !(await waitForRoom(position))) return current.close();
+          if (mine !== generation) return current.close();
+          if (entries.length > 0) await budget.run(() => socket.send(framesOf(entries, to)));
+          position = to;
+          if (to < journal.lastPosition()) return;
+          if (!announced.live) {
+            announced.live = true;
+            send({ op: 'live', position: to });
+          }
+          joinLive(filter, position, mine, announced, current);
+        },
+      );
+      current.done.catch((err: unknown) => request.log.warn({ err }, 'ws subscription failed'));
+      own = current;
+    };
+
+    const joinLive = (filter: LiveFilter, position: number, mine: number, announced: { live: boolean }, alone?: Subscription) => {
+      const m: LiveMember = {
+        position,
+        send: (frame) => {
+          if (mine !== generation || !isOpen()) return false;
+          socket.send(frame, { binary: false });
+          return socket.bufferedAmount <= highWater;
+        },
+        // Backed up (or superseded): read by itself again from where it is; that path waits for
+        // room and drops the client if it stays behind too long.
+        onLeft: () => {
+          if (mine !== generation || !isOpen()) return;
+          member = undefined;
+          readAlone(filter, m.position + 1, mine, announced);
+        },
+      };
+      if (!fanout.tryJoin(filter, m)) return;
+      alone?.close();
+      if (own === alone) own = undefined;
+      member = m;
     };
 
     const subscribe = (m: { types?: string[] | undefined; origins?: string[] | undefined; fromPosition?: number | undefined }) => {
-      sub?.close();
+      stopReading();
+      const mine = generation;
+      const filter: LiveFilter = { types: m.types, origins: m.origins };
       const fromPosition = m.fromPosition ?? journal.lastPosition() + 1;
-      let live = false;
       send({ op: 'subscribed', fromPosition, lastPosition: journal.lastPosition() });
-      const current: Subscription = journal.subscribe(
-        { fromPosition, batchSize: options.batchSize ?? 512, emptyBatches: true, ...(m.types?.length ? { types: m.types } : {}), ...(m.origins?.length ? { origins: m.origins } : {}) },
-        async (entries, to) => {
-          if (sub !== current || socket.readyState !== socket.OPEN) return current.close();
-          if (entries.length > 0) {
-            socket.send(framesOf(entries, to));
-            if (!(await waitForRoom())) return current.close();
-          }
-          if (!live && to >= journal.lastPosition()) {
-            live = true;
-            send({ op: 'live', position: to });
-          }
-        },
-      );
+      const announced = { live: false };
       if (fromPosition > journal.lastPosition()) {
-        live = true;
+        announced.live = true;
         send({ op: 'live', position: fromPosition - 1 });
+        joinLive(filter, fromPosition - 1, mine, announced);
+        if (member) return;
       }
-      current.done.catch((err: unknown) => request.log.warn({ err }, 'ws subscription failed'));
-      sub = current;
+      readAlone(filter, fromPosition, mine, announced);
     };
 
     const stop = () => {
-      sub?.close();
-      sub = undefined;
-      if (socket.readyState === socket.OPEN) socket.close(1001, 'server closing');
+      stopReading();
+      if (isOpen()) socket.close(1001, 'server closing');
     };
     open.add(stop);
     const ping = setInterval(() => {
@@ -131,8 +197,7 @@ export const wsRoutes: RouteGroup = async (app, { deps }) => {
     socket.on('close', () => {
       clearInterval(ping);
       open.delete(stop);
-      sub?.close();
-      sub = undefined;
+      stopReading();
     });
     socket.on('message', (raw, isBinary) => {
       try {
@@ -144,10 +209,7 @@ export const wsRoutes: RouteGroup = async (app, { deps }) => {
         }
         const m = parseInput(ClientMessage, json, 'message');
         if (m.op === 'subscribe') subscribe(m);
-        else {
-          sub?.close();
-          sub = undefined;
-        }
+        else stopReading();
       } catch (err) {
         if (!isSmolError(err)) throw err;
         send({ op: 'error', code: err.code, message: err.message });
@@ -156,7 +218,6 @@ export const wsRoutes: RouteGroup = async (app, { deps }) => {
     send({ op: 'hello', nodeId: journal.nodeId, lastPosition: journal.lastPosition() });
   });
 };
-
 
 /** True when an Origin header names the same host:port the request was sent to. */
 function sameOrigin(origin: string | undefined, host: string | undefined): boolean {

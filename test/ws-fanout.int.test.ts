@@ -1,0 +1,119 @@
+import t, { type Test } from 'tap';
+import { openMemoryJournal } from '../core/journal/open-journal.js';
+import type { JournalEntry } from '../core/events/event.js';
+import { BusyBudget } from '../adapters/http/busy-budget.js';
+import { LiveFanout, type LiveMember } from '../adapters/http/ws-fanout.js';
+
+const encoded: Array<readonly string[]> = [];
+const entryJson = (e: JournalEntry) => String(e.position);
+const frame = (entries: readonly string[], to: number) => {
+  encoded.push(entries);
+  return JSON.stringify({ entries: entries.map(Number), to });
+};
+
+async function setup(t: Test, budget = new BusyBudget(1, () => false), frameMs = 0) {
+  const journal = await openMemoryJournal();
+  const fanout = new LiveFanout(journal, { entryJson, frame, budget, frameMs });
+  t.teardown(async () => {
+    fanout.close();
+    await journal.close();
+  });
+  const append = (n: number) => journal.append(Array.from({ length: n }, (_, i) => ({ type: 'reading.sampled', data: { values: { 'test.x': i } } })));
+  return { journal, fanout, append };
+}
+
+/** A member that records what it was sent; `room` says whether its socket still has room. */
+function member(position: number) {
+  const m = {
+    position,
+    frames: [] as Array<Buffer | string>,
+    seen: [] as number[],
+    room: true,
+    left: 0,
+    send(f: Buffer | string) {
+      m.frames.push(f);
+      m.seen.push(...(JSON.parse(String(f)) as { entries: number[] }).entries);
+      return m.room;
+    },
+    onLeft() {
+      m.left++;
+    },
+  };
+  return m satisfies LiveMember;
+}
+
+async function until(check: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+t.test('members with the same filter share one subscription and get the very same bytes', async (t) => {
+  const { journal, fanout, append } = await setup(t);
+  await append(3);
+  const at = journal.lastPosition();
+  const members = Array.from({ length: 10 }, () => member(at));
+  for (const m of members) t.ok(fanout.tryJoin({ types: ['reading.sampled'] }, m));
+  t.ok(fanout.tryJoin({}, member(at)), 'another filter');
+  t.equal(fanout.groupCount, 2, 'one group per distinct filter');
+  encoded.length = 0;
+  await append(50);
+  const last = journal.lastPosition();
+  await until(() => members.every((m) => m.position === last), 'every member has everything');
+  for (const m of members) t.same(m.seen, range(at + 1, last), 'in order, no gap, no duplicate');
+  t.ok(members.every((m) => m.frames.every((f, i) => f === members[0]!.frames[i])), 'the same Buffer object for every member');
+  t.ok(Buffer.isBuffer(members[0]!.frames[0]));
+});
+
+t.test('a member that read ahead gets only what it has not seen; one that lags may not join', async (t) => {
+  // Frames at least 1.5 s apart, so what is appended right after a frame waits for the next.
+  const { journal, fanout, append } = await setup(t, undefined, 1500);
+  await append(5);
+  const first = member(journal.lastPosition());
+  fanout.tryJoin({}, first);
+  await append(5);
+  await until(() => first.position === 10, 'first frame');
+  t.notOk(fanout.tryJoin({}, member(7)), 'behind the group: keeps catching up alone');
+  await append(4);
+  const ahead = member(13); // read 11..13 by itself
+  t.ok(fanout.tryJoin({}, ahead), 'at or past the group: joins');
+  await until(() => first.position === 14, 'next frame');
+  t.same(first.seen, range(6, 14));
+  t.same(ahead.seen, [14], 'only the unseen tail');
+  t.equal(ahead.position, 14);
+});
+
+t.test('a member without room is let go after its frame and told; the last one out closes the group', async (t) => {
+  const { journal, fanout, append } = await setup(t);
+  const slow = member(journal.lastPosition());
+  const fine = member(journal.lastPosition());
+  fanout.tryJoin({}, slow);
+  fanout.tryJoin({}, fine);
+  slow.room = false;
+  await append(3);
+  await until(() => slow.left === 1, 'slow member let go');
+  t.equal(slow.position, journal.lastPosition(), 'its position counts the frame it was sent');
+  await append(2);
+  await until(() => fine.position === journal.lastPosition(), 'the other goes on');
+  t.equal(slow.seen.length, 3, 'nothing more for the one let go');
+  t.equal(fanout.groupCount, 1);
+  fanout.leave(fine);
+  t.equal(fanout.groupCount, 0, 'no members, no subscription');
+  t.equal(fine.left, 0, 'an explicit leave does not call onLeft');
+});
+
+t.test('under a busy budget a storm reaches members later but whole and in order', async (t) => {
+  const budget = new BusyBudget(0.01, () => true, 0);
+  const { journal, fanout, append } = await setup(t, budget);
+  const m = member(journal.lastPosition());
+  fanout.tryJoin({}, m);
+  for (let i = 0; i < 20; i++) await append(100);
+  const last = journal.lastPosition();
+  await until(() => m.position === last, 'caught up after the storm');
+  t.same(m.seen, range(1, last));
+  t.ok(m.frames.length < 2000 / 128 + 40, `${m.frames.length} frames for 2,000 events: coalesced`);
+});
