@@ -62,6 +62,8 @@ export const ErrorCodes = {
   SYNC_PEER_FAILED: 'SMOL_SYNC_PEER_FAILED',
   // agent over mqtt (appended)
   AGENT_BUSY: 'SMOL_AGENT_BUSY',
+  // vector index (appended)
+  VECTOR_INDEX_BUILD_FAILED: 'SMOL_VECTOR_INDEX_BUILD_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -1,4 +1,5 @@
 import hnsw from 'hnswlib-node';
+import type { BulkSink } from './bulk-build.js';
 
 const { HierarchicalNSW } = hnsw;
 
@@ -32,21 +33,28 @@ export interface VectorHit {
 /**
  * One HNSW index for one (model, dim): inner product over unit vectors, labels are positions in
  * `metas`. It grows by doubling with resizeIndex; deleted items are marked, not removed.
+ *
+ * During a bulk build (see BulkBuild) the labels and metas are still assigned here, in journal
+ * order, but the graph work goes to a sink (a worker's index); searches keep using the graph as it
+ * was when the build started until `swap` reads the worker's graph in.
  */
 export class HnswIndex {
-  private index: InstanceType<typeof HierarchicalNSW>;
+  private native: InstanceType<typeof HierarchicalNSW>;
   private readonly metas: Array<VectorMeta | null> = [];
   private readonly labels = new Map<string, number>();
   private deleted = 0;
+  /** A graph file equal to `native` (set when read or written, cleared by any change). */
+  private file_: string | undefined;
+  private sink: BulkSink | undefined;
 
   constructor(
     readonly model: string,
     readonly dim: number,
     private readonly params: HnswParams = DEFAULT_HNSW,
   ) {
-    this.index = new HierarchicalNSW('ip', dim);
-    this.index.initIndex({ maxElements: params.initialCapacity, m: params.m, efConstruction: params.efConstruction, randomSeed: 100 });
-    this.index.setEf(params.efSearch);
+    this.native = new HierarchicalNSW('ip', dim);
+    this.native.initIndex({ maxElements: params.initialCapacity, m: params.m, efConstruction: params.efConstruction, randomSeed: 100 });
+    this.native.setEf(params.efSearch);
   }
 
   /** Live (not deleted) vectors. */
@@ -55,7 +63,21 @@ export class HnswIndex {
   }
 
   get capacity(): number {
-    return this.index.getMaxElements();
+    return this.native.getMaxElements();
+  }
+
+  /** Vectors in the searchable graph (fewer than the labels while a bulk build runs). */
+  get graphCount(): number {
+    return this.native.getCurrentCount();
+  }
+
+  /** A file holding exactly the current graph, if one is known. */
+  get file(): string | undefined {
+    return this.file_;
+  }
+
+  get bulk(): boolean {
+    return this.sink !== undefined;
   }
 
   has(id: string): boolean {
@@ -63,12 +85,17 @@ export class HnswIndex {
   }
 
   /** Adds a vector; an id already present is ignored (a replay after a crash re-adds what the file has). */
-  add(meta: VectorMeta, vector: number[]): void {
+  add(meta: VectorMeta, vector: ArrayLike<number>): void {
     if (vector.length !== this.dim) throw new TypeError(`vector of ${vector.length} dimensions for a ${this.dim}-d index`);
     if (this.labels.has(meta.id)) return;
     const label = this.metas.length;
-    if (label >= this.index.getMaxElements()) this.index.resizeIndex(this.index.getMaxElements() * 2);
-    this.index.addPoint(vector, label);
+    if (this.sink) {
+      this.sink.add(label, vector);
+    } else {
+      if (label >= this.native.getMaxElements()) this.native.resizeIndex(this.native.getMaxElements() * 2);
+      this.native.addPoint(Array.isArray(vector) ? vector : Array.from(vector), label);
+      this.file_ = undefined;
+    }
     this.metas.push(meta);
     this.labels.set(meta.id, label);
   }
@@ -76,7 +103,12 @@ export class HnswIndex {
   remove(id: string): boolean {
     const label = this.labels.get(id);
     if (label === undefined || this.metas[label] === null) return false;
-    this.index.markDelete(label);
+    if (this.sink) this.sink.remove(label);
+    // Also during a bulk build, when the graph searched meanwhile has it: it stops showing up at once.
+    if (label < this.native.getCurrentCount()) {
+      this.native.markDelete(label);
+      this.file_ = undefined;
+    }
     this.metas[label] = null;
     this.deleted += 1;
     return true;
@@ -86,10 +118,12 @@ export class HnswIndex {
   search(vector: number[], k: number, filter?: (meta: VectorMeta) => boolean): VectorHit[] {
     if (this.size === 0 || k <= 0) return [];
     if (vector.length !== this.dim) throw new TypeError(`query of ${vector.length} dimensions for a ${this.dim}-d index`);
-    const want = Math.min(k, this.size);
-    this.index.setEf(Math.max(this.params.efSearch, want));
+    // During a bulk build the graph holds fewer vectors than `size` counts (hnswlib refuses k > capacity).
+    const want = Math.min(k, this.size, this.native.getCurrentCount());
+    if (want <= 0) return [];
+    this.native.setEf(Math.max(this.params.efSearch, want));
     const f = filter ? (label: number) => { const m = this.metas[label]; return m !== null && m !== undefined && filter(m); } : undefined;
-    const res = this.index.searchKnn(vector, want, f);
+    const res = this.native.searchKnn(vector, want, f);
     const out: VectorHit[] = [];
     res.neighbors.forEach((label, i) => {
       const meta = this.metas[label];
@@ -103,15 +137,52 @@ export class HnswIndex {
    * can slip in between (hnswlib's async write runs on another thread while we keep adding).
    */
   writeSync(indexPath: string): string {
-    this.index.writeIndexSync(indexPath);
+    this.writeGraphSync(indexPath);
+    return this.labelsJson();
+  }
+
+  /** Writes the graph alone (a bulk build reads it in its worker). */
+  writeGraphSync(indexPath: string): void {
+    if (this.sink) throw new TypeError('the graph is being built in a worker; write it from there');
+    this.native.writeIndexSync(indexPath);
+    this.file_ = indexPath;
+  }
+
+  /** The label table as JSON (what `read` takes back). */
+  labelsJson(): string {
     return JSON.stringify(this.metas);
+  }
+
+  /** Sends graph work to `sink` until `swap` (labels and metas stay here). */
+  startBulk(sink: BulkSink): void {
+    this.sink = sink;
+  }
+
+  /**
+   * Replaces the graph with one read from `indexPath` (a bulk build's result) and ends bulk mode.
+   * `kept`: the file stays (a saved generation), so a later bulk build can start from it.
+   */
+  async swap(indexPath: string, kept: boolean): Promise<void> {
+    const native = new HierarchicalNSW('ip', this.dim);
+    await native.readIndex(indexPath, false);
+    native.setEf(this.params.efSearch);
+    if (native.getCurrentCount() !== this.metas.length) throw new TypeError(`graph of ${native.getCurrentCount()} vectors for ${this.metas.length} labels`);
+    this.native = native;
+    this.file_ = kept ? indexPath : undefined;
+    this.sink = undefined;
+  }
+
+  /** Ends bulk mode without a new graph (the build failed; the caller drops this index). */
+  endBulk(): void {
+    this.sink = undefined;
   }
 
   /** Loads a written graph and its labels. */
   static async read(model: string, dim: number, indexPath: string, metas: Array<VectorMeta | null>, params: HnswParams = DEFAULT_HNSW): Promise<HnswIndex> {
     const idx = new HnswIndex(model, dim, params);
-    await idx.index.readIndex(indexPath, false);
-    idx.index.setEf(params.efSearch);
+    await idx.native.readIndex(indexPath, false);
+    idx.native.setEf(params.efSearch);
+    idx.file_ = indexPath;
     metas.forEach((m, label) => {
       idx.metas.push(m);
       if (m) idx.labels.set(m.id, label);

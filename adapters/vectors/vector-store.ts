@@ -1,5 +1,9 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ErrorCodes, SmolError, isSmolError } from '../../core/errors.js';
+import { BulkBuild } from './bulk-build.js';
 import { DEFAULT_HNSW, HnswIndex, type HnswParams, type VectorHit, type VectorMeta } from './hnsw-index.js';
 
 const FORMAT = 1;
@@ -12,15 +16,27 @@ interface Checkpoint {
   readonly indexes: Array<{ model: string; dim: number; file: string }>;
 }
 
+interface Bulk {
+  readonly build: BulkBuild;
+  /** Indexes whose graph work goes to the worker, by key. */
+  readonly attached: Map<string, HnswIndex>;
+  /** Scratch directory for start graphs (and, without a store directory, the result). */
+  tmp: string | undefined;
+}
+
 /**
  * The vector indexes of a node, one per (model, dim), and their persistence. A save writes a new
  * generation directory (graphs + label tables) and then swaps the checkpoint file that names it,
  * so a crash leaves either the old or the new generation, never a mix.
+ *
+ * A bulk build (beginBulk … finishBulk) inserts in a worker thread; its end is a save whose graphs
+ * the worker writes, and which the indexes then read back in place of their own.
  */
 export class VectorStore {
   readonly indexes = new Map<string, HnswIndex>();
   position = 0;
   private generation = 0;
+  private bulk: Bulk | undefined;
 
   constructor(
     /** Directory for the files; undefined keeps everything in memory. */
@@ -39,13 +55,116 @@ export class VectorStore {
     return idx;
   }
 
-  add(model: string, meta: VectorMeta, vector: number[]): void {
-    this.index(model, vector.length, true)!.add(meta, vector);
+  add(model: string, meta: VectorMeta, vector: ArrayLike<number>): void {
+    const idx = this.index(model, vector.length, true)!;
+    if (this.bulk) this.attach(this.bulk, idx);
+    idx.add(meta, vector);
   }
 
   /** Marks an id deleted in every index that has it. */
   remove(id: string): void {
-    for (const idx of this.indexes.values()) idx.remove(id);
+    for (const idx of this.indexes.values()) {
+      if (!idx.has(id)) continue;
+      if (this.bulk) this.attach(this.bulk, idx);
+      idx.remove(id);
+    }
+  }
+
+  /** True between beginBulk and finishBulk/abortBulk. */
+  get bulkActive(): boolean {
+    return this.bulk !== undefined;
+  }
+
+  /**
+   * From now on, inserts and deletes go to a worker thread (see BulkBuild) and the graphs searched
+   * stay as they are; labels are still assigned here. No save until finishBulk.
+   */
+  beginBulk(workerUrl?: URL): void {
+    if (this.bulk) return;
+    this.bulk = { build: new BulkBuild(this.params, workerUrl), attached: new Map(), tmp: undefined };
+  }
+
+  /** Sends what is packed to the worker and waits while it is too far behind. Throws SMOL_VECTOR_INDEX_BUILD_FAILED. */
+  async bulkFlush(): Promise<void> {
+    await this.bulk?.build.drain();
+  }
+
+  /**
+   * Ends a bulk build: the worker applies what is left and writes its graphs — as a new saved
+   * generation covering `position` when the store has a directory — and the indexes read them in.
+   * Throws SMOL_VECTOR_INDEX_BUILD_FAILED; then nothing was saved and the in-memory indexes are
+   * inconsistent: call `reload`.
+   */
+  async finishBulk(position: number): Promise<void> {
+    const bulk = this.bulk;
+    if (!bulk) return;
+    try {
+      const graphs: Array<{ key: string; path: string }> = [];
+      if (this.dir) {
+        await this.writeGeneration(position, bulk.attached, async (files) => {
+          graphs.push(...files);
+          await bulk.build.write(files);
+        });
+      } else {
+        const tmp = this.bulkTmp(bulk);
+        let n = 0;
+        for (const key of bulk.attached.keys()) graphs.push({ key, path: join(tmp, `result-${n++}.hnsw`) });
+        await bulk.build.write(graphs);
+        this.position = position;
+      }
+      for (const { key, path } of graphs) await bulk.attached.get(key)!.swap(path, this.dir !== undefined);
+    } catch (err) {
+      await bulk.build.abort();
+      for (const idx of bulk.attached.values()) idx.endBulk();
+      throw isSmolError(err) ? err : new SmolError(ErrorCodes.VECTOR_INDEX_BUILD_FAILED, `finishing the vector index build failed: ${(err as Error).message}`, { cause: err });
+    } finally {
+      this.bulk = undefined;
+      if (bulk.tmp) rmSync(bulk.tmp, { recursive: true, force: true });
+    }
+  }
+
+  /** Drops a bulk build (the worker is ended); the in-memory indexes are inconsistent: call `reload`. */
+  async abortBulk(): Promise<void> {
+    const bulk = this.bulk;
+    if (!bulk) return;
+    this.bulk = undefined;
+    for (const idx of bulk.attached.values()) idx.endBulk();
+    await bulk.build.abort();
+    if (bulk.tmp) rmSync(bulk.tmp, { recursive: true, force: true });
+  }
+
+  /** Drops the in-memory indexes and loads the last saved generation; returns its position. */
+  async reload(): Promise<number> {
+    await this.abortBulk();
+    this.indexes.clear();
+    this.position = 0;
+    return this.load();
+  }
+
+  /** Opens `idx` in the worker at its first change in a bulk build, from a file of its graph. */
+  private attach(bulk: Bulk, idx: HnswIndex): void {
+    const key = VectorStore.key(idx.model, idx.dim);
+    if (bulk.attached.has(key)) return;
+    let from: string | undefined;
+    if (idx.graphCount > 0) {
+      from = idx.file;
+      if (!from) idx.writeGraphSync((from = join(this.bulkTmp(bulk), `start-${bulk.attached.size}.hnsw`)));
+    }
+    idx.startBulk(bulk.build.open(key, idx.dim, from));
+    bulk.attached.set(key, idx);
+  }
+
+  private bulkTmp(bulk: Bulk): string {
+    if (!bulk.tmp) {
+      if (this.dir) {
+        bulk.tmp = join(this.dir, 'bulk');
+        rmSync(bulk.tmp, { recursive: true, force: true });
+        mkdirSync(bulk.tmp, { recursive: true });
+      } else {
+        bulk.tmp = mkdtempSync(join(tmpdir(), 'smollama-vectors-'));
+      }
+    }
+    return bulk.tmp;
   }
 
   search(model: string, dim: number, vector: number[], k: number, filter?: (meta: VectorMeta) => boolean): VectorHit[] {
@@ -85,31 +204,62 @@ export class VectorStore {
 
   /** Persists every index as a new generation covering `position`. */
   async save(position: number): Promise<void> {
+    if (this.bulk) throw new TypeError('a bulk build is running: finishBulk saves');
     this.position = position;
     if (!this.dir) return;
+    await this.writeGeneration(position, new Map(), async () => undefined);
+  }
+
+  /**
+   * Writes generation + 1 covering `position`: the graphs of `byWorker` through `writeGraphs`, the
+   * others from here, every label table, and last the checkpoint that names it.
+   */
+  private async writeGeneration(
+    position: number,
+    byWorker: ReadonlyMap<string, HnswIndex>,
+    writeGraphs: (files: Array<{ key: string; path: string }>) => Promise<void>,
+  ): Promise<void> {
+    const dir = this.dir!;
     const generation = this.generation + 1;
-    const gen = join(this.dir, `gen-${generation}`);
+    const gen = join(dir, `gen-${generation}`);
     await rm(gen, { recursive: true, force: true });
     await mkdir(gen, { recursive: true });
     const indexes: Checkpoint['indexes'] = [];
+    const workerFiles: Array<{ key: string; path: string }> = [];
+    const labels: Array<[string, string]> = [];
     let n = 0;
-    for (const idx of this.indexes.values()) {
+    for (const [key, idx] of this.indexes) {
       const file = `index-${n++}`;
-      const labels = idx.writeSync(join(gen, `${file}.hnsw`));
-      await writeFile(join(gen, `${file}.labels.json`), labels);
+      const path = join(gen, `${file}.hnsw`);
+      if (byWorker.has(key)) {
+        workerFiles.push({ key, path });
+        labels.push([file, idx.labelsJson()]);
+      } else {
+        labels.push([file, idx.writeSync(path)]);
+      }
       indexes.push({ model: idx.model, dim: idx.dim, file });
     }
-    const cp: Checkpoint = { format: FORMAT, position, generation, indexes };
-    await writeFile(join(this.dir, 'checkpoint.json.tmp'), JSON.stringify(cp));
-    await rename(join(this.dir, 'checkpoint.json.tmp'), join(this.dir, 'checkpoint.json'));
+    try {
+      if (workerFiles.length > 0) await writeGraphs(workerFiles);
+      for (const [file, json] of labels) await writeFile(join(gen, `${file}.labels.json`), json);
+      const cp: Checkpoint = { format: FORMAT, position, generation, indexes };
+      await writeFile(join(dir, 'checkpoint.json.tmp'), JSON.stringify(cp));
+      await rename(join(dir, 'checkpoint.json.tmp'), join(dir, 'checkpoint.json'));
+    } catch (err) {
+      // The checkpoint still names the previous generation: this one is only debris.
+      await rm(gen, { recursive: true, force: true }).catch(() => undefined);
+      throw err;
+    }
     this.generation = generation;
-    for (const name of await readdir(this.dir)) {
-      if (name.startsWith('gen-') && name !== `gen-${generation}`) await rm(join(this.dir, name), { recursive: true, force: true });
+    this.position = position;
+    for (const name of await readdir(dir)) {
+      if (name.startsWith('gen-') && name !== `gen-${generation}`) await rm(join(dir, name), { recursive: true, force: true });
     }
   }
 
   /** Forgets everything, on disk too. */
   async clear(): Promise<void> {
+    await this.abortBulk();
     this.indexes.clear();
     this.position = 0;
     if (this.dir) await rm(this.dir, { recursive: true, force: true });

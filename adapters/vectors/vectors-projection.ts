@@ -3,7 +3,8 @@ import type { EventDataMap } from '../../core/events/core-events.js';
 import type { JournalEntry } from '../../core/events/event.js';
 import type { EventRegistry } from '../../core/events/registry.js';
 import type { Journal, Subscription } from '../../core/journal/journal.js';
-import { decodeEmbedding } from '../../core/embeddings/vector-codec.js';
+import { decodeEmbedding, type StoredEmbedding } from '../../core/embeddings/vector-codec.js';
+import { ErrorCodes, SmolError } from '../../core/errors.js';
 import type { HnswParams, VectorHit, VectorMeta } from './hnsw-index.js';
 import { VectorStore } from './vector-store.js';
 
@@ -17,6 +18,25 @@ export interface VectorsProjectionOptions {
   readonly saveEvery?: number;
   /** … or this long after the first unsaved one (ms, default 30 s). */
   readonly saveIntervalMs?: number;
+  /**
+   * A delivered batch with at least this many vector events (default 512; Infinity: never) starts
+   * a bulk build: inserts run in a worker thread until the projection has caught up.
+   */
+  readonly bulkThreshold?: number;
+  /** The bulk build's worker module (default: bulk-worker next to bulk-build). */
+  readonly bulkWorkerUrl?: URL;
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** A stored embedding as float32s, without the plain-array copy (a bulk build packs them as they are). */
+function decodeFloats(e: StoredEmbedding): ArrayLike<number> {
+  if (!LITTLE_ENDIAN) return decodeEmbedding(e);
+  const buf = Buffer.from(e.vector, 'base64');
+  if (buf.byteOffset % 4 === 0) return new Float32Array(buf.buffer, buf.byteOffset, e.dim);
+  const f = new Float32Array(e.dim);
+  new Uint8Array(f.buffer).set(buf.subarray(0, e.dim * 4));
+  return f;
 }
 
 /**
@@ -24,6 +44,13 @@ export interface VectorsProjectionOptions {
  * events, one per (model, dim). It lives in adapters because hnswlib and files are I/O, but it
  * behaves like any projection: it follows the journal from its checkpoint, and a rebuild replays
  * the events — the embeddings are in them, so no model is called.
+ *
+ * A long catch-up (a rebuild, a start far behind, a large sync import) runs as a bulk build: this
+ * thread reads and decodes the journal while a worker thread inserts into the graphs, so the two
+ * overlap and the event loop keeps serving. Searches meanwhile see the graphs as they were; the
+ * position (and `caughtUp`) moves only when the worker's graphs are saved and read back. If the
+ * worker fails, the indexes go back to the last saved generation, the projection stops, and
+ * `caughtUp` rejects with SMOL_VECTOR_INDEX_BUILD_FAILED (`start` tries again).
  */
 export class VectorsProjection {
   readonly store: VectorStore;
@@ -32,7 +59,12 @@ export class VectorsProjection {
   private unsaved = 0;
   private timer: NodeJS.Timeout | undefined;
   private saving: Promise<void> = Promise.resolve();
-  private waiters: Array<{ position: number; resolve: () => void }> = [];
+  private waiters: Array<{ position: number; resolve: () => void; reject: (err: Error) => void }> = [];
+  /** Journal position a running bulk build has read to (the position moves there when it ends). */
+  private bulkTo = 0;
+  private failure_: Error | undefined;
+  /** Catch-ups that ran as a bulk build and finished (for status lines and tests). */
+  bulkBuilds = 0;
 
   constructor(
     private readonly journal: Journal,
@@ -46,8 +78,14 @@ export class VectorsProjection {
     return this.position_;
   }
 
+  /** Why the projection stopped following the journal, if it did (cleared by `start`). */
+  get failure(): Error | undefined {
+    return this.failure_;
+  }
+
   /** Loads the saved indexes and follows the journal from there. */
   async start(): Promise<void> {
+    this.failure_ = undefined;
     this.position_ = await this.store.load();
     // Index files newer than the journal (a journal restored from an older copy): start over.
     if (this.position_ > this.journal.lastPosition()) {
@@ -62,12 +100,10 @@ export class VectorsProjection {
   }
 
   private onBatch(entries: JournalEntry[], scannedTo: number): Promise<void> | void {
+    if (this.store.bulkActive || this.worthBulk(entries.length)) return this.onBulkBatch(entries, scannedTo);
     for (const entry of entries) this.apply(entry);
     this.unsaved += entries.length;
-    this.position_ = scannedTo;
-    const still: typeof this.waiters = [];
-    for (const w of this.waiters) (this.position_ >= w.position ? w.resolve() : still.push(w));
-    this.waiters = still;
+    this.advance(scannedTo);
     if (this.unsaved >= (this.options.saveEvery ?? 5000)) return this.save();
     if (this.unsaved > 0 && !this.timer) {
       this.timer = setTimeout(() => {
@@ -78,6 +114,65 @@ export class VectorsProjection {
     }
   }
 
+  /**
+   * A bulk build ends with the worker's graphs written and read back, which costs about what
+   * indexing a tenth of them would. So: a big batch, and a backlog (in journal positions, an upper
+   * bound of the vector events) of at least an eighth of what the indexes hold already.
+   */
+  private worthBulk(batch: number): boolean {
+    const threshold = this.options.bulkThreshold ?? 512;
+    if (batch < threshold) return false;
+    const held = this.store.list().reduce((a, i) => a + i.size, 0);
+    return this.journal.lastPosition() - this.position_ >= Math.max(threshold, held / 8);
+  }
+
+  private advance(position: number): void {
+    this.position_ = position;
+    const still: typeof this.waiters = [];
+    for (const w of this.waiters) (this.position_ >= w.position ? w.resolve() : still.push(w));
+    this.waiters = still;
+  }
+
+  private async onBulkBatch(entries: JournalEntry[], scannedTo: number): Promise<void> {
+    try {
+      if (!this.store.bulkActive) {
+        // A save in flight writes each graph with its labels; let it finish before they part ways.
+        await this.saving.catch(() => undefined);
+        if (this.timer) clearTimeout(this.timer);
+        this.timer = undefined;
+        this.store.beginBulk(this.options.bulkWorkerUrl);
+      }
+      for (const entry of entries) this.apply(entry);
+      this.unsaved += entries.length;
+      this.bulkTo = scannedTo;
+      await this.store.bulkFlush();
+      if (scannedTo >= this.journal.lastPosition()) await this.finishBulk();
+    } catch (err) {
+      throw await this.fail(err);
+    }
+  }
+
+  /** The worker's graphs become the indexes (and, with a directory, the saved generation). */
+  private async finishBulk(): Promise<void> {
+    await this.saving.catch(() => undefined);
+    await this.store.finishBulk(this.bulkTo);
+    this.bulkBuilds += 1;
+    this.unsaved = 0;
+    this.advance(this.bulkTo);
+  }
+
+  /** Back to the last saved generation; waiters learn why. The subscription ends with `err`. */
+  private async fail(err: unknown): Promise<Error> {
+    const e = err instanceof Error ? err : new SmolError(ErrorCodes.VECTOR_INDEX_BUILD_FAILED, String(err));
+    this.failure_ = e;
+    this.position_ = await this.store.reload();
+    this.unsaved = 0;
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w.reject(e);
+    return e;
+  }
+
   private apply(entry: JournalEntry): void {
     const event = this.registry.upcast(entry.event);
     if (event.v !== 1) return;
@@ -85,12 +180,12 @@ export class VectorsProjection {
     switch (event.type) {
       case 'observation.recorded': {
         const d = event.data as EventDataMap['observation.recorded'];
-        this.store.add(d.embedding.model, { id: event.id, type: 'observation', origin: event.origin, at, kind: d.kind }, decodeEmbedding(d.embedding));
+        this.store.add(d.embedding.model, { id: event.id, type: 'observation', origin: event.origin, at, kind: d.kind }, decodeFloats(d.embedding));
         break;
       }
       case 'memory.remembered': {
         const d = event.data as EventDataMap['memory.remembered'];
-        this.store.add(d.embedding.model, { id: event.id, type: 'memory', origin: event.origin, at, kind: d.kind }, decodeEmbedding(d.embedding));
+        this.store.add(d.embedding.model, { id: event.id, type: 'memory', origin: event.origin, at, kind: d.kind }, decodeFloats(d.embedding));
         break;
       }
       case 'memory.forgotten':
@@ -101,10 +196,14 @@ export class VectorsProjection {
     }
   }
 
-  /** Resolves once every event up to `position` (default: the journal's last) is indexed. */
+  /**
+   * Resolves once every event up to `position` (default: the journal's last) is indexed and
+   * searchable. Rejects with the failure (SMOL_VECTOR_INDEX_BUILD_FAILED) if the projection stopped.
+   */
   caughtUp(position = this.journal.lastPosition()): Promise<void> {
     if (this.position_ >= position) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push({ position, resolve }));
+    if (this.failure_) return Promise.reject(this.failure_);
+    return new Promise((resolve, reject) => this.waiters.push({ position, resolve, reject }));
   }
 
   search(model: string, dim: number, vector: number[], k: number, filter?: (meta: VectorMeta) => boolean): VectorHit[] {
@@ -114,6 +213,8 @@ export class VectorsProjection {
   /** Persists the indexes with the position they cover. */
   save(): Promise<void> {
     this.saving = this.saving.then(async () => {
+      // A bulk build saves when it ends (its graphs are in the worker until then).
+      if (this.store.bulkActive) return;
       if (this.unsaved === 0 && this.store.position === this.position_) return;
       const position = this.position_;
       this.unsaved = 0;
@@ -128,6 +229,14 @@ export class VectorsProjection {
     this.sub?.close();
     await this.sub?.done.catch(() => undefined);
     this.sub = undefined;
+    if (this.store.bulkActive) {
+      // Keep what the worker built: it is at most a few batches from done.
+      try {
+        await this.finishBulk();
+      } catch (err) {
+        await this.fail(err);
+      }
+    }
     await this.save();
   }
 

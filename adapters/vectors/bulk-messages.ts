@@ -1,0 +1,38 @@
+/** The messages between a bulk build (main thread) and its worker (bulk-worker.ts). */
+
+/** Opens one native index in the worker: empty, or read from a graph file of the main thread's. */
+export interface OpenIndex {
+  readonly type: 'open';
+  readonly key: string;
+  readonly dim: number;
+  readonly m: number;
+  readonly efConstruction: number;
+  readonly initialCapacity: number;
+  /** A graph file holding exactly the main thread's index when the build started; none = empty. */
+  readonly from?: string;
+}
+
+/**
+ * Operations on one index, in journal order. `ops[i] >= 0` adds label `ops[i]` with the next `dim`
+ * floats of `vectors`; `ops[i] < 0` marks label `-ops[i] - 1` deleted.
+ */
+export interface IndexOps {
+  readonly key: string;
+  readonly ops: Int32Array;
+  readonly vectors: Float32Array;
+}
+
+export interface ApplyOps {
+  readonly type: 'ops';
+  readonly groups: readonly IndexOps[];
+}
+
+/** Writes every open index to its file; the worker answers `written` and has nothing left to do. */
+export interface WriteIndexes {
+  readonly type: 'write';
+  readonly files: ReadonlyArray<{ readonly key: string; readonly path: string }>;
+}
+
+export type BulkRequest = OpenIndex | ApplyOps | WriteIndexes;
+
+export type BulkReply = { readonly type: 'applied' } | { readonly type: 'written' };
