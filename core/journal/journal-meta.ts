@@ -1,0 +1,66 @@
+import { decodeBodyType, readVarint } from '../events/codec.js';
+import { SmolError, ErrorCodes } from '../errors.js';
+import type { OriginHead } from './journal.js';
+import type { Db } from './journal-state.js';
+import { originSeqKey, readPosition } from './keys.js';
+
+/** Loaded from the meta sublevel when the journal opens. */
+export interface JournalMeta {
+  readonly origins: string[];
+  readonly heads: Map<string, OriginHead>;
+  readonly lastPosition: number;
+  /** Own events since our last `feed.sealed` (see countUnsealed); 0 when absent. */
+  readonly unsealed?: number;
+}
+
+/** Own events between automatic seals, unless the journal is opened with another sealEvery. */
+export const DEFAULT_SEAL_EVERY = 1000;
+/** How far back opening looks for our last seal: a longer unsealed tail counts as this many. */
+export const UNSEALED_SCAN_LIMIT = 10_000;
+
+/** Reads origins, heads and the last position from an opened database. */
+export async function readJournalMeta(db: Db): Promise<JournalMeta> {
+  const meta = db.sublevel<string, any>('meta', { keyEncoding: 'utf8', valueEncoding: 'json' });
+  const origins: string[] = [];
+  for await (const [key, value] of meta.iterator({ gte: 'origin!', lt: 'origin"' })) origins[value as number] = key.slice(7);
+  const heads = new Map<string, OriginHead>();
+  for await (const [key, value] of meta.iterator({ gte: 'head!', lt: 'head"' })) heads.set(key.slice(5), value as OriginHead);
+  const log = db.sublevel<Buffer, Buffer>('log', { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+  let lastPosition = 0;
+  for await (const key of log.keys({ reverse: true, limit: 1 })) lastPosition = readPosition(key);
+  return { origins, heads, lastPosition };
+}
+
+/**
+ * Own events after our newest `feed.sealed`, walking back from our head through at most `limit`
+ * events (a longer tail counts as `limit`). Without it a reopened journal would think everything
+ * sealed, and `seal()` after a crash would do nothing until a new event was written.
+ * Throws SMOL_JOURNAL_CORRUPT when the index names a missing log position.
+ */
+export async function countUnsealed(db: Db, meta: JournalMeta, origin: string, limit: number): Promise<number> {
+  const head = meta.heads.get(origin);
+  const index = meta.origins.indexOf(origin);
+  if (!head || index < 0 || limit <= 0) return 0;
+  const idx = db.sublevel<Buffer, Buffer>('idx', { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+  const log = db.sublevel<Buffer, Buffer>('log', { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+  const from = Math.max(1, head.seq - limit + 1);
+  const it = idx.iterator({ gte: originSeqKey(index, from), lte: originSeqKey(index, head.seq), reverse: true });
+  let count = 0;
+  try {
+    for (;;) {
+      const batch = await it.nextv(256);
+      if (batch.length === 0) break;
+      const values = await log.getMany(batch.map(([, pos]) => pos));
+      for (let i = 0; i < batch.length; i++) {
+        const value = values[i];
+        if (!value) throw new SmolError(ErrorCodes.JOURNAL_CORRUPT, `index names missing log position ${readPosition(batch[i]![1])}`);
+        const [, offset] = readVarint(value, 0);
+        if (decodeBodyType(value, offset) === 'feed.sealed') return count;
+        count++;
+      }
+    }
+  } finally {
+    await it.close();
+  }
+  return count;
+}

@@ -1,0 +1,209 @@
+import type { HlcClock } from '../clock/hlc.js';
+import { encodeBodyAfter, hashPrefix, hashPrefixed, putVarint, varintLength } from '../events/codec.js';
+import { GENESIS_PREV, eventId, type EventDraft, type JournalEntry } from '../events/event.js';
+import { sealMessage, type EventDataMap } from '../events/core-events.js';
+import { signMessage, type NodeIdentity } from '../identity/node-identity.js';
+import { SmolError, ErrorCodes } from '../errors.js';
+import type { OriginHead } from './journal.js';
+import { readJournalMeta } from './journal-meta.js';
+import type { JournalState, Op } from './journal-state.js';
+import type { RingItem } from './recent-ring.js';
+
+export interface JournalWriterOptions {
+  readonly clock: HlcClock;
+  readonly identity: NodeIdentity;
+  readonly sealEvery: number;
+  readonly sync: boolean;
+  /** Own events since our last seal, as counted when the journal opened. */
+  readonly unsealed: number;
+}
+
+interface PendingWrite {
+  readonly ops: Op[];
+  /** For the ring: one item per position, consecutive from `first`. */
+  readonly items: readonly RingItem[];
+  readonly first: number;
+  readonly heads: Map<string, OriginHead>;
+  readonly resolve: () => void;
+  readonly reject: (err: unknown) => void;
+}
+
+/**
+ * The one writer. Local appends are stamped synchronously (seq, hlc, prev, position) onto the
+ * tentative state and group-committed: everything that queues while a batch is being written goes
+ * into the next batch, one fsync. After each commit the durable state, the ring and waiting
+ * subscribers move on.
+ */
+export class JournalWriter {
+  private readonly nodeId: string;
+  private readonly clock: HlcClock;
+  private readonly identity: NodeIdentity;
+  private readonly sealEvery: number;
+  private readonly sync: boolean;
+  private readonly ownHashPrefix: Buffer;
+  private unsealed: number;
+  private queue: PendingWrite[] = [];
+  private writing: Promise<void> | undefined;
+  private commitWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly state: JournalState,
+    options: JournalWriterOptions,
+  ) {
+    this.identity = options.identity;
+    this.nodeId = options.identity.nodeId;
+    this.clock = options.clock;
+    this.sealEvery = options.sealEvery;
+    this.sync = options.sync;
+    this.unsealed = options.unsealed;
+    this.ownHashPrefix = hashPrefix(this.nodeId);
+    const own = state.heads.get(this.nodeId);
+    if (own) this.clock.raiseTo(own.hlc);
+  }
+
+  /** Throws SMOL_JOURNAL_CLOSED, SMOL_JOURNAL_WRITE_FAILED. */
+  append(drafts: readonly EventDraft[]): Promise<JournalEntry[]> {
+    if (this.state.closed) return Promise.reject(new SmolError(ErrorCodes.JOURNAL_CLOSED, 'the journal is closed'));
+    const ops: Op[] = [];
+    const entries: JournalEntry[] = [];
+    const heads = new Map<string, OriginHead>();
+    for (const draft of drafts) {
+      entries.push(this.stampLocal(draft.type, draft.v ?? 1, JSON.stringify(draft.data), draft.data, ops, heads));
+    }
+    if (this.unsealed >= this.sealEvery) entries.push(this.stampSeal(ops, heads));
+    return this.enqueue(ops, entries, heads).then(() => entries);
+  }
+
+  /** Throws SMOL_JOURNAL_CLOSED, SMOL_JOURNAL_WRITE_FAILED. */
+  async seal(): Promise<JournalEntry | undefined> {
+    if (this.state.closed) throw new SmolError(ErrorCodes.JOURNAL_CLOSED, 'the journal is closed');
+    if (this.unsealed === 0) return undefined;
+    const ops: Op[] = [];
+    const heads = new Map<string, OriginHead>();
+    const entry = this.stampSeal(ops, heads);
+    await this.enqueue(ops, [entry], heads);
+    return entry;
+  }
+
+  /**
+   * Queues a write whose `items` were stamped at the positions just before state.position + 1;
+   * resolves when it is durable. Throws SMOL_JOURNAL_WRITE_FAILED.
+   */
+  enqueue(ops: Op[], items: readonly RingItem[], heads: Map<string, OriginHead>): Promise<void> {
+    this.state.origins.flushPending(ops);
+    const first = this.state.position - items.length + 1;
+    return new Promise((resolve, reject) => {
+      this.queue.push({ ops, items, first, heads, resolve, reject });
+      this.writing ??= this.flushLoop();
+    });
+  }
+
+  /** Resolves at the next durable commit, or when the journal closes. */
+  nextCommit(): Promise<void> {
+    return new Promise<void>((resolve) => this.commitWaiters.push(resolve));
+  }
+
+  /** The flush loop while it runs: awaited in a loop until undefined, nothing is queued or being written. */
+  get busy(): Promise<void> | undefined {
+    return this.writing;
+  }
+
+  /** Wakes everything waiting for a commit (the journal is closing). */
+  wakeAll(): void {
+    const waiters = this.commitWaiters;
+    this.commitWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  private stampLocal(type: string, v: number, dataJson: string, data: unknown, ops: Op[], heads: Map<string, OriginHead>): JournalEntry {
+    const state = this.state;
+    const origin = this.nodeId;
+    const head = state.heads.get(origin);
+    const seq = (head?.seq ?? 0) + 1;
+    const prev = head?.hash ?? GENESIS_PREV;
+    const hlc = this.clock.tick();
+    // One buffer, no copies: `origin | 0x00 | body` is hashed, then the origin's varint index is
+    // written over the end of that prefix and `varint originIndex | body` is the stored value.
+    const index = state.origins.indexFor(origin);
+    const prefix = this.ownHashPrefix;
+    const headroom = Math.max(prefix.length, varintLength(index));
+    const buf = encodeBodyAfter(headroom, seq, hlc, type, v, prev, dataJson);
+    buf.set(prefix, headroom - prefix.length);
+    const hash = hashPrefixed(buf.subarray(headroom - prefix.length));
+    const valueStart = headroom - varintLength(index);
+    putVarint(buf, valueStart, index);
+    const value = buf.subarray(valueStart);
+    const position = ++state.position;
+    ops.push(state.layout.logOp(position, value));
+    ops.push(state.layout.indexOp(index, seq, position));
+    const next = { seq, hash, hlc };
+    state.heads.set(origin, next);
+    heads.set(origin, next);
+    this.unsealed = type === 'feed.sealed' ? 0 : this.unsealed + 1;
+    return { position, event: { id: eventId(origin, seq), origin, seq, hlc, type, v, data, prev } };
+  }
+
+  private stampSeal(ops: Op[], heads: Map<string, OriginHead>): JournalEntry {
+    const head = this.state.heads.get(this.nodeId)!;
+    const data: EventDataMap['feed.sealed'] = {
+      seq: head.seq,
+      hash: head.hash,
+      publicKey: this.identity.publicKey,
+      signature: signMessage(this.identity, sealMessage(this.nodeId, head.seq, head.hash)),
+    };
+    return this.stampLocal('feed.sealed', 1, JSON.stringify(data), data, ops, heads);
+  }
+
+  private async flushLoop(): Promise<void> {
+    const state = this.state;
+    while (this.queue.length > 0) {
+      const writes = this.queue;
+      this.queue = [];
+      const heads = new Map<string, OriginHead>();
+      for (const w of writes) {
+        for (const [o, h] of w.heads) heads.set(o, h);
+      }
+      const batch = state.db.batch();
+      try {
+        for (const w of writes) {
+          for (const op of w.ops) batch.put(op.key, op.value);
+        }
+        for (const [o, h] of heads) {
+          const op = state.layout.metaOp(`head!${o}`, h);
+          batch.put(op.key, op.value);
+        }
+        await batch.write({ sync: this.sync } as never);
+      } catch (cause) {
+        await batch.close().catch(() => undefined); // idempotent; write() closes it too
+        this.failWrites(writes, cause);
+        continue;
+      }
+      for (const [o, h] of heads) state.durableHeads.set(o, h);
+      // Positions are stamped in queue order: the writes are consecutive, and follow the ring.
+      for (const w of writes) state.ring.add(w.first, w.items);
+      if (!state.ring.isEmpty) state.durablePosition = state.ring.lastPosition;
+      state.ring.trim();
+      for (const w of writes) w.resolve();
+      this.wakeAll();
+    }
+    this.writing = undefined;
+  }
+
+  /** A failed batch fails everything stamped on top of it, and the tentative state rolls back. */
+  private failWrites(writes: PendingWrite[], cause: unknown): void {
+    const err = new SmolError(ErrorCodes.JOURNAL_WRITE_FAILED, `journal write failed: ${(cause as Error)?.message ?? cause}`, { cause });
+    const queued = this.queue;
+    this.queue = [];
+    for (const w of [...writes, ...queued]) w.reject(err);
+    this.state.heads = new Map(this.state.durableHeads);
+    this.state.position = this.state.durablePosition;
+    this.state.origins.dropPending();
+    // Origin indexes handed out in the failed batch are forgotten; they are reassigned on retry.
+    void this.reloadOrigins();
+  }
+
+  private async reloadOrigins(): Promise<void> {
+    const { origins } = await readJournalMeta(this.state.db);
+    this.state.origins.reset(origins);
+  }
+}
