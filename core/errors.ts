@@ -40,6 +40,8 @@ export const ErrorCodes = {
   LLM_UNREACHABLE: 'SMOL_LLM_UNREACHABLE',
   LLM_BAD_OUTPUT: 'SMOL_LLM_BAD_OUTPUT',
   LLM_TIMEOUT: 'SMOL_LLM_TIMEOUT',
+  /** The caller gave up on a model call (a client went away, the node is stopping); never retried. */
+  LLM_ABORTED: 'SMOL_LLM_ABORTED',
   EMBEDDING_FAILED: 'SMOL_EMBEDDING_FAILED',
   TOOL_UNKNOWN: 'SMOL_TOOL_UNKNOWN',
   TOOL_ARGS_INVALID: 'SMOL_TOOL_ARGS_INVALID',

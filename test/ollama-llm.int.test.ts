@@ -170,3 +170,32 @@ t.test('the fallback embedder uses the offline n-gram model while Ollama is down
   now = 2000;
   t.equal(e.model, 'all-minilm');
 });
+
+t.test('a caller that gives up abandons the call: SMOL_LLM_ABORTED, no retry', async (t) => {
+  const { fake, llm } = await setup(t, { timeoutMs: 20_000 });
+  const waitForRequests = async (n: number) => {
+    while (fake.chatRequests().length < n) await new Promise((r) => setTimeout(r, 5));
+  };
+
+  fake.script({ content: 'late', delayMs: 10_000 });
+  const controller = new AbortController();
+  const started = Date.now();
+  const pending = llm.chat({ messages: [{ role: 'user', content: 'x' }], signal: controller.signal });
+  await waitForRequests(1);
+  controller.abort();
+  await t.rejects(pending, { code: 'SMOL_LLM_ABORTED' }, 'a non-streamed answer still being generated');
+  t.ok(Date.now() - started < 9_000, 'it did not wait for the answer');
+  t.equal(fake.chatRequests().length, 1, 'not retried');
+
+  fake.script({ content: 'late', delayMs: 10_000 });
+  const streamController = new AbortController();
+  const stream = llm.chatStream({ messages: [{ role: 'user', content: 'x' }], signal: streamController.signal });
+  const first = stream[Symbol.asyncIterator]().next();
+  await waitForRequests(2);
+  streamController.abort();
+  await t.rejects(first, { code: 'SMOL_LLM_ABORTED' }, 'a stream before its first chunk');
+  t.equal(fake.chatRequests().length, 2, 'not retried');
+
+  await t.rejects(llm.chat({ messages: [{ role: 'user', content: 'x' }], signal: AbortSignal.abort() }), { code: 'SMOL_LLM_ABORTED' }, 'already aborted');
+  t.equal(fake.chatRequests().length, 2, 'nothing sent for a call given up before it started');
+});

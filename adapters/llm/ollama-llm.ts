@@ -41,12 +41,14 @@ export class OllamaLlm implements LlmPort {
   readonly model: string;
   private readonly client: Ollama;
   private readonly timedOut: (err: unknown) => boolean;
+  private readonly timedFetch: typeof fetch;
   private readonly newId: () => string;
 
   constructor(private readonly options: OllamaLlmOptions) {
     this.model = options.model;
     const f = timeoutFetch(options.fetch ?? fetch, options.timeoutMs);
     this.timedOut = f.timedOut;
+    this.timedFetch = f.fetch;
     this.client = new Ollama({ host: options.host, fetch: f.fetch });
     this.newId = options.newId ?? (() => `call_${randomUUID().replaceAll('-', '').slice(0, 24)}`);
   }
@@ -54,11 +56,13 @@ export class OllamaLlm implements LlmPort {
   /** One answer. Throws SMOL_LLM_UNREACHABLE, SMOL_LLM_TIMEOUT, SMOL_LLM_BAD_OUTPUT. */
   async chat(request: LlmChatRequest): Promise<LlmChatResult> {
     const body = this.request(request);
+    const client = this.clientFor(request.signal);
     const raw = await withRetry(this.options.retry, async () => {
       try {
-        return await this.client.chat({ ...body, stream: false });
+        request.signal?.throwIfAborted();
+        return await client.chat({ ...body, stream: false });
       } catch (err) {
-        throw transportError(err, `ollama chat (${body.model})`, this.timedOut(err));
+        throw transportError(err, `ollama chat (${body.model})`, this.timedOut(err), request.signal);
       }
     });
     const res = parseWire(raw);
@@ -76,11 +80,13 @@ export class OllamaLlm implements LlmPort {
   async *chatStream(request: LlmChatRequest): AsyncIterable<LlmChatChunk> {
     const body = this.request(request);
     const what = `ollama chat stream (${body.model})`;
+    const client = this.clientFor(request.signal);
     const stream = await withRetry(this.options.retry, async () => {
       try {
-        return await this.client.chat({ ...body, stream: true });
+        request.signal?.throwIfAborted();
+        return await client.chat({ ...body, stream: true });
       } catch (err) {
-        throw transportError(err, what, this.timedOut(err));
+        throw transportError(err, what, this.timedOut(err), request.signal);
       }
     });
     const abort = () => stream.abort();
@@ -103,11 +109,21 @@ export class OllamaLlm implements LlmPort {
         if (res.done) return;
       }
     } catch (err) {
-      throw transportError(err, what, this.timedOut(err));
+      throw transportError(err, what, this.timedOut(err), request.signal);
     } finally {
       request.signal?.removeEventListener('abort', abort);
     }
     throw new SmolError(ErrorCodes.LLM_BAD_OUTPUT, `${what}: the stream ended without a final message`);
+  }
+
+  /**
+   * The client for one call: the shared one, or with the caller's signal on every fetch, so a call
+   * is abandoned when the caller gives up, also before the first byte of the answer.
+   */
+  private clientFor(signal: AbortSignal | undefined): Ollama {
+    if (!signal) return this.client;
+    const timed = this.timedFetch;
+    return new Ollama({ host: this.options.host, fetch: (input, init) => timed(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal }) });
   }
 
   async models(): Promise<LlmModelInfo[]> {

@@ -97,7 +97,7 @@ export class OpenAiCompatibleLlm implements LlmPort {
         }
       }
     } catch (err) {
-      throw transportError(err, 'openai-compatible chat stream', this.timedOut(err));
+      throw transportError(err, 'openai-compatible chat stream', this.timedOut(err), request.signal);
     }
     const toolCalls: LlmToolCall[] = [...calls.entries()].sort((a, b) => a[0] - b[0]).map(([, c]) => ({ id: c.id, name: c.name, arguments: toolArguments(c.args) }));
     yield { model, contentDelta: '', toolCalls, done: true, doneReason: toolCalls.length ? 'tool_calls' : finish, usage };
@@ -131,7 +131,7 @@ export class OpenAiCompatibleLlm implements LlmPort {
         if (!r.ok) throw Object.assign(new Error((await r.text()).slice(0, 300)), { status: r.status });
         return await read(r);
       } catch (err) {
-        throw transportError(err, `openai-compatible ${path}`, this.timedOut(err));
+        throw transportError(err, `openai-compatible ${path}`, this.timedOut(err), signal);
       }
     });
   }

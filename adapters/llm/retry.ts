@@ -33,12 +33,14 @@ export async function withRetry<T>(policy: RetryPolicy, attempt: (n: number) => 
 }
 
 /**
- * Turns a transport failure into a coded error: our timeout → SMOL_LLM_TIMEOUT; refused or reset
+ * Turns a transport failure into a coded error: the caller's abort → SMOL_LLM_ABORTED (not
+ * retried); our timeout → SMOL_LLM_TIMEOUT; refused or reset
  * connections, 5xx and 429 → SMOL_LLM_UNREACHABLE (retryable); other HTTP errors → SMOL_LLM_UNREACHABLE
  * (not retryable: a missing model or a bad request does not get better by asking again).
  */
-export function transportError(err: unknown, what: string, timedOut: boolean): SmolError {
+export function transportError(err: unknown, what: string, timedOut: boolean, signal?: AbortSignal): SmolError {
   if (isSmolError(err)) return err;
+  if (signal?.aborted) return new SmolError(ErrorCodes.LLM_ABORTED, `${what}: abandoned by the caller`, { cause: err });
   if (timedOut) return new SmolError(ErrorCodes.LLM_TIMEOUT, `${what}: no answer in time`, { cause: err });
   const status = (err as { status_code?: unknown; status?: unknown })?.status_code ?? (err as { status?: unknown })?.status;
   if (typeof status === 'number') {

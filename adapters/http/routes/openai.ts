@@ -62,7 +62,7 @@ function openAiError(reply: FastifyReply, status: number, code: string, message:
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
   SMOL_BAD_REQUEST: 400, SMOL_AUTH_REQUIRED: 401, SMOL_AUTH_INVALID: 401, SMOL_FORBIDDEN: 403, SMOL_NOT_FOUND: 404,
-  SMOL_LLM_UNREACHABLE: 503, SMOL_LLM_TIMEOUT: 504, SMOL_LLM_BAD_OUTPUT: 502, SMOL_EMBEDDING_FAILED: 502,
+  SMOL_LLM_UNREACHABLE: 503, SMOL_LLM_TIMEOUT: 504, SMOL_LLM_BAD_OUTPUT: 502, SMOL_EMBEDDING_FAILED: 502, SMOL_LLM_ABORTED: 499,
 };
 
 function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
