@@ -83,8 +83,8 @@ export const commands = {
   }),
   'journal verify': command({ summary: 'check every feed: hash chains, contiguity, seal signatures', json: true }),
   'journal rebuild': command({
-    summary: 'drop projection state and replay the journal',
-    positionals: [{ name: 'projection', help: 'only this projection (default: all)' }],
+    summary: 'drop projection state (and the vector index) and replay the journal; no model is called',
+    positionals: [{ name: 'projection', help: 'only this projection, or `vectors` (default: all)' }],
   }),
   'journal vector': command({
     summary: "this node's version vector (what it holds), for a peer's `journal export --for`", json: true,

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Config } from '../../config/schema.js';
 import { createRegistry } from '../../../core/events/default-registry.js';
 import { hlcToIso } from '../../../core/clock/hlc.js';
@@ -9,6 +10,8 @@ import { inspectEvent } from '../../../journal-tools/inspect.js';
 import { verifyJournal } from '../../../journal-tools/verify.js';
 import { rebuildProjections } from '../../../journal-tools/rebuild.js';
 import { SmolError, ErrorCodes } from '../../../core/errors.js';
+import type { Journal } from '../../../core/journal/journal.js';
+import { VectorsProjection } from '../../vectors/vectors-projection.js';
 import { dataPaths, openNodeJournal } from '../data-dir.js';
 import { emit, type Output } from '../output.js';
 
@@ -22,6 +25,18 @@ export interface JournalCommand {
   readonly id?: string;
   readonly position?: number;
   readonly projection?: string;
+}
+
+const VECTORS = 'vectors';
+
+/** Drops the vector index files and replays the journal into new ones (no model is called). */
+async function rebuildVectors(journal: Journal, dir: string): Promise<{ name: string; position: number; ms: number }> {
+  const started = performance.now();
+  const vectors = new VectorsProjection(journal, createRegistry(), { dir });
+  await vectors.rebuild();
+  await vectors.caughtUp();
+  await vectors.stop();
+  return { name: VECTORS, position: vectors.position, ms: Math.round(performance.now() - started) };
 }
 
 const line = (e: JournalEntry) => `${String(e.position).padStart(8)}  ${hlcToIso(e.event.hlc)}  ${e.event.id}  ${e.event.type}  ${JSON.stringify(e.event.data)}`;
@@ -72,9 +87,12 @@ export async function runJournal(config: Config, cmd: JournalCommand, output: Ou
         return report.ok ? 0 : 1;
       }
       case 'rebuild': {
-        const chosen = cmd.projection ? allProjections.filter((p) => p.name === cmd.projection) : allProjections;
-        if (chosen.length === 0) throw new SmolError(ErrorCodes.CLI_USAGE, `no projection named ${cmd.projection}; known: ${allProjections.map((p) => p.name).join(', ')}`);
+        // The vector index is a projection too, kept in files next to the journal.
+        const known = [...allProjections.map((p) => p.name), VECTORS];
+        if (cmd.projection && !known.includes(cmd.projection)) throw new SmolError(ErrorCodes.CLI_USAGE, `no projection named ${cmd.projection}; known: ${known.join(', ')}`);
+        const chosen = allProjections.filter((p) => !cmd.projection || p.name === cmd.projection);
         const done = await rebuildProjections(journal, createRegistry(), chosen);
+        if (!cmd.projection || cmd.projection === VECTORS) done.push(await rebuildVectors(journal, join(config.dataDir, VECTORS)));
         emit(output, cmd.json, done, () => done.map((d) => `rebuilt ${d.name} to position ${d.position} in ${d.ms} ms`).join('\n'));
         return 0;
       }
