@@ -2,16 +2,23 @@
  * The agent side's figures next to the targets of issue 4. A program, not a test: it prints what
  * it measured and never fails on a slow figure.
  *
- *   node --import tsx test/bench/agent-bench.ts [--json] [--quick] [--vectors N] [--queries Q] [--rebuild N]
+ *   node --import tsx test/bench/agent-bench.ts [--json] [--quick] [--vectors N] [--queries Q] [--rebuild N] [--compare]
  *
  * - recall: p50/p99 latency and recall@10 of the HNSW index against exact search, over N 384-d
  *   vectors with cluster structure (default 100,000), for a few efSearch values;
  * - rebuild: vectors indexed per second when the vectors projection is rebuilt from a LevelDB
- *   journal of observation events (no model call: the embeddings are in the events);
+ *   journal of N observation events (default 100,000, like the recall figure; no model call: the
+ *   embeddings are in the events), from start until every vector is searchable — for a bulk build
+ *   that includes the worker writing its graph as the saved generation and the main thread reading
+ *   it back. CPU seconds are the whole process (all threads); where /proc is there, also per
+ *   thread (main and the index worker), and the event loop's delay meanwhile. `--compare` also
+ *   rebuilds the same journal on the main thread alone (bulk builds off), for an A/B under the
+ *   same load;
  * - observer prompt: tokens (≈ 4 characters each) of the observer prompt for 8 sources with a day
  *   of baseline and 15 minutes of readings every 5 s.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { tmpdir, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -34,12 +41,13 @@ const { values: flags } = parseArgs({
     vectors: { type: 'string' },
     queries: { type: 'string' },
     rebuild: { type: 'string' },
+    compare: { type: 'boolean', default: false },
   },
 });
 const num = (s: string | undefined, d: number) => (s === undefined ? d : Number(s.replaceAll('_', '')));
 const N = num(flags.vectors, flags.quick ? 20_000 : 100_000);
 const Q = num(flags.queries, flags.quick ? 200 : 500);
-const REBUILD = num(flags.rebuild, flags.quick ? 5_000 : 50_000);
+const REBUILD = num(flags.rebuild, flags.quick ? 5_000 : 100_000);
 const DIM = 384;
 const log = (s: string) => (flags.json ? undefined : process.stderr.write(s + '\n'));
 
@@ -127,6 +135,66 @@ async function recallBench() {
   return { vectors: N, dim: DIM, queries: Q, m: params.m, efConstruction: params.efConstruction, defaultEfSearch: params.efSearch, buildSeconds: buildS, buildPerSecond: N / buildS, byEf: rows };
 }
 
+/** CPU seconds per thread of this process, from /proc (Linux); undefined elsewhere. Ticks of 10 ms. */
+function threadCpu(): Map<number, { name: string; seconds: number }> | undefined {
+  try {
+    const out = new Map<number, { name: string; seconds: number }>();
+    for (const tid of readdirSync('/proc/self/task')) {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      const fields = stat.slice(close + 2).split(' ');
+      // After the name: state(0) … utime(11) stime(12), in clock ticks (100 per second on Linux).
+      out.set(Number(tid), { name: stat.slice(stat.indexOf('(') + 1, close), seconds: (Number(fields[11]) + Number(fields[12])) / 100 });
+    }
+    return out;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Samples thread CPU every 50 ms (a worker's figures vanish with it) and keeps each thread's last. */
+function watchThreads() {
+  const start = threadCpu();
+  const last = new Map(start);
+  const timer = setInterval(() => {
+    for (const [tid, v] of threadCpu() ?? []) last.set(tid, v);
+  }, 50);
+  return () => {
+    clearInterval(timer);
+    for (const [tid, v] of threadCpu() ?? []) last.set(tid, v);
+    if (!start) return undefined;
+    const used = (tid: number) => (last.get(tid)?.seconds ?? 0) - (start.get(tid)?.seconds ?? 0);
+    const others = [...last.keys()].filter((tid) => tid !== process.pid).sort((a, b) => used(b) - used(a));
+    return { mainThreadSeconds: used(process.pid), busiestOtherThread: others[0] === undefined ? undefined : { name: last.get(others[0])!.name, seconds: used(others[0]) } };
+  };
+}
+
+async function rebuildOnce(journal: Awaited<ReturnType<typeof openLevelJournal>>, dir: string, bulkThreshold?: number) {
+  const v = new VectorsProjection(journal, createRegistry(), { dir, saveEvery: Number.MAX_SAFE_INTEGER, ...(bulkThreshold === undefined ? {} : { bulkThreshold }) });
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  const threads = watchThreads();
+  delay.enable();
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  await v.start();
+  await v.caughtUp();
+  const indexS = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  delay.disable();
+  const perThread = threads();
+  const cpuS = (cpu.user + cpu.system) / 1e6;
+  const t1 = performance.now();
+  // After a bulk build this is already done (its end is a save); after a main-thread one it writes.
+  await v.save();
+  const saveS = (performance.now() - t1) / 1000;
+  const bulkBuilds = v.bulkBuilds;
+  await v.stop();
+  return {
+    vectors: REBUILD, seconds: indexS, perSecond: REBUILD / indexS, cpuSeconds: cpuS, perCpuSecond: REBUILD / cpuS, saveSeconds: saveS, bulkBuilds,
+    ...(perThread ?? {}), eventLoopDelayMs: { p99: delay.percentile(99) / 1e6, max: delay.max / 1e6 },
+  };
+}
+
 async function rebuildBench() {
   const dir = mkdtempSync(join(tmpdir(), 'smollama-agent-bench-'));
   try {
@@ -141,26 +209,21 @@ async function rebuildBench() {
         data: { text: `observation ${i + j}`, kind: 'state', confidence: 0.5, sources: ['system.cpu_temp'], method: 'statistical', model: null, window: { fromMs: 0, toMs: 1 }, embedding: encodeEmbedding('all-minilm', v) },
       })));
     }
-    const v = new VectorsProjection(journal, createRegistry(), { dir: join(dir, 'vectors'), saveEvery: Number.MAX_SAFE_INTEGER });
+    let mainThread;
+    if (flags.compare) {
+      log('rebuild: replaying into a fresh index on the main thread alone (--compare) …');
+      mainThread = await rebuildOnce(journal, join(dir, 'vectors-main'), Number.POSITIVE_INFINITY);
+    }
     log('rebuild: replaying into a fresh index …');
-    const t0 = performance.now();
-    const cpu0 = process.cpuUsage();
-    await v.start();
-    await v.caughtUp();
-    const indexS = (performance.now() - t0) / 1000;
-    const cpu = process.cpuUsage(cpu0);
-    const cpuS = (cpu.user + cpu.system) / 1e6;
-    const t1 = performance.now();
-    await v.save();
-    const saveS = (performance.now() - t1) / 1000;
-    await v.stop();
+    const loadAverage1m = loadavg()[0];
+    const result = await rebuildOnce(journal, join(dir, 'vectors'));
     const t2 = performance.now();
     const again = new VectorsProjection(journal, createRegistry(), { dir: join(dir, 'vectors') });
     await again.start();
     const loadS = (performance.now() - t2) / 1000;
     await again.stop();
     await journal.close();
-    return { vectors: REBUILD, seconds: indexS, perSecond: REBUILD / indexS, cpuSeconds: cpuS, perCpuSecond: REBUILD / cpuS, saveSeconds: saveS, loadSeconds: loadS, modelCalls: 0 };
+    return { ...result, loadSeconds: loadS, modelCalls: 0, loadAverage1mAtStart: loadAverage1m, ...(mainThread ? { mainThreadOnly: mainThread } : {}) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -219,6 +282,15 @@ const result = {
     'observer prompt <= 1500 tokens': prompt.tokens <= 1500,
   },
 };
+function rebuildLines(x: Awaited<ReturnType<typeof rebuildOnce>>, label: string): string[] {
+  const f = (n: number, d = 2) => n.toFixed(d);
+  const threads = x.mainThreadSeconds === undefined ? '' : `; main thread ${f(x.mainThreadSeconds)} CPU-s${x.busiestOtherThread ? `, busiest other thread (${x.busiestOtherThread.name}) ${f(x.busiestOtherThread.seconds)} CPU-s` : ''}`;
+  return [
+    `${label}: ${x.vectors} vectors searchable in ${f(x.seconds)} s = ${f(x.perSecond, 0)} vectors/s wall (${f(x.perCpuSecond, 0)} per CPU-second of all threads, ${f(x.cpuSeconds)} CPU-s)${x.bulkBuilds ? ', bulk build in a worker' : ''}`,
+    `    event loop delay p99 ${f(x.eventLoopDelayMs.p99, 0)} ms, max ${f(x.eventLoopDelayMs.max, 0)} ms${threads}`,
+  ];
+}
+
 if (flags.json) {
   process.stdout.write(JSON.stringify(result, null, 2) + '\n');
 } else {
@@ -227,7 +299,9 @@ if (flags.json) {
     `machine: ${result.machine.cpus} × ${result.machine.model}, node ${result.machine.node}, load average ${f(result.machine.loadAverage1m ?? 0)} at the end (figures are wall time; a busy machine slows them)`,
     `recall over ${recall.vectors} × ${recall.dim}-d clustered vectors, ${recall.queries} queries (HNSW M ${recall.m}, efConstruction ${recall.efConstruction}; built at ${f(recall.buildPerSecond, 0)} vectors/s):`,
     ...recall.byEf.map((x) => `  efSearch ${String(x.efSearch).padStart(3)}: recall@10 ${f(x.recallAt10, 3)}   p50 ${f(x.p50Ms, 3)} ms   p99 ${f(x.p99Ms, 3)} ms${x.efSearch === recall.defaultEfSearch ? '   (default)' : ''}`),
-    `rebuild from the journal: ${rebuild.vectors} vectors in ${f(rebuild.seconds)} s = ${f(rebuild.perSecond, 0)} vectors/s wall (${f(rebuild.perCpuSecond, 0)} per CPU-second), 0 model calls; save ${f(rebuild.saveSeconds)} s, load ${f(rebuild.loadSeconds)} s`,
+    ...rebuildLines(rebuild, 'rebuild from the journal'),
+    `  then: save ${f(rebuild.saveSeconds)} s (a bulk build's end is a save), load ${f(rebuild.loadSeconds)} s; 0 model calls; load average ${f(rebuild.loadAverage1mAtStart ?? 0)} at its start`,
+    ...(rebuild.mainThreadOnly ? rebuildLines(rebuild.mainThreadOnly, '  same journal, main thread only (--compare)') : []),
     `observer prompt, ${prompt.sources} sources, 15 min window + 24 h baseline: ${prompt.tokens} tokens (≈ ${prompt.characters} characters / 4)`,
     'targets:',
     ...Object.entries(result.targets).map(([k, ok]) => `  ${ok ? 'met    ' : 'MISSED '} ${k}`),
