@@ -88,3 +88,31 @@ t.test('a bad body is 400 and asks nothing; a model failure ends the stream with
   t.equal(last.event, 'error');
   t.match(last.data['code'], /^SMOL_LLM_/);
 });
+
+t.test('over a real socket a slow answer is streamed whole; a client that leaves aborts the question', async (t) => {
+  const { app, fake, journal } = await setup(t);
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/api/agent/ask`;
+  const post = (question: string, signal?: AbortSignal) =>
+    fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ question }), ...(signal ? { signal } : {}) });
+
+  // The request's body is read long before the model answers: that must not count as leaving.
+  fake.script({ content: 'Slow but sure.', delayMs: 400, chunkSize: 4 });
+  const stayed = await post('Take your time?');
+  t.match(sse(await stayed.text()).at(-1), { event: 'done', data: { answer: 'Slow but sure.' } }, 'the client that stayed got the whole answer');
+
+  fake.script({ content: 'Nobody will read this.', delayMs: 5_000 });
+  const leave = new AbortController();
+  const left = await post('Are you there?', leave.signal);
+  const reader = left.body!.getReader();
+  t.match(new TextDecoder().decode((await reader.read()).value), /event: start/, 'the stream started');
+  leave.abort();
+  const started = Date.now();
+  let error: { code: string } | undefined;
+  while (!error && Date.now() - started < 4_000) {
+    for await (const e of journal.read({ types: ['agent.answered'] })) error = (e.event.data as { error?: { code: string } }).error ?? error;
+    if (!error) await new Promise((r) => setTimeout(r, 50));
+  }
+  t.equal(error?.code, ErrorCodes.LLM_ABORTED, 'the question was abandoned before the model finished, and journaled so');
+});

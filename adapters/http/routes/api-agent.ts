@@ -6,6 +6,7 @@ import { READ_ONLY_TOOLS } from '../../../core/tools/read-only.js';
 import type { RouteGroup } from '../app.js';
 import { requireScope } from '../auth/guard.js';
 import { parseInput } from '../validate.js';
+import { abortWhenClientGone } from '../client-gone.js';
 
 /** The agent as the dashboard's chat uses it (Agent fits). */
 export interface AgentChatPort {
@@ -46,10 +47,7 @@ export const apiAgentRoutes: RouteGroup = async (app, { deps }) => {
   app.post('/api/agent/ask', { onRequest: requireScope('read') }, async (request: FastifyRequest, reply: FastifyReply) => {
     const body = parseInput(AskBody, request.body, 'body');
     const admin = request.access?.scope === 'admin';
-    const abort = new AbortController();
-    request.raw.on('close', () => {
-      if (!reply.raw.writableEnded) abort.abort();
-    });
+    const signal = abortWhenClientGone(reply);
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
@@ -61,7 +59,7 @@ export const apiAgentRoutes: RouteGroup = async (app, { deps }) => {
       const a = await agent.ask(body.question, {
         via: 'ui',
         history: body.history,
-        signal: abort.signal,
+        signal,
         ...(admin ? {} : { allowTool: (n: string) => READ_ONLY_TOOLS.has(n) }),
         onDelta: (text) => send('delta', { text }),
         onToolCall: (call, outcome) =>

@@ -7,6 +7,7 @@ import type { Embedder } from '../../../core/embeddings/embeddings-port.js';
 import type { LlmMessage, LlmPort, LlmToolSpec } from '../../../core/llm/llm-port.js';
 import { READ_ONLY_TOOLS } from '../../../core/tools/read-only.js';
 import { requireScope } from '../auth/guard.js';
+import { abortWhenClientGone } from '../client-gone.js';
 
 /** What the OpenAI-compatible API needs: the agent (chat goes through it), the model, the embedder. */
 export interface OpenAiRouteDeps {
@@ -156,12 +157,9 @@ export const openaiRoutes: FastifyPluginAsync<{ deps: { readonly openai?: OpenAi
     const maxTokens = body.max_completion_tokens ?? body.max_tokens ?? undefined;
     const id = `chatcmpl-${randomUUID().replaceAll('-', '')}`;
     const created = now();
-    const abort = new AbortController();
-    request.raw.on('close', () => {
-      if (!reply.raw.writableEnded) abort.abort();
-    });
+    const signal = abortWhenClientGone(reply);
     const options = {
-      via: 'api' as const, history, clientTools, model, signal: abort.signal,
+      via: 'api' as const, history, clientTools, model, signal,
       ...(admin ? {} : { allowTool: (n: string) => READ_ONLY_TOOLS.has(n) }),
       ...(body.temperature != null ? { temperature: body.temperature } : {}),
       ...(maxTokens ? { maxTokens } : {}),
