@@ -160,3 +160,15 @@ t.test('sync commands: export takes exactly one basis and --out, import takes on
   t.equal(usageError(t, ['journal', 'import']), 'journal import needs <paths…>');
   t.same(parsed(['trust', 'add', 'KEY', '--name', 'hub'], 'trust add').args, { key: 'KEY', name: 'hub' });
 });
+
+t.test('a public key that starts with a dash is an argument, not a cluster of short options', async (t) => {
+  const key = '-dEj7M5CH9vyjcbl8xdf4JGHBab8rEywTzb2WUZDtjE';
+  const p = parsed(['trust', 'add', key, '--name', 'node-b', '--data-dir', '/d'], 'trust add');
+  t.equal(p.args.key, key);
+  t.equal(p.args.name, 'node-b');
+  t.equal(parsed(['trust', 'remove', '-hx'], 'trust remove').args.node, '-hx', 'a word with a letter that is no short flag is a word');
+  t.equal(parsed(['trust', 'add', '--name', 'b', '--', '-h'], 'trust add').args.key, '-h', 'after -- everything is an argument');
+  t.same(parseCommandLine(['trust', 'add', '-h']), { name: 'help', topic: 'trust add' }, '-h alone still asks for help');
+  t.match(usageError(t, ['trust', 'add', key, '-x']), /unknown option -x/, 'a stray short option is refused');
+  t.match(usageError(t, ['trust', 'add', key, '-xyz']), /unexpected argument '-xyz'/, 'a stray dash word is an extra argument');
+});

@@ -178,9 +178,34 @@ function resolveCommand(words: readonly string[], help: boolean): { name: string
   return { name, rest: words.slice(2) };
 }
 
+const shortFlags = new Set(Object.values(allOptions).flatMap((o) => (o.short ? [o.short] : [])));
+type Token = ReturnType<typeof parseArgs>['tokens'] extends (infer T)[] | undefined ? T : never;
+
+/**
+ * A word such as `-dEj7M5…` is an argument, not a cluster of short options: public keys are
+ * base64url and may start with a dash. A lone `-x` is an option (unknown ones are refused by name),
+ * and so is a cluster made only of known short flags (`-h`).
+ */
+function dashWordsAsPositionals(argv: readonly string[], tokens: readonly Token[]): Token[] {
+  const out: Token[] = [];
+  const seen = new Set<number>();
+  for (const t of tokens) {
+    const word = argv[t.index] ?? '';
+    const cluster = t.kind === 'option' && /^-[^-]./.test(word);
+    if (!cluster || [...word.slice(1)].every((c) => shortFlags.has(c))) {
+      out.push(t);
+      continue;
+    }
+    if (!seen.has(t.index)) out.push({ kind: 'positional', index: t.index, value: word });
+    seen.add(t.index);
+  }
+  return out;
+}
+
 /** Parses argv (without node and script). Throws SMOL_CLI_USAGE naming the bad command, option or value. */
 export function parseCommandLine(argv: readonly string[]): ParsedCommand {
-  const { tokens } = parseArgs({ args: [...argv], options: parseArgsOptions, strict: false, allowPositionals: true, tokens: true });
+  const parsed = parseArgs({ args: [...argv], options: parseArgsOptions, strict: false, allowPositionals: true, tokens: true });
+  const tokens = dashWordsAsPositionals(argv, parsed.tokens);
   const words = tokens.flatMap((t) => (t.kind === 'positional' ? [t.value] : []));
   const help = tokens.some((t) => t.kind === 'option' && t.name === 'help');
   const found = resolveCommand(words, help);
