@@ -23,6 +23,12 @@ export class JournalStream implements ReactiveController {
   private retryMs = 500;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private stopped = true;
+  /**
+   * Subscribes sent and not yet answered. Until the newest one is answered, frames still on the
+   * wire belong to a replaced subscription (say, the one sent on open before the page's REST
+   * answer set the start position) and are dropped: they would repeat what the new one sends.
+   */
+  private unanswered = 0;
 
   constructor(
     private readonly host: ReactiveControllerHost,
@@ -58,6 +64,7 @@ export class JournalStream implements ReactiveController {
 
   private subscribe(socket: WebSocket): void {
     const { types, origins } = this.options;
+    this.unanswered += 1;
     socket.send(JSON.stringify({ op: 'subscribe', ...(types?.length ? { types } : {}), ...(origins?.length ? { origins } : {}), ...(this.next !== undefined ? { fromPosition: this.next } : {}) }));
   }
 
@@ -66,16 +73,24 @@ export class JournalStream implements ReactiveController {
     this.setStatus('connecting');
     const socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
     this.socket = socket;
+    this.unanswered = 0;
     socket.onopen = () => this.subscribe(socket);
     socket.onmessage = (message) => {
       const m = JSON.parse(String(message.data)) as { op: string; entries?: JournalEntry[]; to?: number; position?: number; fromPosition?: number };
       if (m.op === 'subscribed') {
+        this.unanswered = Math.max(0, this.unanswered - 1);
+        if (this.unanswered > 0) return;
         this.next = m.fromPosition;
         this.setStatus('catching-up');
+      } else if (this.unanswered > 0) {
+        return;
       } else if (m.op === 'events' && m.entries && m.to !== undefined) {
-        this.next = m.to + 1;
+        // Every position once, even if a frame were repeated.
+        const from = this.next ?? 0;
+        const fresh = m.entries.filter((e) => e.position >= from);
+        this.next = Math.max(from, m.to + 1);
         this.retryMs = 500;
-        this.options.onEvents(m.entries);
+        if (fresh.length > 0) this.options.onEvents(fresh);
         this.host.requestUpdate();
       } else if (m.op === 'live' && m.position !== undefined) {
         this.next = Math.max(this.next ?? 0, m.position + 1);
