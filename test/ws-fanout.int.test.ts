@@ -1,7 +1,6 @@
 import t, { type Test } from 'tap';
 import { openMemoryJournal } from '../core/journal/open-journal.js';
 import type { JournalEntry } from '../core/events/event.js';
-import { BusyBudget } from '../adapters/http/busy-budget.js';
 import { LiveFanout, type LiveMember } from '../adapters/http/ws-fanout.js';
 
 const encoded: Array<readonly string[]> = [];
@@ -11,9 +10,9 @@ const frame = (entries: readonly string[], to: number) => {
   return JSON.stringify({ entries: entries.map(Number), to });
 };
 
-async function setup(t: Test, budget = new BusyBudget(1, () => false), frameMs = 0) {
+async function setup(t: Test, pause: (sent: boolean) => number = () => 0) {
   const journal = await openMemoryJournal();
-  const fanout = new LiveFanout(journal, { entryJson, frame, budget, frameMs });
+  const fanout = new LiveFanout(journal, { entryJson, frame, pause });
   t.teardown(async () => {
     fanout.close();
     await journal.close();
@@ -71,7 +70,7 @@ t.test('members with the same filter share one subscription and get the very sam
 
 t.test('a member that read ahead gets only what it has not seen; one that lags may not join', async (t) => {
   // Frames at least 1.5 s apart, so what is appended right after a frame waits for the next.
-  const { journal, fanout, append } = await setup(t, undefined, 1500);
+  const { journal, fanout, append } = await setup(t, (sent) => (sent ? 1500 : 0));
   await append(5);
   const first = member(journal.lastPosition());
   fanout.tryJoin({}, first);
@@ -106,14 +105,15 @@ t.test('a member without room is let go after its frame and told; the last one o
   t.equal(fine.left, 0, 'an explicit leave does not call onLeft');
 });
 
-t.test('under a busy budget a storm reaches members later but whole and in order', async (t) => {
-  const budget = new BusyBudget(0.01, () => true, 0);
-  const { journal, fanout, append } = await setup(t, budget);
+t.test('the pause after each frame coalesces a storm into few frames, whole and in order', async (t) => {
+  const asked: boolean[] = [];
+  const { journal, fanout, append } = await setup(t, (sent) => (asked.push(sent), 20));
   const m = member(journal.lastPosition());
   fanout.tryJoin({}, m);
   for (let i = 0; i < 20; i++) await append(100);
   const last = journal.lastPosition();
   await until(() => m.position === last, 'caught up after the storm');
   t.same(m.seen, range(1, last));
-  t.ok(m.frames.length < 2000 / 128 + 40, `${m.frames.length} frames for 2,000 events: coalesced`);
+  t.ok(m.frames.length < 20, `${m.frames.length} frames for 20 appends of 100`);
+  t.ok(asked.length >= m.frames.length && asked.includes(true), 'asked after every window');
 });

@@ -1,6 +1,5 @@
 import type { JournalEntry } from '../../core/events/event.js';
 import type { Journal, Subscription } from '../../core/journal/journal.js';
-import type { BusyBudget } from './busy-budget.js';
 
 /** A WebSocket client at the live edge, as the fan-out sees it. */
 export interface LiveMember {
@@ -21,21 +20,19 @@ export interface LiveFilter {
 }
 
 export interface LiveFanoutOptions {
-  /** Least time between two frames of a group (ms, default 5): appends in between share a frame. */
-  readonly frameMs?: number;
-  /** The share of this thread the WebSocket work may use (shared with per-client catch-up). */
-  readonly budget: BusyBudget;
-  /** Most positions read per frame (default 4,096). */
+  /**
+   * How long to wait after reading a window before reading the next (ms), told whether a frame
+   * was sent: appends in between share the next frame. Asked every time, so it can grow while
+   * the journal is written in a storm.
+   */
+  readonly pause: (sent: boolean) => number;
+  /** Most positions read per frame (default 512). */
   readonly batchSize?: number;
   /** Serializes one entry (the same functions per-client catch-up uses, so both look alike). */
   readonly entryJson: (entry: JournalEntry) => string;
   /** Wraps serialized entries into a frame. */
   readonly frame: (entries: readonly string[], to: number) => string;
 }
-
-/** Entries serialized between two yields to the event loop. */
-const CHUNK = 128;
-const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 interface Group {
   readonly key: string;
@@ -49,8 +46,8 @@ interface Group {
  * Live fan-out: every client at the live edge with the same filter shares one journal
  * subscription, and each frame is serialized once and handed to every socket as the same bytes.
  * So what the node does per appended event does not grow with the number of clients — only one
- * `send` per client per frame does, and frames are at least `frameMs` apart. Clients that are
- * catching up (or backed up) read the journal on their own and join once they reach the group.
+ * `send` per client per frame does, and frames are `pause()` apart. Clients that are catching up
+ * (or backed up) read the journal on their own and join once they reach the group.
  */
 export class LiveFanout {
   private readonly groups = new Map<string, Group>();
@@ -105,14 +102,12 @@ export class LiveFanout {
   }
 
   private open(key: string, filter: LiveFilter, from: number): Group {
-    const frameMs = this.options.frameMs ?? 5;
-    const budget = this.options.budget;
-    const { entryJson, frame } = this.options;
+    const { entryJson, frame, pause } = this.options;
     const group: Group = { key, members: new Set(), lastTo: from, sub: undefined as unknown as Subscription };
     group.sub = this.journal.subscribe(
       {
         fromPosition: from + 1,
-        batchSize: this.options.batchSize ?? 4096,
+        batchSize: this.options.batchSize ?? 512,
         emptyBatches: true,
         ...(filter.types?.length ? { types: [...filter.types] } : {}),
         ...(filter.origins?.length ? { origins: [...filter.origins] } : {}),
@@ -121,36 +116,22 @@ export class LiveFanout {
         if (this.groups.get(key) !== group) return group.sub.close();
         const from = group.lastTo + 1;
         group.lastTo = to;
-        // The journal's writer shares this thread: serialize in chunks, yield to I/O first and in
-        // between (a commit that completes meanwhile starts the next write at once), and keep within
-        // the budget — in a write storm (a USB import, a burst) dashboards fall behind and catch up
-        // afterwards instead of slowing the journal.
-        const json = new Map<JournalEntry, string>();
-        for (let i = 0; i < entries.length; i += CHUNK) {
-          await yieldToIo();
-          await budget.run(() => {
-            for (const e of entries.slice(i, i + CHUNK)) json.set(e, entryJson(e));
-          });
-        }
-        if (this.groups.get(key) !== group) return group.sub.close();
         let shared: Buffer | undefined;
-        const frameOf = (mine: readonly JournalEntry[]) => frame(mine.map((e) => json.get(e)!), to);
-        await budget.run(() => {
-          for (const m of group.members) {
-            if (m.position >= to) continue;
-            // Members that were at from - 1 get the same bytes; one that read ahead by itself
-            // before joining gets only what it has not seen.
-            const mine = m.position < from ? entries : entries.filter((e) => e.position > m.position);
-            const keep = mine.length === 0 || m.send(mine === entries ? (shared ??= Buffer.from(frameOf(entries))) : frameOf(mine));
-            m.position = to;
-            if (!keep) {
-              this.leave(m);
-              m.onLeft();
-            }
+        const frameOf = (mine: readonly JournalEntry[]) => frame(mine.map(entryJson), to);
+        for (const m of group.members) {
+          if (m.position >= to) continue;
+          // Members that were at from - 1 get the same bytes; one that read ahead by itself before
+          // joining gets only what it has not seen.
+          const mine = m.position < from ? entries : entries.filter((e) => e.position > m.position);
+          const keep = mine.length === 0 || m.send(mine === entries ? (shared ??= Buffer.from(frameOf(entries))) : frameOf(mine));
+          m.position = to;
+          if (!keep) {
+            this.leave(m);
+            m.onLeft();
           }
-        });
-        // Coalesce: whatever is appended meanwhile goes out in the next frame.
-        if (entries.length > 0 && frameMs > 0) await new Promise((r) => setTimeout(r, frameMs));
+        }
+        const ms = pause(entries.length > 0);
+        if (ms > 0) await new Promise((r) => setTimeout(r, ms));
       },
     );
     group.sub.done.catch(() => undefined);

@@ -77,6 +77,7 @@ async function main(): Promise<void> {
       rate: { type: 'string', default: '200' },
       seconds: { type: 'string' },
       rounds: { type: 'string' },
+      'storm-events-per-s': { type: 'string' },
     },
   });
   const clients = Number(flags.clients);
@@ -95,7 +96,7 @@ async function main(): Promise<void> {
       setGpioMode: async () => undefined,
       writeGpio: async () => undefined,
     };
-    const app = await buildApp({ journal, node: stubNode, info: { name: 'bench', role: 'alpaca', software: 'bench', startedAt: Date.now() }, auth: { tokens: generateTokens() } });
+    const app = await buildApp({ journal, node: stubNode, info: { name: 'bench', role: 'alpaca', software: 'bench', startedAt: Date.now() }, auth: { tokens: generateTokens() }, ...(flags['storm-events-per-s'] ? { ws: { stormEventsPerS: Number(flags['storm-events-per-s']) } } : {}) });
     await app.listen({ host: '127.0.0.1', port: 0 });
     const address = app.server.address();
     const url = `ws://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/ws`;
@@ -123,8 +124,8 @@ async function main(): Promise<void> {
       const withClients = await measured(() => appendRate(journal, seconds));
       const end = await childState();
       const clientsCpuPercent = round(((end.cpu.user + end.cpu.system - c0.user - c0.system) / withClients.wallUs) * 100);
-      // The fan-out yields to the writer (WsOptions.busyShare): in the storm the clients may fall
-      // behind. How far, and how long until every client has every event again:
+      // The WebSocket work slows down in a write storm (WsOptions.stormEventsPerS): the clients
+      // fall behind. How far, and how long until every client has every event again:
       const stormEnd = journal.lastPosition();
       const t1 = now();
       let state = end;

@@ -6,7 +6,7 @@ import type { Subscription } from '../../../core/journal/journal.js';
 import type { RouteGroup } from '../app.js';
 import { requireScope } from '../auth/guard.js';
 import { parseInput } from '../validate.js';
-import { BusyBudget } from '../busy-budget.js';
+import { WritePressure } from '../write-pressure.js';
 import { LiveFanout, type LiveFilter, type LiveMember } from '../ws-fanout.js';
 
 /** Tuning of /ws; the defaults suit a handful of dashboards on a LAN. */
@@ -20,11 +20,12 @@ export interface WsOptions {
   /** Least time between two live frames (ms, default 5): appends in between share a frame. */
   readonly frameMs?: number;
   /**
-   * Share of the main thread that serializing and sending may use, all clients together, while the
-   * journal is being written (default 0.05). The writer runs on the same thread: in a write storm
-   * clients fall behind and catch up afterwards rather than slow it.
+   * Appends per second above which the journal counts as written in a storm (default 2,000). While
+   * it lasts, each client's reading and the live frames pause `stormPauseMs` (default 250) after
+   * each window of at most 512 events, so the WebSocket work stays small next to the writer.
    */
-  readonly busyShare?: number;
+  readonly stormEventsPerS?: number;
+  readonly stormPauseMs?: number;
   /** Ping interval; a client that misses a pong is closed (default 30 s). */
   readonly pingIntervalMs?: number;
   /** Told when a client is dropped for being too slow (for the log). */
@@ -68,18 +69,22 @@ export type ServerMessage =
  * A client catching up has its own journal subscription, which pulls at the client's pace, so a
  * slow client only lags itself; one that stays behind too long is closed with 4008 and can resume.
  * At the live edge, clients with the same filter share one subscription and the same frame bytes
- * (LiveFanout), so the writer's thread does per-event work once, not once per client.
+ * (LiveFanout), so the writer's thread does per-event work once, not once per client; in a write
+ * storm all of it slows down (WritePressure) so that clients never slow the journal.
  */
 export const wsRoutes: RouteGroup = async (app, { deps }) => {
   const { journal } = deps;
   const options = deps.ws ?? {};
   const highWater = options.highWaterBytes ?? 1 << 20;
   const slowMs = options.slowClientMs ?? 10_000;
-  // The writer is busy when the journal grew since the budget last asked.
-  let seenLast = journal.lastPosition();
-  const writerBusy = () => seenLast !== (seenLast = journal.lastPosition());
-  const budget = new BusyBudget(options.busyShare ?? 0.05, writerBusy);
-  const fanout = new LiveFanout(journal, { frameMs: options.frameMs ?? 5, entryJson, frame: frameOf, budget });
+  // The journal's writer shares this thread. While it writes in a storm (a USB import, a burst of
+  // appends), the WebSocket work — live frames and catch-up alike — reads one window per
+  // stormPauseMs, so dashboards fall behind and catch up when it is over instead of slowing it.
+  const pressure = new WritePressure(journal, options.stormEventsPerS ?? 2000);
+  const frameMs = options.frameMs ?? 5;
+  const stormPauseMs = options.stormPauseMs ?? 250;
+  const pause = (sent: boolean) => (pressure.storming() ? stormPauseMs : sent ? frameMs : 0);
+  const fanout = new LiveFanout(journal, { pause, entryJson, frame: frameOf });
   const open = new Set<() => void>();
   app.addHook('onClose', async () => {
     for (const stop of open) stop();
@@ -131,9 +136,12 @@ export const wsRoutes: RouteGroup = async (app, { deps }) => {
         async (entries, to) => {
           if (mine !== generation || !(await waitForRoom(position))) return current.close();
           if (mine !== generation) return current.close();
-          if (entries.length > 0) await budget.run(() => socket.send(framesOf(entries, to)));
+          if (entries.length > 0) socket.send(framesOf(entries, to));
           position = to;
-          if (to < journal.lastPosition()) return;
+          if (to < journal.lastPosition()) {
+            if (pressure.storming()) await new Promise((r) => setTimeout(r, stormPauseMs));
+            return;
+          }
           if (!announced.live) {
             announced.live = true;
             send({ op: 'live', position: to });
