@@ -94,7 +94,7 @@ t.test('the vector index persists with its checkpoint and is rebuilt from events
       data: { text, kind: 'state', confidence: 0.5, sources: [], method: 'statistical', model: null, window: { fromMs: 0, toMs: 1 }, embedding: encodeEmbedding(NGRAM_MODEL, ng.embedOne(text)) },
     })));
   }
-  const v1 = new VectorsProjection(journal, registry, { dir: `${dir}/vectors`, params: { m: 16, efConstruction: 64, efSearch: 64, initialCapacity: 16 } });
+  const v1 = new VectorsProjection(journal, registry, { dir: `${dir}/vectors`, params: { m: 16, efConstruction: 64, efSearch: 64, initialCapacity: 16, shards: 2 } });
   await v1.start();
   await v1.caughtUp();
   t.equal(v1.store.list()[0]!.size, 300);

@@ -11,7 +11,7 @@ import { tempDir } from './helpers/temp-dir.js';
 const DIM = 48;
 const MODEL = 'test-model';
 const registry = createRegistry();
-const params = { m: 12, efConstruction: 48, efSearch: 64, initialCapacity: 64 };
+const params = { m: 12, efConstruction: 48, efSearch: 64, initialCapacity: 64, shards: 2 };
 const api = { kind: 'api' as const };
 
 /** Deterministic unit vectors around a few centres (mulberry32). */
@@ -61,7 +61,7 @@ async function until(cond: () => boolean): Promise<void> {
   while (!cond()) await new Promise((resolve) => setImmediate(resolve));
 }
 
-t.test('a bulk build in a worker finds the same neighbours as a build on the main thread, deletes included', async (t) => {
+t.test('a bulk build in two workers (or one) finds the same neighbours as a build on the main thread, deletes included', async (t) => {
   const dir = tempDir(t);
   const journal = await openLevelJournal(join(dir, 'journal'));
   t.teardown(() => journal.close());
@@ -77,25 +77,33 @@ t.test('a bulk build in a worker finds the same neighbours as a build on the mai
   await direct.start();
   await direct.caughtUp();
   t.equal(direct.bulkBuilds, 0);
-  const bulk = projection(journal, { bulkThreshold: 100 });
+  const bulk = projection(journal, { bulkThreshold: 100, bulkWorkers: 2 });
   await bulk.start();
   await bulk.caughtUp();
   t.equal(bulk.bulkBuilds, 1, 'the catch-up ran as a bulk build');
   t.notOk(bulk.store.bulkActive);
+  const oneWorker = projection(journal, { bulkThreshold: 100, bulkWorkers: 1 });
+  await oneWorker.start();
+  await oneWorker.caughtUp();
+  t.equal(oneWorker.bulkBuilds, 1);
 
   const [a] = direct.store.list();
   const [b] = bulk.store.list();
   t.equal(b!.size, 2400 - forgotten.length);
   t.same(b, a, 'same size and capacity');
+  t.equal(a!.capacity, 2 * 2048, 'each shard doubled from 32 by its own count (1,200), not by its labels (up to 2,399)');
+  t.same(oneWorker.store.list(), direct.store.list());
   const queries = vectors(60, 9);
   const fromBulk = top10(bulk, queries);
-  t.same(fromBulk, top10(direct, queries), 'same insert order, same seed: the same graph');
+  t.same(fromBulk, top10(direct, queries), 'same shard, insert order and seed: the same graphs');
+  t.same(top10(oneWorker, queries), fromBulk, 'both shards in one worker: the same graphs too');
   const gone = new Set(forgotten);
   t.notOk(fromBulk.flat().some((id) => gone.has(id)), 'forgotten memories are not found');
   t.notOk(top10(bulk, forgotten.slice(0, 20).map((id) => vs[ids.indexOf(id)]!)).flat().some((id) => gone.has(id)), 'not even by their own vector');
   t.equal(bulk.search(MODEL, DIM, vs[1]!, 1)[0]?.meta.id, ids[1], 'a live vector finds itself');
   await direct.stop();
   await bulk.stop();
+  await oneWorker.stop();
 });
 
 t.test('a backlog after a saved index: the worker starts from the saved graph, forgets old and new, and the result saves and loads', async (t) => {
@@ -149,13 +157,18 @@ t.test('a backlog after a saved index: the worker starts from the saved graph, f
   await third.stop();
 });
 
-for (const mode of ['throw', 'exit'] as const) {
-  t.test(`a worker that ${mode === 'throw' ? 'throws' : 'dies'} fails the build with a code; nothing is claimed or saved`, async (t) => {
+const failures = [
+  { what: 'a worker that throws', query: 'mode=throw', n: 1200 },
+  { what: 'one worker that dies at its first batch while the other builds', query: 'mode=exit&shard=1', n: 1200 },
+  { what: 'one worker that dies after a batch', query: 'mode=exit&shard=1&after=1', n: 4400 },
+];
+for (const { what, query, n } of failures) {
+  t.test(`${what} fails the build with a code; nothing is claimed or saved`, async (t) => {
     const dir = tempDir(t);
     const journal = await openLevelJournal(join(dir, 'journal'));
     t.teardown(() => journal.close());
     const vdir = join(dir, 'vectors');
-    const vs = vectors(1200, 3);
+    const vs = vectors(n, 3);
     await appendAll(journal, vs.slice(0, 200).map(observation));
     const v1 = projection(journal, { dir: vdir, bulkThreshold: 500 });
     await v1.start();
@@ -166,8 +179,8 @@ for (const mode of ['throw', 'exit'] as const) {
     const before = top10(v1, q);
     await appendAll(journal, vs.slice(200).map(observation));
 
-    const failing = new URL(`./helpers/failing-vector-worker.ts?mode=${mode}`, import.meta.url);
-    const v2 = projection(journal, { dir: vdir, bulkThreshold: 500, bulkWorkerUrl: failing });
+    const failing = new URL(`./helpers/failing-vector-worker.ts?${query}`, import.meta.url);
+    const v2 = projection(journal, { dir: vdir, bulkThreshold: 500, bulkWorkerUrl: failing, bulkWorkers: 2 });
     await v2.start();
     await t.rejects(v2.caughtUp(), { code: 'SMOL_VECTOR_INDEX_BUILD_FAILED' });
     t.equal(v2.failure?.name, 'SmolError');
@@ -183,7 +196,7 @@ for (const mode of ['throw', 'exit'] as const) {
     await v3.start();
     await v3.caughtUp();
     t.equal(v3.bulkBuilds, 1, 'a restart with a working worker builds it');
-    t.equal(v3.store.list()[0]!.size, 1200);
+    t.equal(v3.store.list()[0]!.size, n);
     await v3.stop();
   });
 }

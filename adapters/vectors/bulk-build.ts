@@ -1,7 +1,8 @@
-import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
 import { ErrorCodes, SmolError } from '../../core/errors.js';
-import type { BulkReply, BulkRequest, IndexOps } from './bulk-messages.js';
+import { BulkLane } from './bulk-lane.js';
 import type { HnswParams } from './hnsw-index.js';
+import { shardCapacity, shardOf } from './hnsw-native.js';
 
 /**
  * The worker module next to this one: bulk-worker.ts under tsx (tests, benches), bulk-worker.js in
@@ -9,156 +10,145 @@ import type { HnswParams } from './hnsw-index.js';
  */
 export const BULK_WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? './bulk-worker.ts' : './bulk-worker.js', import.meta.url);
 
-/**
- * Starts the worker. A .ts module (tests and benches under tsx) needs tsx registered inside the
- * worker first: Node 20 workers get neither the parent's loader hooks nor, from `--import tsx` in
- * their execArgv, a loader for their .ts entry. The compiled .js needs nothing (tsx is a dev tool).
- */
-function startWorker(url: URL): Worker {
-  if (!url.pathname.endsWith('.ts')) return new Worker(url);
-  const tsx = import.meta.resolve('tsx/esm/api');
-  return new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`, { eval: true });
-}
-
-/** Vectors per index packed into one message (1,024 × 384-d = 1.5 MB). */
-const BATCH_VECTORS = 1024;
-
-interface Pending {
-  readonly dim: number;
-  ops: number[];
-  vectors: Float32Array;
-  filled: number;
-}
-
 /** Where label operations for one index go while a bulk build runs. */
 export interface BulkSink {
   add(label: number, vector: ArrayLike<number>): void;
   remove(label: number): void;
 }
 
+export interface BulkBuildOptions {
+  /** The worker module (default BULK_WORKER_URL). */
+  readonly workerUrl?: URL | undefined;
+  /** Worker threads at most (default: the configured shards, up to the cores). */
+  readonly workers?: number | undefined;
+  /** Batches waiting in one worker before `drain` waits (default 4). */
+  readonly maxInFlight?: number | undefined;
+}
+
+/** The name of one shard of an index in the workers. */
+const shardKey = (key: string, shard: number) => `${key}/${shard}`;
+
 /**
- * Main-thread side of a bulk build: packs label operations into transferred Float32Array batches,
- * in journal order, for a worker that owns the native indexes and inserts while this thread keeps
- * reading and decoding the journal. At most `maxInFlight` messages wait for the worker (the
- * caller awaits `drain`), so a fast reader does not pile the whole journal up in memory.
+ * Main-thread side of a bulk build: the shards of the indexes are spread over up to `workers`
+ * worker threads (shard s on worker s % workers, started at its first shard), each owning its
+ * shards' native graphs and inserting in parallel with the others while this thread keeps reading
+ * and decoding the journal. Operations reach each shard in journal order. At most `maxInFlight`
+ * batches wait in any one worker (the caller awaits `drain`), so a fast reader does not pile the
+ * whole journal up in memory.
  *
- * Any failure of the worker (it threw, died, or could not start) becomes one SmolError
- * SMOL_VECTOR_INDEX_BUILD_FAILED, thrown by the next `drain`/`write`.
+ * Any failure of any worker (it threw, died, or could not start) ends them all and becomes one
+ * SmolError SMOL_VECTOR_INDEX_BUILD_FAILED, thrown by the next `drain`/`write`.
  */
 export class BulkBuild {
-  private readonly worker: Worker;
-  private readonly pending = new Map<string, Pending>();
-  private inFlight = 0;
-  private writing = false;
+  private readonly lanes: Array<BulkLane | undefined>;
   private finished = false;
   private failure: SmolError | undefined;
   private wake: Array<() => void> = [];
 
+  private readonly workerUrl: URL;
+  private readonly maxInFlight: number;
+
   constructor(
     private readonly params: HnswParams,
-    workerUrl: URL = BULK_WORKER_URL,
-    private readonly maxInFlight = 4,
+    options: BulkBuildOptions = {},
   ) {
-    this.worker = startWorker(workerUrl);
-    this.worker.on('message', (r: BulkReply) => {
-      if (r.type === 'applied') this.inFlight -= 1;
-      else this.writing = false;
-      this.notify();
-    });
-    this.worker.on('error', (err) => this.fail(err));
-    this.worker.on('messageerror', (err) => this.fail(err));
-    this.worker.on('exit', (code) => {
-      if (!this.finished) this.fail(new Error(`the index worker exited with code ${code}`));
-    });
-    this.refresh();
+    this.workerUrl = options.workerUrl ?? BULK_WORKER_URL;
+    this.maxInFlight = options.maxInFlight ?? 4;
+    const workers = options.workers ?? Math.min(params.shards, availableParallelism());
+    if (!Number.isInteger(workers) || workers < 1) throw new TypeError(`a bulk build needs a whole number of workers ≥ 1, not ${workers}`);
+    this.lanes = new Array<BulkLane | undefined>(workers).fill(undefined);
   }
 
-  /** Opens an index in the worker, empty or from a graph file equal to the main thread's index. */
-  open(key: string, dim: number, from: string | undefined): BulkSink {
-    this.post({ type: 'open', key, dim, m: this.params.m, efConstruction: this.params.efConstruction, initialCapacity: this.params.initialCapacity, ...(from ? { from } : {}) });
+  /**
+   * Opens an index of `shards` shards in the workers; `from[s]` is a graph file equal to the main
+   * thread's shard s, or undefined for an empty one.
+   */
+  open(key: string, dim: number, shards: number, from: ReadonlyArray<string | undefined>): BulkSink {
+    const lanes: BulkLane[] = [];
+    const keys: string[] = [];
+    for (let s = 0; s < shards; s++) {
+      const lane = this.lane(s);
+      const f = from[s];
+      keys.push(shardKey(key, s));
+      lane.open({ type: 'open', key: keys[s]!, dim, m: this.params.m, efConstruction: this.params.efConstruction, initialCapacity: shardCapacity(this.params.initialCapacity, shards), ...(f ? { from: f } : {}) });
+      lanes.push(lane);
+    }
     return {
       add: (label, vector) => {
-        const p = this.slot(key, dim);
-        p.ops.push(label);
-        p.vectors.set(vector, p.filled * dim);
-        p.filled += 1;
-        if (p.filled === BATCH_VECTORS) this.flush();
+        const s = shardOf(label, shards);
+        lanes[s]!.add(keys[s]!, dim, label, vector);
       },
       remove: (label) => {
-        this.slot(key, dim).ops.push(-label - 1);
+        const s = shardOf(label, shards);
+        lanes[s]!.remove(keys[s]!, dim, label);
       },
     };
   }
 
-  /** Sends what is packed and waits until at most `maxInFlight` messages are queued in the worker. */
+  /** Sends what is packed and waits until at most `maxInFlight` messages are queued in each worker. */
   async drain(maxInFlight = this.maxInFlight): Promise<void> {
-    this.flush();
-    while (!this.failure && this.inFlight > maxInFlight) await new Promise<void>((resolve) => this.wake.push(resolve));
-    if (this.failure) throw this.failure;
+    for (const lane of this.started()) lane.flush();
+    await this.until(() => this.started().every((lane) => lane.inFlight <= maxInFlight));
   }
 
-  /** Applies everything sent, writes each index to its file and ends the worker. */
-  async write(files: Array<{ key: string; path: string }>): Promise<void> {
+  /** Applies everything sent, has each worker write its shards (`paths[s]` for shard s) and ends the workers. */
+  async write(files: ReadonlyArray<{ key: string; paths: readonly string[] }>): Promise<void> {
     await this.drain(0);
-    this.writing = true;
-    this.post({ type: 'write', files });
-    while (!this.failure && this.writing) await new Promise<void>((resolve) => this.wake.push(resolve));
-    if (this.failure) throw this.failure;
+    const byLane = new Map<BulkLane, Array<{ key: string; path: string }>>();
+    for (const { key, paths } of files) {
+      paths.forEach((path, s) => {
+        const lane = this.lanes[s % this.lanes.length];
+        if (!lane) throw new TypeError(`no worker holds shard ${s} of ${key}`);
+        byLane.set(lane, [...(byLane.get(lane) ?? []), { key: shardKey(key, s), path }]);
+      });
+    }
+    for (const [lane, laneFiles] of byLane) lane.write(laneFiles);
+    await this.until(() => this.started().every((lane) => !lane.writing));
     this.finished = true;
-    await this.worker.terminate();
+    await this.closeAll();
   }
 
-  /** Ends the worker without waiting for its work. */
+  /** Ends the workers without waiting for their work. */
   async abort(): Promise<void> {
     this.finished = true;
+    // A drain waiting meanwhile would wait for replies that never come.
+    this.failure ??= new SmolError(ErrorCodes.VECTOR_INDEX_BUILD_FAILED, 'the vector index build was aborted');
     this.notify();
-    await this.worker.terminate();
+    await this.closeAll();
   }
 
-  private slot(key: string, dim: number): Pending {
-    let p = this.pending.get(key);
-    if (!p) this.pending.set(key, (p = { dim, ops: [], vectors: new Float32Array(BATCH_VECTORS * dim), filled: 0 }));
-    return p;
+  private lane(shard: number): BulkLane {
+    const i = shard % this.lanes.length;
+    let lane = this.lanes[i];
+    if (!lane) this.lanes[i] = lane = new BulkLane(this.workerUrl, () => this.notify(), (err) => this.fail(err));
+    return lane;
   }
 
-  private flush(): void {
-    const groups: IndexOps[] = [];
-    const transfer: ArrayBuffer[] = [];
-    for (const [key, p] of this.pending) {
-      if (p.ops.length === 0) continue;
-      const vectors = p.vectors.subarray(0, p.filled * p.dim);
-      groups.push({ key, ops: Int32Array.from(p.ops), vectors });
-      transfer.push(vectors.buffer as ArrayBuffer);
-      this.pending.delete(key);
-    }
-    if (groups.length === 0) return;
-    this.inFlight += 1;
-    this.post({ type: 'ops', groups }, transfer);
+  private started(): BulkLane[] {
+    return this.lanes.filter((l): l is BulkLane => l !== undefined);
   }
 
-  private post(msg: BulkRequest, transfer: ArrayBuffer[] = []): void {
-    if (this.failure || this.finished) return;
-    this.worker.postMessage(msg, transfer);
-    this.refresh();
+  private async until(done: () => boolean): Promise<void> {
+    while (!this.failure && !done()) await new Promise<void>((resolve) => this.wake.push(resolve));
+    if (this.failure) throw this.failure;
   }
 
   private fail(err: unknown): void {
     if (this.failure || this.finished) return;
     const reason = err instanceof Error ? err.message : String(err);
-    this.failure = new SmolError(ErrorCodes.VECTOR_INDEX_BUILD_FAILED, `building the vector index in a worker thread failed: ${reason}`, { cause: err });
+    this.failure = new SmolError(ErrorCodes.VECTOR_INDEX_BUILD_FAILED, `building the vector index in worker threads failed: ${reason}`, { cause: err });
+    // The other workers' graphs are of no use without this one's: stop them now.
+    void this.closeAll();
     this.notify();
+  }
+
+  private async closeAll(): Promise<void> {
+    await Promise.all(this.started().map((lane) => lane.close()));
   }
 
   private notify(): void {
     const wake = this.wake;
     this.wake = [];
     for (const w of wake) w();
-    this.refresh();
-  }
-
-  /** The worker keeps the process alive only while it has work the main thread waits for. */
-  private refresh(): void {
-    if (this.inFlight > 0 || this.writing) this.worker.ref();
-    else this.worker.unref();
   }
 }

@@ -1,19 +1,23 @@
-/** The messages between a bulk build (main thread) and its worker (bulk-worker.ts). */
+/**
+ * The messages between a bulk build (main thread) and one of its workers (bulk-worker.ts). A `key`
+ * names one shard of one index (`<model>#<dim>/<shard>`); each shard lives in one worker.
+ */
 
-/** Opens one native index in the worker: empty, or read from a graph file of the main thread's. */
+/** Opens one shard's native graph in the worker: empty, or read from a graph file of the main thread's. */
 export interface OpenIndex {
   readonly type: 'open';
   readonly key: string;
   readonly dim: number;
   readonly m: number;
   readonly efConstruction: number;
+  /** Of this shard. */
   readonly initialCapacity: number;
-  /** A graph file holding exactly the main thread's index when the build started; none = empty. */
+  /** A graph file holding exactly the main thread's shard when the build started; none = empty. */
   readonly from?: string;
 }
 
 /**
- * Operations on one index, in journal order. `ops[i] >= 0` adds label `ops[i]` with the next `dim`
+ * Operations on one shard, in journal order. `ops[i] >= 0` adds label `ops[i]` with the next `dim`
  * floats of `vectors`; `ops[i] < 0` marks label `-ops[i] - 1` deleted.
  */
 export interface IndexOps {
@@ -27,7 +31,7 @@ export interface ApplyOps {
   readonly groups: readonly IndexOps[];
 }
 
-/** Writes every open index to its file; the worker answers `written` and has nothing left to do. */
+/** Writes the shards named to their files; the worker answers `written` and has nothing left to do. */
 export interface WriteIndexes {
   readonly type: 'write';
   readonly files: ReadonlyArray<{ readonly key: string; readonly path: string }>;

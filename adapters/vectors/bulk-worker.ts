@@ -1,25 +1,25 @@
 /**
- * The worker side of a bulk build: owns one native HNSW index per (model, dim) touched by the build,
- * applies the main thread's label operations in order and writes the graphs at the end. A native
- * index cannot be shared between threads, so the main thread reads the written files back.
- * Any failure is thrown: the main thread sees it as the worker's `error` event.
+ * The worker side of a bulk build: owns the native graphs of the index shards given to it (one
+ * per `open`), applies the main thread's label operations in order and writes the graphs at the
+ * end. A native graph cannot be shared between threads, so the main thread reads the written files
+ * back. Any failure is thrown: the main thread sees it as the worker's `error` event.
  */
 import { parentPort } from 'node:worker_threads';
 import hnsw from 'hnswlib-node';
 import type { BulkReply, BulkRequest, IndexOps } from './bulk-messages.js';
+import { createGraph, makeRoom, type NativeGraph } from './hnsw-native.js';
 
 const { HierarchicalNSW } = hnsw;
-type Native = InstanceType<typeof HierarchicalNSW>;
 
 const port = parentPort;
 if (!port) throw new TypeError('bulk-worker.ts runs as a worker thread');
-const indexes = new Map<string, { native: Native; dim: number }>();
+const shards = new Map<string, { native: NativeGraph; dim: number }>();
 const reply = (r: BulkReply) => port.postMessage(r);
 
 function apply({ key, ops, vectors }: IndexOps): void {
-  const idx = indexes.get(key);
-  if (!idx) throw new TypeError(`no open index ${key}`);
-  const { native, dim } = idx;
+  const shard = shards.get(key);
+  if (!shard) throw new TypeError(`no open shard ${key}`);
+  const { native, dim } = shard;
   // hnswlib-node takes plain arrays only; one reused array saves an allocation per vector.
   const point = new Array<number>(dim);
   let off = 0;
@@ -29,12 +29,8 @@ function apply({ key, ops, vectors }: IndexOps): void {
       native.markDelete(-op - 1);
       continue;
     }
-    // Grow like the main thread does (doubling), so capacities match a direct build.
-    let max = native.getMaxElements();
-    if (op >= max) {
-      while (op >= max) max *= 2;
-      native.resizeIndex(max);
-    }
+    // Grow as the main thread does, so capacities match a build there.
+    makeRoom(native);
     for (let d = 0; d < dim; d++) point[d] = vectors[off + d]!;
     off += dim;
     native.addPoint(point, op);
@@ -44,10 +40,14 @@ function apply({ key, ops, vectors }: IndexOps): void {
 port.on('message', (msg: BulkRequest) => {
   switch (msg.type) {
     case 'open': {
-      const native = new HierarchicalNSW('ip', msg.dim);
-      if (msg.from) native.readIndexSync(msg.from, false);
-      else native.initIndex({ maxElements: msg.initialCapacity, m: msg.m, efConstruction: msg.efConstruction, randomSeed: 100 });
-      indexes.set(msg.key, { native, dim: msg.dim });
+      let native: NativeGraph;
+      if (msg.from) {
+        native = new HierarchicalNSW('ip', msg.dim);
+        native.readIndexSync(msg.from, false);
+      } else {
+        native = createGraph(msg.dim, msg.initialCapacity, msg);
+      }
+      shards.set(msg.key, { native, dim: msg.dim });
       break;
     }
     case 'ops':
@@ -56,9 +56,9 @@ port.on('message', (msg: BulkRequest) => {
       break;
     case 'write':
       for (const f of msg.files) {
-        const idx = indexes.get(f.key);
-        if (!idx) throw new TypeError(`no open index ${f.key}`);
-        idx.native.writeIndexSync(f.path);
+        const shard = shards.get(f.key);
+        if (!shard) throw new TypeError(`no open shard ${f.key}`);
+        shard.native.writeIndexSync(f.path);
       }
       reply({ type: 'written' });
       break;

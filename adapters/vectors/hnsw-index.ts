@@ -1,7 +1,5 @@
-import hnsw from 'hnswlib-node';
 import type { BulkSink } from './bulk-build.js';
-
-const { HierarchicalNSW } = hnsw;
+import { createGraph, labelsInShard, makeRoom, readGraph, shardCapacity, shardOf, type NativeGraph } from './hnsw-native.js';
 
 /** What the index knows about each vector besides the vector: enough to filter without a lookup. */
 export interface VectorMeta {
@@ -19,10 +17,16 @@ export interface HnswParams {
   readonly m: number;
   readonly efConstruction: number;
   readonly efSearch: number;
+  /** Capacity of a new index, split across its shards; each shard doubles when full. */
   readonly initialCapacity: number;
+  /**
+   * Graphs per new index. A bulk build inserts into them in parallel, one worker thread per shard
+   * (up to the cores); a search asks each of them. Fixed when an index is created.
+   */
+  readonly shards: number;
 }
 
-export const DEFAULT_HNSW: HnswParams = { m: 12, efConstruction: 48, efSearch: 128, initialCapacity: 1024 };
+export const DEFAULT_HNSW: HnswParams = { m: 12, efConstruction: 48, efSearch: 128, initialCapacity: 1024, shards: 2 };
 
 export interface VectorHit {
   readonly meta: VectorMeta;
@@ -32,29 +36,39 @@ export interface VectorHit {
 
 /**
  * One HNSW index for one (model, dim): inner product over unit vectors, labels are positions in
- * `metas`. It grows by doubling with resizeIndex; deleted items are marked, not removed.
+ * `metas`. The vectors are spread over `shards` native graphs, label L in shard L % shards (under
+ * label L itself), because hnswlib-node inserts on one thread only and a native graph cannot be
+ * shared between threads: separate graphs are what lets a bulk build insert on several threads.
+ * The price is at search time: each shard is searched and the hits merged. Each shard grows by
+ * doubling with resizeIndex; deleted items are marked, not removed.
  *
  * During a bulk build (see BulkBuild) the labels and metas are still assigned here, in journal
- * order, but the graph work goes to a sink (a worker's index); searches keep using the graph as it
- * was when the build started until `swap` reads the worker's graph in.
+ * order, but the graph work goes to a sink (the workers' graphs); searches keep using the graphs as
+ * they were when the build started until `swap` reads the workers' graphs in.
  */
 export class HnswIndex {
-  private native: InstanceType<typeof HierarchicalNSW>;
+  readonly shards: number;
+  private natives: NativeGraph[];
+  /** Per shard, a graph file equal to it (set when read or written, cleared by any change). */
+  private files: Array<string | undefined>;
   private readonly metas: Array<VectorMeta | null> = [];
   private readonly labels = new Map<string, number>();
   private deleted = 0;
-  /** A graph file equal to `native` (set when read or written, cleared by any change). */
-  private file_: string | undefined;
+  /** Labels below this are in the searched graphs (all of them, except during a bulk build). */
+  private graphLabels = 0;
   private sink: BulkSink | undefined;
 
+  /** `shards` other than the params' is for an index read from files (its shard count is fixed). */
   constructor(
     readonly model: string,
     readonly dim: number,
     private readonly params: HnswParams = DEFAULT_HNSW,
+    shards = params.shards,
   ) {
-    this.native = new HierarchicalNSW('ip', dim);
-    this.native.initIndex({ maxElements: params.initialCapacity, m: params.m, efConstruction: params.efConstruction, randomSeed: 100 });
-    this.native.setEf(params.efSearch);
+    if (!Number.isInteger(shards) || shards < 1) throw new TypeError(`an index needs a whole number of shards ≥ 1, not ${shards}`);
+    this.shards = shards;
+    this.natives = Array.from({ length: shards }, () => createGraph(dim, shardCapacity(params.initialCapacity, shards), params));
+    this.files = this.natives.map(() => undefined);
   }
 
   /** Live (not deleted) vectors. */
@@ -63,17 +77,12 @@ export class HnswIndex {
   }
 
   get capacity(): number {
-    return this.native.getMaxElements();
+    return this.natives.reduce((a, n) => a + n.getMaxElements(), 0);
   }
 
-  /** Vectors in the searchable graph (fewer than the labels while a bulk build runs). */
+  /** Vectors in the searchable graphs (fewer than the labels while a bulk build runs). */
   get graphCount(): number {
-    return this.native.getCurrentCount();
-  }
-
-  /** A file holding exactly the current graph, if one is known. */
-  get file(): string | undefined {
-    return this.file_;
+    return this.natives.reduce((a, n) => a + n.getCurrentCount(), 0);
   }
 
   get bulk(): boolean {
@@ -92,9 +101,12 @@ export class HnswIndex {
     if (this.sink) {
       this.sink.add(label, vector);
     } else {
-      if (label >= this.native.getMaxElements()) this.native.resizeIndex(this.native.getMaxElements() * 2);
-      this.native.addPoint(Array.isArray(vector) ? vector : Array.from(vector), label);
-      this.file_ = undefined;
+      const s = shardOf(label, this.shards);
+      const native = this.natives[s]!;
+      makeRoom(native);
+      native.addPoint(Array.isArray(vector) ? vector : Array.from(vector), label);
+      this.files[s] = undefined;
+      this.graphLabels = label + 1;
     }
     this.metas.push(meta);
     this.labels.set(meta.id, label);
@@ -105,47 +117,71 @@ export class HnswIndex {
     if (label === undefined || this.metas[label] === null) return false;
     if (this.sink) this.sink.remove(label);
     // Also during a bulk build, when the graph searched meanwhile has it: it stops showing up at once.
-    if (label < this.native.getCurrentCount()) {
-      this.native.markDelete(label);
-      this.file_ = undefined;
+    if (label < this.graphLabels) {
+      const s = shardOf(label, this.shards);
+      this.natives[s]!.markDelete(label);
+      this.files[s] = undefined;
     }
     this.metas[label] = null;
     this.deleted += 1;
     return true;
   }
 
-  /** The k nearest live vectors passing `filter`, best first. */
+  /** The k nearest live vectors passing `filter`, best first: the best k of each shard's best k. */
   search(vector: number[], k: number, filter?: (meta: VectorMeta) => boolean): VectorHit[] {
     if (this.size === 0 || k <= 0) return [];
     if (vector.length !== this.dim) throw new TypeError(`query of ${vector.length} dimensions for a ${this.dim}-d index`);
-    // During a bulk build the graph holds fewer vectors than `size` counts (hnswlib refuses k > capacity).
-    const want = Math.min(k, this.size, this.native.getCurrentCount());
-    if (want <= 0) return [];
-    this.native.setEf(Math.max(this.params.efSearch, want));
     const f = filter ? (label: number) => { const m = this.metas[label]; return m !== null && m !== undefined && filter(m); } : undefined;
-    const res = this.native.searchKnn(vector, want, f);
-    const out: VectorHit[] = [];
-    res.neighbors.forEach((label, i) => {
-      const meta = this.metas[label];
-      if (meta) out.push({ meta, score: 1 - res.distances[i]! });
-    });
-    return out.sort((a, b) => b.score - a.score);
+    const hits: Array<VectorHit & { label: number }> = [];
+    for (const native of this.natives) {
+      // hnswlib refuses k > capacity; during a bulk build a shard may even be empty.
+      const want = Math.min(k, this.size, native.getCurrentCount());
+      if (want <= 0) continue;
+      native.setEf(Math.max(this.params.efSearch, want));
+      const res = native.searchKnn(vector, want, f);
+      res.neighbors.forEach((label, i) => {
+        const meta = this.metas[label];
+        if (meta) hits.push({ meta, score: 1 - res.distances[i]!, label });
+      });
+    }
+    // Ties by label, so the order does not depend on which shard answered first.
+    hits.sort((a, b) => b.score - a.score || a.label - b.label);
+    return hits.slice(0, k).map(({ meta, score }) => ({ meta, score }));
+  }
+
+  /** The graph file names of this index, one per shard: `base.hnsw` for one shard (as before shards), else `base.s<i>.hnsw`. */
+  static graphNames(base: string, shards: number): string[] {
+    return shards === 1 ? [`${base}.hnsw`] : Array.from({ length: shards }, (_, i) => `${base}.s${i}.hnsw`);
   }
 
   /**
-   * Writes the graph and returns the label table as JSON, both in one synchronous step so no add
-   * can slip in between (hnswlib's async write runs on another thread while we keep adding).
+   * Writes the graphs (`paths[s]` for shard s) and returns the label table as JSON, all in one
+   * synchronous step so no add can slip in between (hnswlib's async write runs on another thread
+   * while we keep adding).
    */
-  writeSync(indexPath: string): string {
-    this.writeGraphSync(indexPath);
+  writeSync(paths: readonly string[]): string {
+    if (this.sink) throw new TypeError('the graphs are being built in workers; write them from there');
+    this.checkShards(paths);
+    this.natives.forEach((native, s) => {
+      native.writeIndexSync(paths[s]!);
+      this.files[s] = paths[s];
+    });
     return this.labelsJson();
   }
 
-  /** Writes the graph alone (a bulk build reads it in its worker). */
-  writeGraphSync(indexPath: string): void {
-    if (this.sink) throw new TypeError('the graph is being built in a worker; write it from there');
-    this.native.writeIndexSync(indexPath);
-    this.file_ = indexPath;
+  /**
+   * Per shard, a file holding exactly its graph (for a bulk build's workers to start from):
+   * undefined for an empty shard, the known file, or one written now to `scratch(shard)`.
+   */
+  graphFiles(scratch: (shard: number) => string): Array<string | undefined> {
+    return this.natives.map((native, s) => {
+      if (native.getCurrentCount() === 0) return undefined;
+      const known = this.files[s];
+      if (known) return known;
+      const path = scratch(s);
+      native.writeIndexSync(path);
+      return path;
+    });
   }
 
   /** The label table as JSON (what `read` takes back). */
@@ -159,35 +195,49 @@ export class HnswIndex {
   }
 
   /**
-   * Replaces the graph with one read from `indexPath` (a bulk build's result) and ends bulk mode.
-   * `kept`: the file stays (a saved generation), so a later bulk build can start from it.
+   * Replaces the graphs with ones read from `paths` (a bulk build's result) and ends bulk mode.
+   * `kept`: the files stay (a saved generation), so a later bulk build can start from them.
    */
-  async swap(indexPath: string, kept: boolean): Promise<void> {
-    const native = new HierarchicalNSW('ip', this.dim);
-    await native.readIndex(indexPath, false);
-    native.setEf(this.params.efSearch);
-    if (native.getCurrentCount() !== this.metas.length) throw new TypeError(`graph of ${native.getCurrentCount()} vectors for ${this.metas.length} labels`);
-    this.native = native;
-    this.file_ = kept ? indexPath : undefined;
+  async swap(paths: readonly string[], kept: boolean): Promise<void> {
+    this.checkShards(paths);
+    this.natives = await this.readShards(paths, this.metas.length);
+    this.files = paths.map((p) => (kept ? p : undefined));
+    this.graphLabels = this.metas.length;
     this.sink = undefined;
   }
 
-  /** Ends bulk mode without a new graph (the build failed; the caller drops this index). */
+  /** Ends bulk mode without new graphs (the build failed; the caller drops this index). */
   endBulk(): void {
     this.sink = undefined;
   }
 
-  /** Loads a written graph and its labels. */
-  static async read(model: string, dim: number, indexPath: string, metas: Array<VectorMeta | null>, params: HnswParams = DEFAULT_HNSW): Promise<HnswIndex> {
-    const idx = new HnswIndex(model, dim, params);
-    await idx.native.readIndex(indexPath, false);
-    idx.native.setEf(params.efSearch);
-    idx.file_ = indexPath;
+  /** Loads written graphs (one file per shard: their number is the index's shard count) and the labels. */
+  static async read(model: string, dim: number, paths: readonly string[], metas: Array<VectorMeta | null>, params: HnswParams = DEFAULT_HNSW): Promise<HnswIndex> {
+    const idx = new HnswIndex(model, dim, params, paths.length);
+    idx.natives = await idx.readShards(paths, metas.length);
+    idx.files = [...paths];
+    idx.graphLabels = metas.length;
     metas.forEach((m, label) => {
       idx.metas.push(m);
       if (m) idx.labels.set(m.id, label);
       else idx.deleted += 1;
     });
     return idx;
+  }
+
+  /** Reads every shard's graph (in parallel, off this thread) and checks each holds its labels of 0 … n-1. */
+  private async readShards(paths: readonly string[], n: number): Promise<NativeGraph[]> {
+    const capacity = shardCapacity(this.params.initialCapacity, this.shards);
+    const natives = await Promise.all(paths.map((p) => readGraph(p, this.dim, capacity, this.params)));
+    natives.forEach((native, s) => {
+      const want = labelsInShard(n, s, this.shards);
+      if (native.getCurrentCount() !== want) throw new TypeError(`shard ${s} of ${this.shards}: a graph of ${native.getCurrentCount()} vectors for ${want} labels`);
+      native.setEf(this.params.efSearch);
+    });
+    return natives;
+  }
+
+  private checkShards(paths: readonly string[]): void {
+    if (paths.length !== this.shards) throw new TypeError(`${paths.length} graph files for an index of ${this.shards} shards`);
   }
 }

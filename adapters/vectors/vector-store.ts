@@ -3,7 +3,7 @@ import { mkdir, readFile, rename, rm, writeFile, readdir } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCodes, SmolError, isSmolError } from '../../core/errors.js';
-import { BulkBuild } from './bulk-build.js';
+import { BulkBuild, type BulkBuildOptions } from './bulk-build.js';
 import { DEFAULT_HNSW, HnswIndex, type HnswParams, type VectorHit, type VectorMeta } from './hnsw-index.js';
 
 const FORMAT = 1;
@@ -13,12 +13,16 @@ interface Checkpoint {
   /** Journal position every index in this generation covers. */
   readonly position: number;
   readonly generation: number;
-  readonly indexes: Array<{ model: string; dim: number; file: string }>;
+  /** `shards` is absent in checkpoints from before shards: one graph, `${file}.hnsw`. */
+  readonly indexes: Array<{ model: string; dim: number; file: string; shards?: number }>;
 }
+
+/** A graph written (or to be written) by the workers: `paths[s]` for shard s of the index `key`. */
+type GraphFiles = { key: string; paths: string[] };
 
 interface Bulk {
   readonly build: BulkBuild;
-  /** Indexes whose graph work goes to the worker, by key. */
+  /** Indexes whose graph work goes to the workers, by key. */
   readonly attached: Map<string, HnswIndex>;
   /** Scratch directory for start graphs (and, without a store directory, the result). */
   tmp: string | undefined;
@@ -29,8 +33,9 @@ interface Bulk {
  * generation directory (graphs + label tables) and then swaps the checkpoint file that names it,
  * so a crash leaves either the old or the new generation, never a mix.
  *
- * A bulk build (beginBulk … finishBulk) inserts in a worker thread; its end is a save whose graphs
- * the worker writes, and which the indexes then read back in place of their own.
+ * A bulk build (beginBulk … finishBulk) inserts in worker threads, one per shard up to the cores;
+ * its end is a save whose graphs the workers write, and which the indexes then read back in place
+ * of their own.
  */
 export class VectorStore {
   readonly indexes = new Map<string, HnswIndex>();
@@ -76,21 +81,21 @@ export class VectorStore {
   }
 
   /**
-   * From now on, inserts and deletes go to a worker thread (see BulkBuild) and the graphs searched
+   * From now on, inserts and deletes go to worker threads (see BulkBuild) and the graphs searched
    * stay as they are; labels are still assigned here. No save until finishBulk.
    */
-  beginBulk(workerUrl?: URL): void {
+  beginBulk(options: BulkBuildOptions = {}): void {
     if (this.bulk) return;
-    this.bulk = { build: new BulkBuild(this.params, workerUrl), attached: new Map(), tmp: undefined };
+    this.bulk = { build: new BulkBuild(this.params, options), attached: new Map(), tmp: undefined };
   }
 
-  /** Sends what is packed to the worker and waits while it is too far behind. Throws SMOL_VECTOR_INDEX_BUILD_FAILED. */
+  /** Sends what is packed to the workers and waits while one is too far behind. Throws SMOL_VECTOR_INDEX_BUILD_FAILED. */
   async bulkFlush(): Promise<void> {
     await this.bulk?.build.drain();
   }
 
   /**
-   * Ends a bulk build: the worker applies what is left and writes its graphs — as a new saved
+   * Ends a bulk build: the workers apply what is left and write their graphs — as a new saved
    * generation covering `position` when the store has a directory — and the indexes read them in.
    * Throws SMOL_VECTOR_INDEX_BUILD_FAILED; then nothing was saved and the in-memory indexes are
    * inconsistent: call `reload`.
@@ -99,7 +104,7 @@ export class VectorStore {
     const bulk = this.bulk;
     if (!bulk) return;
     try {
-      const graphs: Array<{ key: string; path: string }> = [];
+      const graphs: GraphFiles[] = [];
       if (this.dir) {
         await this.writeGeneration(position, bulk.attached, async (files) => {
           graphs.push(...files);
@@ -108,11 +113,11 @@ export class VectorStore {
       } else {
         const tmp = this.bulkTmp(bulk);
         let n = 0;
-        for (const key of bulk.attached.keys()) graphs.push({ key, path: join(tmp, `result-${n++}.hnsw`) });
+        for (const [key, idx] of bulk.attached) graphs.push({ key, paths: HnswIndex.graphNames(join(tmp, `result-${n++}`), idx.shards) });
         await bulk.build.write(graphs);
         this.position = position;
       }
-      for (const { key, path } of graphs) await bulk.attached.get(key)!.swap(path, this.dir !== undefined);
+      for (const { key, paths } of graphs) await bulk.attached.get(key)!.swap(paths, this.dir !== undefined);
     } catch (err) {
       await bulk.build.abort();
       for (const idx of bulk.attached.values()) idx.endBulk();
@@ -123,7 +128,7 @@ export class VectorStore {
     }
   }
 
-  /** Drops a bulk build (the worker is ended); the in-memory indexes are inconsistent: call `reload`. */
+  /** Drops a bulk build (the workers are ended); the in-memory indexes are inconsistent: call `reload`. */
   async abortBulk(): Promise<void> {
     const bulk = this.bulk;
     if (!bulk) return;
@@ -141,16 +146,12 @@ export class VectorStore {
     return this.load();
   }
 
-  /** Opens `idx` in the worker at its first change in a bulk build, from a file of its graph. */
+  /** Opens `idx` in the workers at its first change in a bulk build, from files of its graphs. */
   private attach(bulk: Bulk, idx: HnswIndex): void {
     const key = VectorStore.key(idx.model, idx.dim);
     if (bulk.attached.has(key)) return;
-    let from: string | undefined;
-    if (idx.graphCount > 0) {
-      from = idx.file;
-      if (!from) idx.writeGraphSync((from = join(this.bulkTmp(bulk), `start-${bulk.attached.size}.hnsw`)));
-    }
-    idx.startBulk(bulk.build.open(key, idx.dim, from));
+    const from = idx.graphFiles((s) => join(this.bulkTmp(bulk), `start-${bulk.attached.size}.s${s}.hnsw`));
+    idx.startBulk(bulk.build.open(key, idx.dim, idx.shards, from));
     bulk.attached.set(key, idx);
   }
 
@@ -190,7 +191,8 @@ export class VectorStore {
     try {
       for (const i of cp.indexes) {
         const metas = JSON.parse(await readFile(join(gen, `${i.file}.labels.json`), 'utf8')) as Array<VectorMeta | null>;
-        this.indexes.set(VectorStore.key(i.model, i.dim), await HnswIndex.read(i.model, i.dim, join(gen, `${i.file}.hnsw`), metas, this.params));
+        const paths = HnswIndex.graphNames(join(gen, i.file), i.shards ?? 1);
+        this.indexes.set(VectorStore.key(i.model, i.dim), await HnswIndex.read(i.model, i.dim, paths, metas, this.params));
       }
     } catch {
       // A damaged generation: start over from the journal.
@@ -217,7 +219,7 @@ export class VectorStore {
   private async writeGeneration(
     position: number,
     byWorker: ReadonlyMap<string, HnswIndex>,
-    writeGraphs: (files: Array<{ key: string; path: string }>) => Promise<void>,
+    writeGraphs: (files: GraphFiles[]) => Promise<void>,
   ): Promise<void> {
     const dir = this.dir!;
     const generation = this.generation + 1;
@@ -225,19 +227,19 @@ export class VectorStore {
     await rm(gen, { recursive: true, force: true });
     await mkdir(gen, { recursive: true });
     const indexes: Checkpoint['indexes'] = [];
-    const workerFiles: Array<{ key: string; path: string }> = [];
+    const workerFiles: GraphFiles[] = [];
     const labels: Array<[string, string]> = [];
     let n = 0;
     for (const [key, idx] of this.indexes) {
       const file = `index-${n++}`;
-      const path = join(gen, `${file}.hnsw`);
+      const paths = HnswIndex.graphNames(join(gen, file), idx.shards);
       if (byWorker.has(key)) {
-        workerFiles.push({ key, path });
+        workerFiles.push({ key, paths });
         labels.push([file, idx.labelsJson()]);
       } else {
-        labels.push([file, idx.writeSync(path)]);
+        labels.push([file, idx.writeSync(paths)]);
       }
-      indexes.push({ model: idx.model, dim: idx.dim, file });
+      indexes.push({ model: idx.model, dim: idx.dim, file, shards: idx.shards });
     }
     try {
       if (workerFiles.length > 0) await writeGraphs(workerFiles);

@@ -20,11 +20,14 @@ export interface VectorsProjectionOptions {
   readonly saveIntervalMs?: number;
   /**
    * A delivered batch with at least this many vector events (default 512; Infinity: never) starts
-   * a bulk build: inserts run in a worker thread until the projection has caught up.
+   * a bulk build: inserts run in worker threads (one per shard, up to the cores) until the
+   * projection has caught up.
    */
   readonly bulkThreshold?: number;
   /** The bulk build's worker module (default: bulk-worker next to bulk-build). */
   readonly bulkWorkerUrl?: URL;
+  /** The bulk build's worker threads at most (default: the shards of an index, up to the cores). */
+  readonly bulkWorkers?: number;
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -46,11 +49,12 @@ function decodeFloats(e: StoredEmbedding): ArrayLike<number> {
  * the events — the embeddings are in them, so no model is called.
  *
  * A long catch-up (a rebuild, a start far behind, a large sync import) runs as a bulk build: this
- * thread reads and decodes the journal while a worker thread inserts into the graphs, so the two
- * overlap and the event loop keeps serving. Searches meanwhile see the graphs as they were; the
- * position (and `caughtUp`) moves only when the worker's graphs are saved and read back. If the
- * worker fails, the indexes go back to the last saved generation, the projection stops, and
- * `caughtUp` rejects with SMOL_VECTOR_INDEX_BUILD_FAILED (`start` tries again).
+ * thread reads and decodes the journal while worker threads insert into the graphs (each index is
+ * sharded; each worker owns some shards), so they all overlap and the event loop keeps serving.
+ * Searches meanwhile see the graphs as they were; the position (and `caughtUp`) moves only when the
+ * workers' graphs are saved and read back. If a worker fails, the indexes go back to the last
+ * saved generation, the projection stops, and `caughtUp` rejects with
+ * SMOL_VECTOR_INDEX_BUILD_FAILED (`start` tries again).
  */
 export class VectorsProjection {
   readonly store: VectorStore;
@@ -115,7 +119,7 @@ export class VectorsProjection {
   }
 
   /**
-   * A bulk build ends with the worker's graphs written and read back, which costs about what
+   * A bulk build ends with the workers' graphs written and read back, which costs about what
    * indexing a tenth of them would. So: a big batch, and a backlog (in journal positions, an upper
    * bound of the vector events) of at least an eighth of what the indexes hold already.
    */
@@ -140,7 +144,7 @@ export class VectorsProjection {
         await this.saving.catch(() => undefined);
         if (this.timer) clearTimeout(this.timer);
         this.timer = undefined;
-        this.store.beginBulk(this.options.bulkWorkerUrl);
+        this.store.beginBulk({ workerUrl: this.options.bulkWorkerUrl, workers: this.options.bulkWorkers });
       }
       for (const entry of entries) this.apply(entry);
       this.unsaved += entries.length;
@@ -213,7 +217,7 @@ export class VectorsProjection {
   /** Persists the indexes with the position they cover. */
   save(): Promise<void> {
     this.saving = this.saving.then(async () => {
-      // A bulk build saves when it ends (its graphs are in the worker until then).
+      // A bulk build saves when it ends (its graphs are in the workers until then).
       if (this.store.bulkActive) return;
       if (this.unsaved === 0 && this.store.position === this.position_) return;
       const position = this.position_;
@@ -230,7 +234,7 @@ export class VectorsProjection {
     await this.sub?.done.catch(() => undefined);
     this.sub = undefined;
     if (this.store.bulkActive) {
-      // Keep what the worker built: it is at most a few batches from done.
+      // Keep what the workers built: they are at most a few batches from done.
       try {
         await this.finishBulk();
       } catch (err) {
