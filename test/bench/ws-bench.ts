@@ -8,7 +8,7 @@
  *   receipt; the clients run in a child process (their parsing is not the node's work, but on a
  *   2-core machine it competes for the same CPU, so it is in the figures);
  * - the journal's append rate (64 appenders, one event each, fsync on) alone, with those clients
- *   attached, and alone again, in K rounds (default 3, --quick 1); the drop is the median over
+ *   attached, and alone again, in K rounds (default 5, --quick 1); the drop is the median over
  *   rounds. The clients subscribe to everything, so the append storm is streamed to them too: the
  *   bench also prints how far they were behind when it ended and how long they took to catch up;
  * - MQTT publish rate of a backlog through the embedded broker, QoS 1, to one subscriber.
@@ -42,6 +42,9 @@ if (process.argv[2] === '--clients-child') {
   const sockets: WebSocket[] = [];
   let live = 0;
   const seen: number[] = [];
+  let received = 0;
+  // --clients 0 is the A/A check: the same phases with nobody attached show the bench's own noise.
+  if (n === 0) process.send!({ ready: true });
   for (let i = 0; i < n; i++) {
     const ws = new WebSocket(url);
     sockets.push(ws);
@@ -52,6 +55,7 @@ if (process.argv[2] === '--clients-child') {
       const m = JSON.parse(String(raw)) as { op: string; to?: number; entries?: Array<{ event: { data: { values?: Record<string, number> } } }> };
       if (m.op === 'live' && ++live === n) process.send!({ ready: true });
       if (m.op === 'events') seen[i] = m.to!;
+      received += m.entries?.length ?? 0;
       for (const e of m.entries ?? []) {
         const sent = e.event.data.values?.['bench.sent'];
         if (sent !== undefined) latencies.push(at - sent);
@@ -59,7 +63,7 @@ if (process.argv[2] === '--clients-child') {
     });
   }
   process.on('message', (m: { done?: boolean; cpu?: boolean }) => {
-    if (m.cpu) return void process.send!({ cpu: process.cpuUsage(), seen: Math.min(...seen), closed: sockets.filter((w) => w.readyState !== w.OPEN).length });
+    if (m.cpu) return void process.send!({ cpu: process.cpuUsage(), seen: n === 0 ? Number.MAX_SAFE_INTEGER : Math.min(...seen), received, closed: sockets.filter((w) => w.readyState !== w.OPEN).length });
     if (!m.done) return;
     for (const ws of sockets) ws.close();
     process.send!({ latencies }, () => process.exit(0));
@@ -83,7 +87,7 @@ async function main(): Promise<void> {
   const clients = Number(flags.clients);
   const rate = Number(flags.rate);
   const seconds = Number(flags.seconds ?? (flags.quick ? 3 : 5));
-  const roundCount = Number(flags.rounds ?? (flags.quick ? 1 : 3));
+  const roundCount = Number(flags.rounds ?? (flags.quick ? 1 : 5));
   const dir = mkdtempSync(join(tmpdir(), 'smollama-ws-bench-'));
   const figures: Record<string, number | string> = { clients, rate, seconds };
   try {
@@ -120,7 +124,8 @@ async function main(): Promise<void> {
         });
       if (r === 0) appendLatencies = await pacedAppends(journal, rate, total);
       await new Promise((r) => setTimeout(r, 500));
-      const c0 = (await childState()).cpu;
+      const s0 = await childState();
+      const c0 = s0.cpu;
       const withClients = await measured(() => appendRate(journal, seconds));
       const end = await childState();
       const clientsCpuPercent = round(((end.cpu.user + end.cpu.system - c0.user - c0.system) / withClients.wallUs) * 100);
@@ -142,7 +147,8 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 500));
       const after = await measured(() => appendRate(journal, seconds));
       const drop = round((1 - withClients.rate / ((alone.rate + after.rate) / 2)) * 100);
-      rounds.push({ alone, withClients, after, drop, clientsCpuPercent, behind: stormEnd - end.seen, caughtUpMs, dropped: state.closed });
+      const sentInStorm = clients > 0 ? Math.round((end.received - s0.received) / clients) : 0;
+      rounds.push({ alone, withClients, after, drop, clientsCpuPercent, behind: stormEnd - end.seen, caughtUpMs, dropped: state.closed, sentInStorm });
     }
     const mid = (pick: (r: Round) => number) => round(median(rounds.map(pick)));
     figures.rounds = roundCount;
@@ -156,6 +162,7 @@ async function main(): Promise<void> {
     figures.nodeCpuAlonePercent = mid((r) => r.alone.cpuPercent);
     figures.nodeCpuWithClientsPercent = mid((r) => r.withClients.cpuPercent);
     figures.clientsCpuPercent = mid((r) => r.clientsCpuPercent);
+    figures.sentPerClientInStormEvents = mid((r) => r.sentInStorm);
     figures.clientsBehindAtStormEndEvents = Math.max(...rounds.map((r) => r.behind));
     figures.clientsCaughtUpAfterMs = Math.max(...rounds.map((r) => r.caughtUpMs));
     figures.clientsDropped = rounds.reduce((n, r) => n + r.dropped, 0);
@@ -188,6 +195,7 @@ async function main(): Promise<void> {
     ['append rate, no clients (before / after)', `${figures.appendRateAloneEventsPerS} / ${figures.appendRateAloneAfterEventsPerS} events/s`, 'fsync on, 64 appenders, 1 event each'],
     ['append rate, clients attached', `${figures.appendRateWithClientsEventsPerS} events/s`, ''],
     ['append rate drop (vs mean of no-client runs)', `${figures.appendRateDropPercent} %`, `target < 10 %; median of ${roundCount} round(s): ${figures.appendRateDropPerRound}`],
+    ['events sent to each client in the storm', `${figures.sentPerClientInStormEvents}`, `of ${figures.appendRateWithClientsEventsPerS} events/s × ${seconds} s appended`],
     ['clients behind at the end of a storm (most)', `${figures.clientsBehindAtStormEndEvents} events`, `all caught up ≤ ${figures.clientsCaughtUpAfterMs} ms later; ${figures.clientsDropped} dropped`],
     ['main thread busy, alone / clients attached', `${figures.mainThreadBusyAlonePercent} / ${figures.mainThreadBusyWithClientsPercent} %`, 'event-loop utilisation'],
     ['process CPU, alone / clients attached', `${figures.nodeCpuAlonePercent} / ${figures.nodeCpuWithClientsPercent} %`, `the clients' process: ${figures.clientsCpuPercent} %`],
@@ -196,9 +204,9 @@ async function main(): Promise<void> {
   for (const [k, v, note] of rows) process.stdout.write(`${k.padEnd(44)} ${v.padStart(22)}  ${note}\n`);
 }
 
-type ChildState = { cpu: NodeJS.CpuUsage; seen: number; closed: number };
+type ChildState = { cpu: NodeJS.CpuUsage; seen: number; closed: number; received: number };
 type Run = { rate: number; busyPercent: number; cpuPercent: number; wallUs: number };
-type Round = { alone: Run; withClients: Run; after: Run; drop: number; clientsCpuPercent: number; behind: number; caughtUpMs: number; dropped: number };
+type Round = { alone: Run; withClients: Run; after: Run; drop: number; clientsCpuPercent: number; behind: number; caughtUpMs: number; dropped: number; sentInStorm: number };
 
 /** Runs an append-rate measurement with this process's CPU and event-loop utilisation. */
 async function measured(run: () => Promise<number>): Promise<Run> {

@@ -21,8 +21,9 @@ export interface WsOptions {
   readonly frameMs?: number;
   /**
    * Appends per second above which the journal counts as written in a storm (default 2,000). While
-   * it lasts, each client's reading and the live frames pause `stormPauseMs` (default 250) after
-   * each window of at most 512 events, so the WebSocket work stays small next to the writer.
+   * it lasts, each client's reading and the live frames pause `stormPauseMs` (default 1,000) after
+   * each window of at most 512 events, so the WebSocket work — the node's and the dashboards' —
+   * stays small next to the writer.
    */
   readonly stormEventsPerS?: number;
   readonly stormPauseMs?: number;
@@ -80,9 +81,10 @@ export const wsRoutes: RouteGroup = async (app, { deps }) => {
   // The journal's writer shares this thread. While it writes in a storm (a USB import, a burst of
   // appends), the WebSocket work — live frames and catch-up alike — reads one window per
   // stormPauseMs, so dashboards fall behind and catch up when it is over instead of slowing it.
-  const pressure = new WritePressure(journal, options.stormEventsPerS ?? 2000);
   const frameMs = options.frameMs ?? 5;
-  const stormPauseMs = options.stormPauseMs ?? 250;
+  const stormPauseMs = options.stormPauseMs ?? 1000;
+  // Callers ask at least once per pause while it storms; only a longer silence makes a window stale.
+  const pressure = new WritePressure(journal, options.stormEventsPerS ?? 2000, 100, Math.max(1000, 4 * stormPauseMs));
   const pause = (sent: boolean) => (pressure.storming() ? stormPauseMs : sent ? frameMs : 0);
   const fanout = new LiveFanout(journal, { pause, entryJson, frame: frameOf });
   const open = new Set<() => void>();
