@@ -5,26 +5,16 @@ import hnsw from 'hnswlib-node';
 import { HnswIndex, type HnswParams, type VectorMeta } from '../adapters/vectors/hnsw-index.js';
 import { VectorStore } from '../adapters/vectors/vector-store.js';
 import { tempDir } from './helpers/temp-dir.js';
+import { centredRandom, unitLength } from './helpers/prng.js';
 
 const DIM = 16;
 const params: HnswParams = { m: 8, efConstruction: 64, efSearch: 64, initialCapacity: 8, shards: 2 };
 const meta = (i: number): VectorMeta => ({ id: `e:${i}`, type: 'observation', origin: 'n', at: i, kind: 'state' });
 
-/** Deterministic unit vectors (mulberry32). */
+/** Deterministic unit vectors. */
 function vectors(n: number, seed: number): number[][] {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296 - 0.5;
-  };
-  return Array.from({ length: n }, () => {
-    const v = Array.from({ length: DIM }, next);
-    const norm = Math.hypot(...v);
-    return v.map((x) => x / norm);
-  });
+  const next = centredRandom(seed);
+  return Array.from({ length: n }, () => unitLength(Array.from({ length: DIM }, next)));
 }
 
 const dot = (a: number[], b: number[]) => a.reduce((s, x, i) => s + x * b[i]!, 0);

@@ -4,18 +4,7 @@ import { writeSegment } from '../core/sync/segment-writer.js';
 import { prevOffset } from '../core/sync/records.js';
 import type { SegmentHeader } from '../core/sync/segment-format.js';
 import { CLUSTER, appendReadings, exportFor, importInto, testNode } from './helpers/segment-fixtures.js';
-
-/** mulberry32: seeded, so a failure names a reproducible case. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from './helpers/prng.js';
 
 const EXPECTED = new Set<string>([
   ErrorCodes.SEGMENT_FORMAT,

@@ -7,6 +7,7 @@ import { createRegistry } from '../core/events/default-registry.js';
 import type { Journal } from '../core/journal/journal.js';
 import { openLevelJournal } from '../core/journal/open-journal.js';
 import { tempDir } from './helpers/temp-dir.js';
+import { centredRandom, unitLength } from './helpers/prng.js';
 
 const DIM = 48;
 const MODEL = 'test-model';
@@ -14,22 +15,11 @@ const registry = createRegistry();
 const params = { m: 12, efConstruction: 48, efSearch: 64, initialCapacity: 64, shards: 2 };
 const api = { kind: 'api' as const };
 
-/** Deterministic unit vectors around a few centres (mulberry32). */
+/** Deterministic unit vectors around a few centres. */
 function vectors(n: number, seed: number): number[][] {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296 - 0.5;
-  };
+  const next = centredRandom(seed);
   const centres = Array.from({ length: 8 }, () => Array.from({ length: DIM }, next));
-  return Array.from({ length: n }, (_, i) => {
-    const v = centres[i % 8]!.map((c) => c + 0.3 * next());
-    const norm = Math.hypot(...v);
-    return v.map((x) => x / norm);
-  });
+  return Array.from({ length: n }, (_, i) => unitLength(centres[i % 8]!.map((c) => c + 0.3 * next())));
 }
 
 const observation = (v: number[]) => ({

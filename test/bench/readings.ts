@@ -3,6 +3,7 @@
  * as slowly varying, correlated random walks, rounded like the system provider rounds them.
  * Seeded, so every run writes the same bytes.
  */
+import { prng } from '../helpers/prng.js';
 
 export const SOURCES = [
   'system.cpu_temp',
@@ -14,18 +15,6 @@ export const SOURCES = [
   'system.mem_used',
   'system.mem_available',
 ] as const;
-
-/** mulberry32: a tiny deterministic PRNG in [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const round = (x: number, digits: number): number => {
   const f = 10 ** digits;
