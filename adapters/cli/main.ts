@@ -2,11 +2,7 @@
 import { parseCommandLine, usageText, type ParsedCommand } from './args.js';
 import { loadConfig } from '../config/load-config.js';
 import { writeExampleConfig } from '../config/example-config.js';
-import { runStart } from './commands/start.js';
-import { runStatus } from './commands/status.js';
-import { runAsk } from './commands/ask.js';
-import { runJournal, type JournalCommand } from './commands/journal.js';
-import { runSyncCommand } from './commands/sync.js';
+import type { JournalCommand } from './commands/journal.js';
 import { consoleOutput, reportError, type Output } from './output.js';
 import { resolve } from 'node:path';
 
@@ -30,6 +26,14 @@ export async function main(argv: readonly string[], output: Output = consoleOutp
     return reportError(output, err);
   }
 }
+
+// Commands are loaded when run: `start` pulls in fastify, MQTT, hnswlib and the sandbox, which a
+// `trust show` or `journal vector` on a Pi should not wait for.
+const runStart: typeof import('./commands/start.js').runStart = async (...a) => (await import('./commands/start.js')).runStart(...a);
+const runStatus: typeof import('./commands/status.js').runStatus = async (...a) => (await import('./commands/status.js')).runStatus(...a);
+const runAsk: typeof import('./commands/ask.js').runAsk = async (...a) => (await import('./commands/ask.js')).runAsk(...a);
+const runJournal: typeof import('./commands/journal.js').runJournal = async (...a) => (await import('./commands/journal.js')).runJournal(...a);
+const runSyncCommand: typeof import('./commands/sync.js').runSyncCommand = async (...a) => (await import('./commands/sync.js')).runSyncCommand(...a);
 
 async function dispatch(cmd: Exclude<ParsedCommand, { name: 'help' | 'init' }>, config: Awaited<ReturnType<typeof loadConfig>>, output: Output): Promise<number> {
   switch (cmd.name) {
