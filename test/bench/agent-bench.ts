@@ -51,7 +51,7 @@ const { values: flags } = parseArgs({
 const num = (s: string | undefined, d: number) => (s === undefined ? d : Number(s.replaceAll('_', '')));
 const N = num(flags.vectors, flags.quick ? 20_000 : 100_000);
 const Q = num(flags.queries, flags.quick ? 200 : 500);
-const REBUILD = num(flags.rebuild, flags.quick ? 5_000 : 100_000);
+const REBUILD = num(flags.rebuild, flags.quick ? 20_000 : 100_000);
 const DIM = 384;
 const log = (s: string) => (flags.json ? undefined : process.stderr.write(s + '\n'));
 
