@@ -163,3 +163,27 @@ t.test('ten live clients paced through a write storm each get every event once, 
   for (const c of clients) await c.until(() => c.lastPosition() === last, 30_000, 'every event');
   for (const c of clients) t.same(c.positions, contiguous(first, last), 'no gap and no duplicate');
 });
+
+t.test('in a write storm a live client gets at most one window per pause, then catches up whole', async (t) => {
+  // A pause longer than 1 s (once also the time after which a window went unjudged, so every
+  // window after a pause was stale and the backlog was read at full speed) and a storm of several.
+  const pauseMs = 1500;
+  const { journal, connect } = await listening(t, { ws: { stormEventsPerS: 100, stormPauseMs: pauseMs } });
+  const c = await connect();
+  c.send({ op: 'subscribe' });
+  await c.until(() => c.messages.some((m) => m.op === 'live'), 5000, 'live');
+  const first = journal.lastPosition() + 1;
+  const started = Date.now();
+  while (Date.now() - started < 4500) {
+    await journal.append(Array.from({ length: 50 }, (_, i) => ({ type: 'reading.sampled', data: { values: { 'test.i': i } } })));
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const last = journal.lastPosition();
+  const received = c.positions.length;
+  // One window of ≤ 512 before the first 100 ms window is judged, then ≤ 512 per pause.
+  const bound = 512 * (1 + Math.ceil((Date.now() - started) / pauseMs));
+  t.ok(last - first + 1 > 2 * bound, `the storm appended ${last - first + 1} events`);
+  t.ok(received <= bound, `the client got ${received} of them during the storm (at most ${bound})`);
+  await c.until(() => c.lastPosition() === last, 30_000, 'every event after the storm');
+  t.same(c.positions, contiguous(first, last), 'no gap and no duplicate');
+});

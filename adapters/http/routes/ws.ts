@@ -141,7 +141,9 @@ export const wsRoutes: RouteGroup = async (app, { deps }) => {
           if (entries.length > 0) socket.send(framesOf(entries, to));
           position = to;
           if (to < journal.lastPosition()) {
-            if (pressure.storming()) await new Promise((r) => setTimeout(r, stormPauseMs));
+            // Catching up reads on at once, except in a storm (the same rule as the live frames).
+            const ms = pause(false);
+            if (ms > 0) await new Promise((r) => setTimeout(r, ms));
             return;
           }
           if (!announced.live) {
