@@ -27,31 +27,27 @@ export async function main(argv: readonly string[], output: Output = consoleOutp
   }
 }
 
-// Commands are loaded when run: `start` pulls in fastify, MQTT, hnswlib and the sandbox, which a
+// Commands are imported when run: `start` pulls in fastify, MQTT, hnswlib and the sandbox, which a
 // `trust show` or `journal vector` on a Pi should not wait for.
-const runStart: typeof import('./commands/start.js').runStart = async (...a) => (await import('./commands/start.js')).runStart(...a);
-const runStatus: typeof import('./commands/status.js').runStatus = async (...a) => (await import('./commands/status.js')).runStatus(...a);
-const runAsk: typeof import('./commands/ask.js').runAsk = async (...a) => (await import('./commands/ask.js')).runAsk(...a);
-const runJournal: typeof import('./commands/journal.js').runJournal = async (...a) => (await import('./commands/journal.js')).runJournal(...a);
-const runSyncCommand: typeof import('./commands/sync.js').runSyncCommand = async (...a) => (await import('./commands/sync.js')).runSyncCommand(...a);
+const journal = async (...a: Parameters<typeof import('./commands/journal.js').runJournal>) => (await import('./commands/journal.js')).runJournal(...a);
 
 async function dispatch(cmd: Exclude<ParsedCommand, { name: 'help' | 'init' }>, config: Awaited<ReturnType<typeof loadConfig>>, output: Output): Promise<number> {
   switch (cmd.name) {
     case 'start':
-      return runStart(config, output);
+      return (await import('./commands/start.js')).runStart(config, output);
     case 'status':
-      return runStatus(config, cmd.global.json, output);
+      return (await import('./commands/status.js')).runStatus(config, cmd.global.json, output);
     case 'ask':
-      return runAsk(config, cmd.args.question, cmd.global.json, output);
+      return (await import('./commands/ask.js')).runAsk(config, cmd.args.question, cmd.global.json, output);
     case 'journal stats':
     case 'journal verify':
-      return runJournal(config, { sub: cmd.name === 'journal stats' ? 'stats' : 'verify', json: cmd.global.json }, output);
+      return journal(config, { sub: cmd.name === 'journal stats' ? 'stats' : 'verify', json: cmd.global.json }, output);
     case 'journal tail':
-      return runJournal(config, { sub: 'tail', json: cmd.global.json, follow: cmd.args.follow, ...(cmd.args.limit ? { limit: cmd.args.limit } : {}), types: cmd.args.type, ...(cmd.args.origin ? { origins: [cmd.args.origin] } : {}) } satisfies JournalCommand, output);
+      return journal(config, { sub: 'tail', json: cmd.global.json, follow: cmd.args.follow, ...(cmd.args.limit ? { limit: cmd.args.limit } : {}), types: cmd.args.type, ...(cmd.args.origin ? { origins: [cmd.args.origin] } : {}) } satisfies JournalCommand, output);
     case 'journal inspect':
-      return runJournal(config, { sub: 'inspect', json: cmd.global.json, ...(cmd.args.eventId ? { id: cmd.args.eventId } : {}), ...(cmd.args.position !== undefined ? { position: cmd.args.position } : {}) }, output);
+      return journal(config, { sub: 'inspect', json: cmd.global.json, ...(cmd.args.eventId ? { id: cmd.args.eventId } : {}), ...(cmd.args.position !== undefined ? { position: cmd.args.position } : {}) }, output);
     case 'journal rebuild':
-      return runJournal(config, { sub: 'rebuild', json: cmd.global.json, ...(cmd.args.projection ? { projection: cmd.args.projection } : {}) }, output);
+      return journal(config, { sub: 'rebuild', json: cmd.global.json, ...(cmd.args.projection ? { projection: cmd.args.projection } : {}) }, output);
     case 'journal vector':
     case 'journal export':
     case 'journal import':
@@ -59,7 +55,7 @@ async function dispatch(cmd: Exclude<ParsedCommand, { name: 'help' | 'init' }>, 
     case 'trust add':
     case 'trust list':
     case 'trust remove':
-      return runSyncCommand(config, cmd, output);
+      return (await import('./commands/sync.js')).runSyncCommand(config, cmd, output);
   }
 }
 
