@@ -1,16 +1,19 @@
 import { Worker } from 'node:worker_threads';
-import type { BulkReply, BulkRequest, IndexOps, OpenIndex, WriteIndexes } from './bulk-messages.js';
+import type { BulkReply, BulkRequest, BulkWorkerData, IndexOps, OpenIndex, WriteIndexes } from './bulk-messages.js';
 
 /**
  * Starts a worker. A .ts module (tests and benches under tsx) needs tsx registered inside the
  * worker first: Node 20 workers get neither the parent's loader hooks nor, from `--import tsx` in
  * their execArgv, a loader for their .ts entry. The compiled .js needs nothing (tsx is a dev tool).
  */
-function startWorker(url: URL): Worker {
-  if (!url.pathname.endsWith('.ts')) return new Worker(url);
+function startWorker(url: URL, workerData: BulkWorkerData): Worker {
+  if (!url.pathname.endsWith('.ts')) return new Worker(url, { workerData });
   const tsx = import.meta.resolve('tsx/esm/api');
-  return new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`, { eval: true });
+  return new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`, { eval: true, workerData });
 }
+
+/** How long a worker may take to end by itself before it is terminated anyway (a hung native call). */
+const CLOSE_TIMEOUT_MS = 30_000;
 
 /** Vectors per shard packed into one message (1,024 × 384-d = 1.5 MB). */
 const BATCH_VECTORS = 1024;
@@ -38,8 +41,12 @@ export class BulkLane {
   /** Set once the worker's end is expected (or its failure already reported): an exit is no news. */
   private closed = false;
 
+  private readonly stop = new Int32Array(new SharedArrayBuffer(4));
+  private readonly exited: Promise<void>;
+
   constructor(workerUrl: URL, onChange: () => void, onFail: (err: unknown) => void) {
-    this.worker = startWorker(workerUrl);
+    this.worker = startWorker(workerUrl, { stop: this.stop });
+    this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
     this.worker.on('message', (r: BulkReply) => {
       if (r.type === 'applied') this.inFlight -= 1;
       else this.writing = false;
@@ -94,10 +101,20 @@ export class BulkLane {
     this.post({ type: 'write', files });
   }
 
-  /** Ends the worker; from now on nothing is sent and its exit is not a failure. */
+  /**
+   * Ends the worker; from now on nothing is sent and its exit is not a failure. The worker skips
+   * what it has not applied and exits by itself: terminating a thread inside an hnswlib call (a
+   * graph being created, a point added) aborts the whole process.
+   */
   async close(): Promise<void> {
+    if (this.closed) return this.exited;
     this.closed = true;
-    await this.worker.terminate();
+    Atomics.store(this.stop, 0, 1);
+    this.worker.postMessage({ type: 'close' } satisfies BulkRequest);
+    this.worker.ref();
+    const hung = setTimeout(() => void this.worker.terminate(), CLOSE_TIMEOUT_MS);
+    await this.exited;
+    clearTimeout(hung);
   }
 
   private slot(key: string, dim: number): Pending {

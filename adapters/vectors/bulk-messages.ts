@@ -37,6 +37,19 @@ export interface WriteIndexes {
   readonly files: ReadonlyArray<{ readonly key: string; readonly path: string }>;
 }
 
-export type BulkRequest = OpenIndex | ApplyOps | WriteIndexes;
+/**
+ * Ends the worker: the thread exits by itself, between two hnswlib calls. (Never `terminate()` it: a
+ * thread stopped inside an hnswlib call aborts the whole process, a fatal napi_throw.)
+ */
+export interface CloseWorker {
+  readonly type: 'close';
+}
+
+export type BulkRequest = OpenIndex | ApplyOps | WriteIndexes | CloseWorker;
+
+/** workerData of a bulk worker: `stop[0]` set to 1 tells it to skip whatever it has not applied yet. */
+export interface BulkWorkerData {
+  readonly stop: Int32Array;
+}
 
 export type BulkReply = { readonly type: 'applied' } | { readonly type: 'written' };

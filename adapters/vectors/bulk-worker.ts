@@ -4,9 +4,9 @@
  * end. A native graph cannot be shared between threads, so the main thread reads the written files
  * back. Any failure is thrown: the main thread sees it as the worker's `error` event.
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import hnsw from 'hnswlib-node';
-import type { BulkReply, BulkRequest, IndexOps } from './bulk-messages.js';
+import type { BulkReply, BulkRequest, BulkWorkerData, IndexOps } from './bulk-messages.js';
 import { createGraph, makeRoom, type NativeGraph } from './hnsw-native.js';
 
 const { HierarchicalNSW } = hnsw;
@@ -15,6 +15,9 @@ const port = parentPort;
 if (!port) throw new TypeError('bulk-worker.ts runs as a worker thread');
 const shards = new Map<string, { native: NativeGraph; dim: number }>();
 const reply = (r: BulkReply) => port.postMessage(r);
+const { stop } = workerData as BulkWorkerData;
+/** The main thread gave up on this build: skip the rest of the work and wait for `close`. */
+const stopped = () => Atomics.load(stop, 0) === 1;
 
 function apply({ key, ops, vectors }: IndexOps): void {
   const shard = shards.get(key);
@@ -24,6 +27,7 @@ function apply({ key, ops, vectors }: IndexOps): void {
   const point = new Array<number>(dim);
   let off = 0;
   for (let i = 0; i < ops.length; i++) {
+    if (stopped()) return;
     const op = ops[i]!;
     if (op < 0) {
       native.markDelete(-op - 1);
@@ -52,6 +56,7 @@ port.on('message', (msg: BulkRequest) => {
     }
     case 'ops':
       for (const g of msg.groups) apply(g);
+      if (stopped()) break;
       reply({ type: 'applied' });
       break;
     case 'write':
@@ -62,6 +67,10 @@ port.on('message', (msg: BulkRequest) => {
       }
       reply({ type: 'written' });
       break;
+    case 'close':
+      // Ends this thread from JS, between hnswlib calls (a loader hook, under tsx, would keep it alive
+      // after a mere port.close()).
+      process.exit(0);
     default:
       throw new TypeError(`unknown bulk request ${(msg as { type: string }).type}`);
   }

@@ -5,12 +5,15 @@
  * such batches through first (default 0: the first fails).
  */
 import { parentPort } from 'node:worker_threads';
+// Imported first, so its listener is attached before any message is dispatched: with an `await
+// import` after our listener, a message could arrive while it loads and nobody would handle it.
+import '../../adapters/vectors/bulk-worker.js';
 
 const params = new URL(import.meta.url).searchParams;
 const mode = params.get('mode') ?? 'throw';
 const shard = params.get('shard');
 let after = Number(params.get('after') ?? 0);
-// Registered before the real worker's listener, so a failing batch is never applied.
+// Runs after the real worker's listener: the failing batch is applied, then the worker fails.
 parentPort!.on('message', (msg: { type: string; groups?: Array<{ key: string }> }) => {
   if (msg.type !== 'ops') return;
   if (shard !== null && !msg.groups!.some((g) => g.key.endsWith(`/${shard}`))) return;
@@ -18,4 +21,3 @@ parentPort!.on('message', (msg: { type: string; groups?: Array<{ key: string }> 
   if (mode === 'exit') process.exit(3);
   throw new Error('simulated failure inside the index worker');
 });
-await import('../../adapters/vectors/bulk-worker.js');
