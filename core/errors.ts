@@ -66,6 +66,31 @@ export const ErrorCodes = {
   AGENT_BUSY: 'SMOL_AGENT_BUSY',
   // vector index (appended)
   VECTOR_INDEX_BUILD_FAILED: 'SMOL_VECTOR_INDEX_BUILD_FAILED',
+  // hardening (issue 9): bodies and connections
+  /** A request body over the route's limit, refused before it is read whole. */
+  BODY_TOO_LARGE: 'SMOL_BODY_TOO_LARGE',
+  /** Too many connections or unauthenticated requests at once; try again later. */
+  HTTP_BUSY: 'SMOL_HTTP_BUSY',
+  /** Input with nothing a model can embed (empty, only spaces or punctuation). */
+  EMBEDDING_INPUT_EMPTY: 'SMOL_EMBEDDING_INPUT_EMPTY',
+  // hardening: disk
+  /** The data directory's filesystem is full: the journal cannot write. */
+  DISK_FULL: 'SMOL_DISK_FULL',
+  /** Free space is below journal.minFreeBytes: low-value writes are refused to keep room for the rest. */
+  DISK_LOW: 'SMOL_DISK_LOW',
+  // hardening: files in the data directory
+  /** A file in the data directory (trust.json, http-tokens.json, node.key, …) is not what it should be. */
+  FILE_CORRUPT: 'SMOL_FILE_CORRUPT',
+  /** A secret file or the data directory is readable by other local users. */
+  FILE_PERMISSIONS: 'SMOL_FILE_PERMISSIONS',
+  // hardening: websocket and clock
+  WS_SUBSCRIPTION_LIMIT: 'SMOL_WS_SUBSCRIPTION_LIMIT',
+  /** A subscribe from a position past the journal's end. */
+  WS_POSITION_AHEAD: 'SMOL_WS_POSITION_AHEAD',
+  /** An origin's clock is further ahead of ours than clock.maxOffsetMs. */
+  CLOCK_SKEW: 'SMOL_CLOCK_SKEW',
+  /** The MQTT broker's port could not be bound. */
+  MQTT_LISTEN_FAILED: 'SMOL_MQTT_LISTEN_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
