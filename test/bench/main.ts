@@ -4,10 +4,10 @@
  *
  *   npm run bench [-- --json] [-- --quick] [-- --only append,latency,replay,disk]
  *                 [-- --events N] [-- --days D] [-- --rounds R] [-- --prof]
- *                 [-- --sync] [-- --agent] [-- --ws] [-- --all]
+ *                 [-- --sync] [-- --agent] [-- --ws] [-- --hardening] [-- --all]
  *
- * --sync, --agent and --ws also run those benchmark programs (each in its own process, with --json
- * and --quick passed on) and put their figures in the same table; --all runs all three. --only
+ * --sync, --agent, --ws and --hardening also run those benchmark programs (each in its own process, with --json
+ * and --quick passed on) and put their figures in the same table; --all runs all four. --only
  * takes their names too (`--only sync` runs the sync benchmark alone).
  *
  * Everything happens in a fresh temp directory that is removed at the end.
@@ -28,7 +28,7 @@ import { printTable, type Figure } from './report.js';
 import { agentFigures, runBenchProgram, wsFigures, type ProgramFigures } from './programs.js';
 
 const PHASES = ['append', 'latency', 'replay', 'disk'] as const;
-const PROGRAMS = ['sync', 'agent', 'ws'] as const;
+const PROGRAMS = ['sync', 'agent', 'ws', 'hardening'] as const;
 type Phase = (typeof PHASES)[number] | (typeof PROGRAMS)[number];
 
 const { values: flags } = parseArgs({
@@ -45,21 +45,22 @@ const { values: flags } = parseArgs({
     sync: { type: 'boolean', default: false },
     agent: { type: 'boolean', default: false },
     ws: { type: 'boolean', default: false },
+    hardening: { type: 'boolean', default: false },
     all: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 
 if (flags.help) {
-  process.stdout.write(`usage: npm run bench -- [--json] [--quick] [--only ${[...PHASES, ...PROGRAMS].join(',')}] [--sync] [--agent] [--ws] [--all]
+  process.stdout.write(`usage: npm run bench -- [--json] [--quick] [--only ${[...PHASES, ...PROGRAMS].join(',')}] [--sync] [--agent] [--ws] [--hardening] [--all]
   --events N          events in the replay journal (default 1,000,000; --quick 200,000)
   --days D            simulated days for bytes per reading (default 1; --quick 0.25)
   --rounds R          rounds of append and replay, best taken (default 3 and 2; --quick 1)
   --append-events N   events in the throughput run (default 200,000; --quick 50,000)
   --writers N         concurrent appenders (default 256)
   --prof              write V8 CPU profiles of the replay children to ./bench-profiles
-  --sync, --agent, --ws   also run test/bench/{sync,agent,ws}-bench.ts and print their figures here
-  --all               all three (adds ~2-3 min; with --quick ~40 s)
+  --sync, --agent, --ws, --hardening   also run test/bench/{sync,agent,ws,hardening}-bench.ts and print their figures here
+  --all               all four (adds ~2-3 min; with --quick ~40 s)
 `);
   process.exit(0);
 }
@@ -274,11 +275,11 @@ async function diskPhase(): Promise<void> {
 }
 
 /** Runs another benchmark program and adds its figures, method and details. */
-async function programPhase(program: 'sync' | 'agent' | 'ws'): Promise<void> {
+async function programPhase(program: (typeof PROGRAMS)[number]): Promise<void> {
   log(`${program}: running test/bench/${program}-bench.ts${quick ? ' --quick' : ''} (its own process)`);
   const out = await runBenchProgram(program, quick);
   const got: ProgramFigures =
-    program === 'sync'
+    program === 'sync' || program === 'hardening'
       ? { figures: (out as { figures: Figure[] }).figures, method: (out as { method: string[] }).method }
       : program === 'agent'
         ? agentFigures(out)

@@ -1,5 +1,5 @@
 /**
- * The other benchmark programs (sync, agent, ws), run from `npm run bench` in their own processes
+ * The other benchmark programs (sync, agent, ws, hardening), run from `npm run bench` in their own processes
  * with --json, and their results turned into rows of its table.
  */
 import { spawn } from 'node:child_process';
@@ -12,7 +12,7 @@ export interface ProgramFigures {
 }
 
 /** Runs `test/bench/<name>-bench.ts --json [--quick]` under tsx; resolves with its JSON output. Its progress goes to our stderr. */
-export function runBenchProgram(name: 'sync' | 'agent' | 'ws', quick: boolean): Promise<unknown> {
+export function runBenchProgram(name: 'sync' | 'agent' | 'ws' | 'hardening', quick: boolean): Promise<unknown> {
   const file = fileURLToPath(new URL(`./${name}-bench.ts`, import.meta.url));
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', file, '--json', ...(quick ? ['--quick'] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
