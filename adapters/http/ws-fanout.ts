@@ -92,6 +92,11 @@ export class LiveFanout {
     return this.groups.size;
   }
 
+  /** Number of clients in the live groups. */
+  get memberCount(): number {
+    return this.memberGroup.size;
+  }
+
   close(): void {
     this.closed = true;
     for (const group of [...this.groups.values()]) {

@@ -1,0 +1,71 @@
+/**
+ * A node's HTTP app (journal on disk, /ws) in a process of its own, so a test or benchmark can read
+ * its RSS from /proc/<pid>/status without counting the clients' memory.
+ *
+ *   fork('test/helpers/ws-node-child.ts', [journalDir, JSON.stringify(wsOptions)], { execArgv: ['--import', 'tsx'] })
+ *
+ * The child sends `{ port }` once it listens; it answers `{ op: 'stats' }` with `{ stats, memory }`
+ * (the WebSocket route's counters, or null when the route has none, and process.memoryUsage()),
+ * collects garbage on `{ op: 'gc' }` when run with --expose-gc, and exits on `{ op: 'exit' }`.
+ */
+import { openLevelJournal } from '../../core/journal/open-journal.js';
+import { buildApp, type AppNode } from '../../adapters/http/app.js';
+import { generateTokens } from '../../adapters/http/auth/tokens.js';
+import type { WsOptions } from '../../adapters/http/routes/ws.js';
+
+/** Fills a journal with `events` small readings (no fsync: a fixture, not a durability test). */
+export async function fillReadings(dir: string, events: number): Promise<void> {
+  const journal = await openLevelJournal(dir, { sync: false });
+  try {
+    let i = journal.lastPosition();
+    while (i < events) {
+      const n = Math.min(1000, events - i);
+      await journal.append(Array.from({ length: n }, (_, k) => ({ type: 'reading.sampled' as const, data: { values: { 'test.temp': 20 + ((i + k) % 100) / 10, 'test.humidity': 40 + ((i + k) % 7) } } })));
+      i += n;
+    }
+  } finally {
+    await journal.close();
+  }
+}
+
+/** VmRSS of a process in bytes (Linux), or undefined when /proc does not say. */
+export async function rssOf(pid: number): Promise<number | undefined> {
+  return (await memoryOf(pid))?.rss;
+}
+
+/** VmRSS and its anonymous part (RssAnon: heap, not the LevelDB files mapped) in bytes, or undefined. */
+export async function memoryOf(pid: number): Promise<{ rss: number; anon: number } | undefined> {
+  const { readFile } = await import('node:fs/promises');
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  const rss = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
+  const anon = /^RssAnon:\s+(\d+) kB/m.exec(status)?.[1];
+  return rss === undefined || anon === undefined ? undefined : { rss: Number(rss) * 1024, anon: Number(anon) * 1024 };
+}
+
+async function child(dir: string, options: WsOptions): Promise<void> {
+  const journal = await openLevelJournal(dir);
+  const stubNode: AppNode = {
+    runner: () => {
+      throw new TypeError('no projections in this fixture');
+    },
+    gpio: undefined,
+    setGpioMode: async () => undefined,
+    writeGpio: async () => undefined,
+  };
+  let stats: (() => unknown) | undefined;
+  const ws = { ...options, monitor: (read: () => unknown) => (stats = read) } as WsOptions;
+  const app = await buildApp({ journal, node: stubNode, info: { name: 'child', role: 'alpaca', software: 'test', startedAt: Date.now() }, auth: { tokens: generateTokens() }, ws });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  process.on('message', (m: { op?: string }) => {
+    if (m.op === 'stats') process.send!({ stats: stats ? stats() : null, memory: process.memoryUsage() });
+    if (m.op === 'gc') (globalThis as { gc?: () => void }).gc?.();
+    if (m.op === 'exit') void app.close().then(() => journal.close()).then(() => process.exit(0));
+  });
+  process.on('disconnect', () => process.exit(0));
+  process.send!({ port: typeof address === 'object' && address ? address.port : 0 });
+}
+
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!) && process.send) {
+  await child(process.argv[2]!, JSON.parse(process.argv[3] ?? '{}') as WsOptions);
+}
