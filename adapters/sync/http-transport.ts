@@ -33,7 +33,16 @@ export class HttpTransport {
     return new Promise((resolve, reject) => {
       let written0 = 0;
       let read0 = 0;
-      const req = mod.request(r.url, { method: r.method, agent, headers: { ...r.headers, 'content-length': String(r.body.length) }, timeout: r.timeoutMs });
+      // With a body, ask first: the peer checks the signed header and says 100 Continue before a byte
+      // of the body travels, so a refusal (clock skew, trust) costs no upload and is read cleanly.
+      const ask = r.body.length > 0;
+      let bodySent = false;
+      const sendBody = () => {
+        bodySent = true;
+        req.end(r.body);
+      };
+      const req = mod.request(r.url, { method: r.method, agent, headers: { ...r.headers, 'content-length': String(r.body.length), ...(ask ? { expect: '100-continue' } : {}) }, timeout: r.timeoutMs });
+      if (ask) req.on('continue', sendBody);
       req.on('socket', (socket) => {
         written0 = socket.bytesWritten;
         read0 = socket.bytesRead;
@@ -54,6 +63,8 @@ export class HttpTransport {
         res.on('error', reject);
         res.on('end', () => {
           const socket = req.socket;
+          // Answered without our body: the connection is mid-request and cannot be reused.
+          if (!bodySent) setImmediate(() => req.destroy());
           resolve({
             status: res.statusCode ?? 0,
             headers: res.headers,
@@ -63,7 +74,7 @@ export class HttpTransport {
           });
         });
       });
-      req.end(r.body);
+      if (!ask) sendBody();
     });
   }
 

@@ -53,7 +53,8 @@ export class SyncService {
     readonly peers: PeerState,
     readonly sign: Signer,
     private readonly registry: EventRegistry,
-    private readonly dataDir: string,
+    /** The node's data directory (the sync routes keep their nonce log in it). */
+    readonly dataDir: string,
   ) {}
 
   static async open(journal: LevelJournal, dataDir: string, config: SyncConfig, registry: EventRegistry): Promise<SyncService> {
@@ -86,6 +87,13 @@ export class SyncService {
   /** Imports a segment held in memory (an HTTP body), then retries held segments. */
   async importBytes(bytes: Buffer, label: string): Promise<ImportReport[]> {
     const reports = [await this.importOne(label, () => [bytes], { bytes })];
+    if (reports[0]!.applied > 0) reports.push(...(await this.retryPending()));
+    return reports;
+  }
+
+  /** Imports a segment file received over HTTP (streamed to disk, never held whole), then retries held segments. */
+  async importFile(path: string, label: string): Promise<ImportReport[]> {
+    const reports = [await this.importOne(label, fileSource(path), { path })];
     if (reports[0]!.applied > 0) reports.push(...(await this.retryPending()));
     return reports;
   }

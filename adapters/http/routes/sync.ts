@@ -1,4 +1,7 @@
 import { Readable } from 'node:stream';
+import { createHash } from 'node:crypto';
+import { mkdir, open, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { z } from 'zod';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SmolError, ErrorCodes, isSmolError, type ErrorCode } from '../../../core/errors.js';
@@ -7,22 +10,36 @@ import { isNodeId } from '../../../core/identity/node-identity.js';
 import { sameVector, mergeVectors, lagOf } from '../../../core/sync/vector.js';
 import type { VersionVector } from '../../../core/journal/journal.js';
 import type { SyncService } from '../../sync/sync-service.js';
-import { RequestVerifier, SYNC_AUTH_HEADER, SYNC_TIME_HEADER } from '../../sync/request-auth.js';
+import { checkSignedBody, RequestVerifier, SYNC_AUTH_HEADER, SYNC_TIME_HEADER, type SignedRequest } from '../../sync/request-auth.js';
+import { NonceLog, nonceLogPath } from '../../sync/nonce-log.js';
 import type { PeerLoop } from '../../sync/peer-loop.js';
 import { requireScope } from '../auth/guard.js';
+import { closeIfBodyUnread, declaredLength, sendContinue, Slots } from '../body-gate.js';
+
+/** How much a signed sync request may make the node receive. */
+export interface SyncBodyLimits {
+  /** Largest pushed segment (bytes); it is streamed to a file in the data dir, never held whole. */
+  readonly maxPushBytes: number;
+  /** Largest pull request (a version vector, JSON). */
+  readonly maxPullBytes: number;
+  /** Pushes received at once; more are answered SMOL_HTTP_BUSY. */
+  readonly maxUploads: number;
+}
+
+export const DEFAULT_SYNC_BODY_LIMITS: SyncBodyLimits = { maxPushBytes: 256 << 20, maxPullBytes: 1 << 20, maxUploads: 2 };
 
 /** What the sync routes need: the node's sync service, its peer loop if any, and the time. */
 export interface SyncRouteDeps {
   readonly service: SyncService;
   readonly loop?: PeerLoop;
   readonly now?: () => number;
+  readonly limits?: Partial<SyncBodyLimits>;
 }
 
 export const SEGMENT_CONTENT_TYPE = 'application/x-smollama-segment';
 export const VECTOR_HEADER = 'x-smollama-vector';
 export const NODE_HEADER = 'x-smollama-node';
 export const LEFT_OUT_HEADER = 'x-smollama-left-out';
-const MAX_PUSH_BYTES = 256 << 20;
 
 /** Statuses for refusals only sync produces; the rest as the app maps them. */
 const SYNC_STATUS: Partial<Record<ErrorCode, number>> = {
@@ -40,6 +57,8 @@ const SYNC_STATUS: Partial<Record<ErrorCode, number>> = {
   SMOL_EVENT_INVALID: 422,
   SMOL_EVENT_UNKNOWN_TYPE: 422,
   SMOL_BAD_REQUEST: 400,
+  SMOL_BODY_TOO_LARGE: 413,
+  SMOL_HTTP_BUSY: 503,
 };
 
 const PullBody = z
@@ -54,6 +73,20 @@ export function vectorHeader(mine: VersionVector, theirs: VersionVector | undefi
   return theirs && sameVector(mine, theirs) ? 'same' : JSON.stringify(mine);
 }
 
+/** Reads a body whose header verified, chunk by chunk, checking it against the signed length and digest. */
+async function receiveSigned(body: AsyncIterable<Buffer>, signed: SignedRequest, write: (chunk: Buffer) => unknown): Promise<void> {
+  const hash = createHash('sha256');
+  let length = 0;
+  for await (const chunk of body) {
+    length += chunk.length;
+    // Node stops a body at its Content-Length, which the header verified; this is the belt to those braces.
+    if (length > signed.length) break;
+    hash.update(chunk);
+    await write(chunk);
+  }
+  checkSignedBody(signed, length, hash.digest('hex'));
+}
+
 /**
  * `/sync/*`: segment exchange between trusted nodes, every request signed by the sender's key.
  *
@@ -61,35 +94,57 @@ export function vectorHeader(mine: VersionVector, theirs: VersionVector | undefi
  *                                       `max` events) or 204; x-smollama-vector: what we hold
  *   POST /sync/push  <segment>       → 200 {status, applied, code, message}; x-smollama-vector
  *
- * Both answers carry x-smollama-time, so a caller with a wrong clock can correct its signature.
+ * The signed header (request-auth.ts) is checked in onRequest, before a byte of the body is read;
+ * a refused request is answered and its connection closed. A pushed segment streams to a file
+ * under the data dir and is imported from there. Both answers carry x-smollama-time, so a caller
+ * with a wrong clock can correct its signature.
  */
 export async function syncPlugin(app: FastifyInstance, deps: SyncRouteDeps): Promise<void> {
   const { service } = deps;
   const now = deps.now ?? Date.now;
+  const limits = { ...DEFAULT_SYNC_BODY_LIMITS, ...deps.limits };
+  const nonces = await NonceLog.open(nonceLogPath(service.dataDir), now);
+  app.addHook('onClose', () => nonces.close());
   const verifier = new RequestVerifier({
     cluster: service.config.cluster,
     windowMs: service.config.requestWindowMs,
     now,
     keyOf: (id) => service.trust.get(id)?.publicKey,
+    nonces,
   });
-  // Bodies stay raw bytes here: the signature covers them exactly as sent.
+  const uploads = new Slots(limits.maxUploads, 'sync pushes');
+  const incoming = join(service.dataDir, 'sync', 'incoming');
+  const signedOf = new WeakMap<FastifyRequest, SignedRequest>();
+
+  // Bodies stay unread streams here: they are read only after the header verified, and checked as they come.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser(['application/json', SEGMENT_CONTENT_TYPE], { parseAs: 'buffer', bodyLimit: MAX_PUSH_BYTES }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
   app.setErrorHandler((error, request, reply) => {
     const status = isSmolError(error) ? SYNC_STATUS[error.code] : undefined;
     if (status === undefined || !isSmolError(error)) return handleError(error as Error, request, reply);
+    if (error.code === ErrorCodes.HTTP_BUSY) void reply.header('retry-after', '1');
     void reply.status(status).send({ error: { code: error.code, message: error.message } });
   });
   app.addHook('onSend', async (_request, reply) => {
     void reply.header(SYNC_TIME_HEADER, String(now()));
   });
+  app.addHook('onSend', closeIfBodyUnread);
 
-  const authenticate = async (request: FastifyRequest): Promise<string> => {
-    await service.trust.refresh();
-    const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+  /** onRequest of the signed routes: everything is decided from the headers. */
+  const signedOnly = (maxBytes: number, upload: boolean) => async (request: FastifyRequest, reply: FastifyReply) => {
     const header = request.headers[SYNC_AUTH_HEADER];
-    return verifier.verify(request.method, request.url, Array.isArray(header) ? header[0] : header, body);
+    const auth = Array.isArray(header) ? header[0] : header;
+    if (!auth) throw new SmolError(ErrorCodes.AUTH_REQUIRED, `sync requests must be signed (${SYNC_AUTH_HEADER} header)`);
+    const length = declaredLength(request);
+    if (length === undefined) throw new SmolError(ErrorCodes.BAD_REQUEST, 'sync requests need a Content-Length (no chunked bodies)');
+    if (length > maxBytes) throw new SmolError(ErrorCodes.BODY_TOO_LARGE, `the body of ${request.url} may be at most ${maxBytes} bytes (Content-Length ${length})`, { details: { maxBytes } });
+    await service.trust.refresh();
+    const signed = await verifier.verifyHeader(request.method, request.url, auth, length, maxBytes);
+    if (upload) uploads.acquire(reply);
+    signedOf.set(request, signed);
+    sendContinue(request, reply);
   };
+  const bodyOf = (request: FastifyRequest): AsyncIterable<Buffer> => (request.body as AsyncIterable<Buffer> | undefined) ?? Readable.from([]);
 
   // For the dashboard and tests: what this node holds and how its peers are doing (read scope).
   app.get('/sync/status', { onRequest: requireScope('read') }, async () => ({
@@ -105,13 +160,20 @@ export async function syncPlugin(app: FastifyInstance, deps: SyncRouteDeps): Pro
       // Events we hold that the peer lacked at the last exchange (ours may have grown since).
       lag: p.lastResult ? lagOf(service.journal.vector(), p.lastResult.peerVector) : null,
     })),
+    // Per other origin: when we received its newest event and how far its clock runs ahead (null: within clock.maxOffsetMs).
+    origins: service.originStatus(),
+    // Per delivering peer: events it delivered that differ from ours (forged or forked data).
+    conflicts: await service.conflicts(),
   }));
 
-  app.post('/sync/pull', async (request: FastifyRequest, reply: FastifyReply) => {
-    const peer = await authenticate(request);
+  app.post('/sync/pull', { onRequest: signedOnly(limits.maxPullBytes, false), config: { body: 'signed' } }, async (request: FastifyRequest, reply: FastifyReply) => {
+    const signed = signedOf.get(request)!;
+    const peer = signed.node;
+    const chunks: Buffer[] = [];
+    await receiveSigned(bodyOf(request), signed, (c) => chunks.push(c));
     let body: z.infer<typeof PullBody>;
     try {
-      body = PullBody.parse(JSON.parse((request.body as Buffer).toString('utf8')));
+      body = PullBody.parse(JSON.parse(Buffer.concat(chunks).toString('utf8')));
     } catch {
       throw new SmolError(ErrorCodes.BAD_REQUEST, 'the pull body must be {"vector": {<node id>: <seq>}, "max"?: n}');
     }
@@ -125,10 +187,25 @@ export async function syncPlugin(app: FastifyInstance, deps: SyncRouteDeps): Pro
     return reply.send(Readable.from(planned.stream));
   });
 
-  app.post('/sync/push', async (request: FastifyRequest, reply: FastifyReply) => {
-    const peer = await authenticate(request);
+  app.post('/sync/push', { onRequest: signedOnly(limits.maxPushBytes, true), config: { body: 'signed' } }, async (request: FastifyRequest, reply: FastifyReply) => {
+    const signed = signedOf.get(request)!;
+    const peer = signed.node;
     if (request.headers['content-type'] !== SEGMENT_CONTENT_TYPE) throw new SmolError(ErrorCodes.BAD_REQUEST, `push a segment as ${SEGMENT_CONTENT_TYPE}`);
-    const [first, ...retried] = await service.importBytes(request.body as Buffer, `push from ${peer}`);
+    await mkdir(incoming, { recursive: true });
+    const file = join(incoming, `${signed.nonce}.partial`);
+    let reports;
+    try {
+      const fh = await open(file, 'wx', 0o600);
+      try {
+        await receiveSigned(bodyOf(request), signed, (c) => fh.write(c));
+      } finally {
+        await fh.close();
+      }
+      reports = await service.importFile(file, `push from ${peer}`);
+    } finally {
+      await rm(file, { force: true });
+    }
+    const [first, ...retried] = reports;
     if (first!.status === 'failed') throw new SmolError(first!.code as never, first!.message);
     void reply.header(NODE_HEADER, service.journal.nodeId).header(VECTOR_HEADER, JSON.stringify(service.journal.vector()));
     const all = [first!, ...retried];
