@@ -1,5 +1,6 @@
 import { newQuickJSWASMModule, newVariant, RELEASE_SYNC, type QuickJSContext, type QuickJSHandle, type QuickJSRuntime } from 'quickjs-emscripten';
-import { ErrorCodes, SmolError, type ErrorCode } from '../../core/errors.js';
+import { ErrorCodes, SmolError, isSmolError, type ErrorCode } from '../../core/errors.js';
+import { exportValue, newExporter, MAX_EXPORT_DEPTH, type Exported } from './sandbox-export.js';
 import type { SandboxPort, SandboxResult } from '../../core/tools/ports.js';
 
 const WASM_PAGE = 65_536;
@@ -40,79 +41,99 @@ export class QuickJsSandbox implements SandboxPort {
     const runtime = mod.newRuntime();
     runtime.setMemoryLimit(this.limits.memoryBytes);
     runtime.setMaxStackSize(this.limits.stackBytes);
-    let deadline = Infinity;
-    let interrupted: 'timeout' | undefined;
+    const state: RunState = { deadline: Infinity, interrupted: undefined, broken: undefined };
     runtime.setInterruptHandler(() => {
-      if (Date.now() > deadline) interrupted = 'timeout';
-      return interrupted !== undefined;
+      if (state.broken) return true;
+      if (Date.now() > state.deadline) state.interrupted = 'timeout';
+      return state.interrupted !== undefined;
     });
     const vm = runtime.newContext();
+    const exporter = newExporter(vm);
     const lines: string[] = [];
     try {
-      this.installConsole(vm, lines);
+      this.installConsole(vm, exporter, lines, state);
       // The clock starts with the code, not with loading the module.
-      deadline = Date.now() + this.limits.timeoutMs;
+      state.deadline = Date.now() + this.limits.timeoutMs;
       const result = vm.evalCode(code, 'run_code.js');
-      if (result.error) {
-        const err = vm.dump(result.error) as unknown;
-        result.error.dispose();
-        throw this.failure(err, interrupted);
-      }
+      if (result.error) throw this.thrown(vm, exporter, result.error, state);
       let value: unknown;
       try {
-        value = this.settle(vm, runtime, result.value, interrupted);
+        value = this.settle(vm, runtime, exporter, result.value, state);
       } finally {
         result.value.dispose();
       }
-      if (interrupted) throw this.failure(undefined, interrupted);
+      if (state.broken) throw state.broken;
+      if (state.interrupted) throw this.failure(undefined, state.interrupted);
       return { value, console: lines, durationMs: Date.now() - started };
+    } catch (err) {
+      if (!isSmolError(err)) state.broken ??= hostFailure(err);
+      throw state.broken ?? err;
     } finally {
-      // The module is thrown away with this run, so a handle QuickJS still counts must not crash the node.
-      try {
+      // A host error inside the wasm code (its own stack running out first) unwinds QuickJS' C
+      // frames without their cleanup: that heap can be neither used nor freed (freeing it aborts
+      // on an assertion), so it is dropped with the module and its memory, untouched. Otherwise
+      // handles go first, then the context, then the runtime.
+      if (!state.broken) {
+        exporter.dispose();
         vm.dispose();
         runtime.dispose();
-      } catch {
-        /* released with the module */
       }
     }
   }
 
   /** The value as JSON data; a promise is run to completion (its jobs only: there are no timers). */
-  private settle(vm: QuickJSContext, runtime: QuickJSRuntime, handle: QuickJSHandle, interrupted: 'timeout' | undefined): unknown {
+  private settle(vm: QuickJSContext, runtime: QuickJSRuntime, exporter: QuickJSHandle, handle: QuickJSHandle, state: RunState): unknown {
     const first = vm.getPromiseState(handle);
-    if ('notAPromise' in first && first.notAPromise) return toJson(vm.dump(handle));
+    if ('notAPromise' in first && first.notAPromise) return this.read(vm, exporter, handle, state);
     if (first.type === 'fulfilled') first.value.dispose();
     if (first.type === 'rejected') first.error.dispose();
     const jobs = runtime.executePendingJobs();
-    if (jobs.error) {
-      const err = vm.dump(jobs.error) as unknown;
-      jobs.error.dispose();
-      throw this.failure(err, interrupted);
-    }
-    const state = vm.getPromiseState(handle);
-    if (state.type === 'pending') throw new SmolError(ErrorCodes.SANDBOX_ERROR, 'run_code: the promise never settles (there are no timers or I/O in the sandbox)');
-    if (state.type === 'rejected') {
-      const err = vm.dump(state.error) as unknown;
-      state.error.dispose();
-      throw this.failure(err, interrupted);
-    }
+    if (jobs.error) throw this.thrown(vm, exporter, jobs.error, state);
+    const settled = vm.getPromiseState(handle);
+    if (settled.type === 'pending') throw new SmolError(ErrorCodes.SANDBOX_ERROR, 'run_code: the promise never settles (there are no timers or I/O in the sandbox)');
+    if (settled.type === 'rejected') throw this.thrown(vm, exporter, settled.error, state);
     try {
-      return toJson(vm.dump(state.value));
+      return this.read(vm, exporter, settled.value, state);
     } finally {
-      state.value.dispose();
+      settled.value.dispose();
     }
   }
 
-  private installConsole(vm: QuickJSContext, lines: string[]): void {
+  /** A result as JSON data (undefined for undefined and functions). */
+  private read(vm: QuickJSContext, exporter: QuickJSHandle, handle: QuickJSHandle, state: RunState): unknown {
+    const out = exportValue(vm, exporter, handle);
+    if (out.kind === 'none') return undefined;
+    if (out.kind === 'json') return JSON.parse(out.json) as unknown;
+    if (out.kind === 'too-deep') throw tooDeep('the result');
+    throw this.failure(out, state.interrupted);
+  }
+
+  /** The failure for a value the code threw; consumes `handle`. */
+  private thrown(vm: QuickJSContext, exporter: QuickJSHandle, handle: QuickJSHandle, state: RunState): SmolError {
+    try {
+      const out = exportValue(vm, exporter, handle, true);
+      return this.failure(out.kind === 'failed' ? out : undefined, state.interrupted);
+    } finally {
+      handle.dispose();
+    }
+  }
+
+  private installConsole(vm: QuickJSContext, exporter: QuickJSHandle, lines: string[], state: RunState): void {
     const maxLines = this.limits.maxConsoleLines ?? 100;
     const maxChars = this.limits.maxLineChars ?? 2000;
     const consoleObj = vm.newObject();
     for (const level of ['log', 'info', 'warn', 'error', 'debug']) {
       const fn = vm.newFunction(level, (...args: QuickJSHandle[]) => {
-        if (lines.length < maxLines) {
-          const text = args.map((a) => { const v = vm.dump(a); return typeof v === 'string' ? v : safeStringify(v); }).join(' ');
-          lines.push((level === 'log' ? '' : `[${level}] `) + text.slice(0, maxChars));
-        } else if (lines.length === maxLines) lines.push('… (console output cut)');
+        if (state.broken) return;
+        try {
+          if (lines.length < maxLines) {
+            const text = args.map((a) => (vm.typeof(a) === 'string' ? vm.getString(a) : consoleText(exportValue(vm, exporter, a)))).join(' ');
+            lines.push((level === 'log' ? '' : `[${level}] `) + text.slice(0, maxChars));
+          } else if (lines.length === maxLines) lines.push('… (console output cut)');
+        } catch (err) {
+          // Same as in run(): the heap is unusable now; the interrupt handler stops the code.
+          state.broken = hostFailure(err);
+        }
       });
       vm.setProp(consoleObj, level, fn);
       fn.dispose();
@@ -121,9 +142,8 @@ export class QuickJsSandbox implements SandboxPort {
     consoleObj.dispose();
   }
 
-  private failure(err: unknown, interrupted: 'timeout' | undefined): SmolError {
-    const e = (err ?? {}) as { name?: string; message?: string; stack?: string };
-    const message = `${e.name ?? 'Error'}: ${e.message ?? String(err)}`;
+  private failure(err: { name: string; message: string } | undefined, interrupted: 'timeout' | undefined): SmolError {
+    const message = err ? `${err.name}: ${err.message}` : 'Error: the code failed';
     // The code may have run out of memory or stack just as the deadline passed: the error says which.
     if (interrupted === 'timeout' && (err === undefined || /interrupted/i.test(message))) {
       return new SmolError(ErrorCodes.SANDBOX_TIMEOUT, `run_code: stopped after ${this.limits.timeoutMs} ms`);
@@ -136,21 +156,30 @@ export class QuickJsSandbox implements SandboxPort {
   }
 }
 
-function safeStringify(v: unknown): string {
-  try {
-    return JSON.stringify(v) ?? String(v);
-  } catch {
-    return String(v);
-  }
+interface RunState {
+  deadline: number;
+  interrupted: 'timeout' | undefined;
+  /** Set when a host error escaped the wasm code: the run fails with it and the heap is dropped unfreed. */
+  broken: SmolError | undefined;
 }
 
-/** The dumped value as JSON data (functions and undefined become undefined; cycles cannot occur in a dump). */
-function toJson(v: unknown): unknown {
-  if (v === undefined) return undefined;
-  const s = safeStringify(v);
-  try {
-    return JSON.parse(s) as unknown;
-  } catch {
-    return s;
+/** A host error from inside the wasm code: V8's stack ran out before QuickJS' own limit did. */
+function hostFailure(err: unknown): SmolError {
+  const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof RangeError || /call stack|recursion/i.test(message)) {
+    return new SmolError(ErrorCodes.SANDBOX_STACK, 'run_code: the code or its value is nested deeper than the sandbox\'s stack allows', { cause: err });
   }
+  return new SmolError(ErrorCodes.SANDBOX_ERROR, `run_code: the sandbox failed (${message})`, { cause: err });
+}
+
+function tooDeep(what: string): SmolError {
+  return new SmolError(ErrorCodes.SANDBOX_STACK, `run_code: ${what} is nested deeper than ${MAX_EXPORT_DEPTH} levels`);
+}
+
+/** A console argument as text: JSON for data, a marker for what cannot be shown. */
+function consoleText(out: Exported): string {
+  if (out.kind === 'json') return out.json;
+  if (out.kind === 'none') return 'undefined';
+  if (out.kind === 'too-deep') return `[nested deeper than ${MAX_EXPORT_DEPTH} levels]`;
+  return `[${out.name}: ${out.message}]`;
 }
