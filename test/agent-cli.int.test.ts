@@ -1,6 +1,6 @@
 import t from 'tap';
 import { main } from '../adapters/cli/main.js';
-import { openLevelJournal } from '../core/journal/open-journal.js';
+import { openDataDirJournal } from '../adapters/cli/data-dir.js';
 import { FakeOllama } from './helpers/fake-ollama.js';
 import { tempDir } from './helpers/temp-dir.js';
 
@@ -19,7 +19,7 @@ t.test('smollama ask answers through the agent on the journal and journals the e
   const code = await main(['ask', 'What do you see?', '--data-dir', dir, '--set', `llm.host=${fake.url}`, '--set', 'llm.retries=0'], c.output, {}, dir);
   t.equal(code, 0, c.err.join('\n'));
   t.same(c.out, ['No sensors have reported yet.']);
-  const journal = await openLevelJournal(`${dir}/journal`);
+  const journal = await openDataDirJournal(dir); // its key is in node.key
   const types: string[] = [];
   for await (const e of journal.read({ types: ['agent.asked', 'tool.called', 'tool.completed', 'agent.answered'] })) types.push(e.event.type);
   await journal.close();

@@ -110,7 +110,7 @@ t.test('help is asked for with no command, --help, -h or help <command>', async 
 t.test('an unknown command or subcommand is a usage error naming it', async (t) => {
   t.match(usageError(t, ['fly']), "unknown command 'fly' (commands: start, status, init, ask, journal, trust)");
   t.match(usageError(t, ['journal', 'fly']), "unknown journal command 'fly'");
-  t.match(usageError(t, ['journal']), 'journal needs a subcommand: stats, tail, inspect, verify, rebuild, vector, export, import');
+  t.match(usageError(t, ['journal']), 'journal needs a subcommand: stats, tail, inspect, verify, repair, rebuild, vector, export, import');
 });
 
 t.test('an option the command does not take is a usage error naming it', async (t) => {

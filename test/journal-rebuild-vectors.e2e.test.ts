@@ -2,6 +2,7 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openLevelJournal } from '../core/journal/open-journal.js';
+import { openDataDirJournal } from '../adapters/cli/data-dir.js';
 import { createRegistry } from '../core/events/default-registry.js';
 import { encodeEmbedding } from '../core/embeddings/vector-codec.js';
 import { NgramEmbedder } from '../core/embeddings/ngram-embedder.js';
@@ -31,7 +32,7 @@ t.test('journal rebuild also rebuilds the vector index from the events (no model
   t.equal(checkpoint.position, last, 'saved with the position it covers');
 
   // What was saved answers a search without replaying anything.
-  const reopened = await openLevelJournal(join(dir, 'journal'));
+  const reopened = await openDataDirJournal(dir); // the CLI moved the key into node.key
   const vectors = new VectorsProjection(reopened, createRegistry(), { dir: join(dir, 'vectors') });
   await vectors.start();
   t.equal(vectors.position, last);

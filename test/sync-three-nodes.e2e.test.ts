@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import YAML from 'yaml';
-import { openLevelJournal } from '../core/journal/open-journal.js';
+import { openDataDirJournal } from '../adapters/cli/data-dir.js';
 import { runCli, spawnCli, waitForOutput, collect } from './helpers/cli.js';
 import { tempDir } from './helpers/temp-dir.js';
 
@@ -33,7 +33,7 @@ t.test('a hub and two edges, as real processes on 127.0.0.1, converge to the sam
     const shown = await runCli(['trust', 'show', '--json', '--data-dir', dirs[n]]);
     t.equal(shown.code, 0, shown.stderr);
     keys[n] = JSON.parse(shown.stdout);
-    const journal = await openLevelJournal(join(dirs[n], 'journal'), { sync: false });
+    const journal = await openDataDirJournal(dirs[n]!, { sync: false }); // trust show made it, key in node.key
     t.equal(journal.nodeId, keys[n]!.nodeId);
     for (let i = 0; i < 3; i++) {
       await journal.append(Array.from({ length: 1000 }, (_, j) => ({ type: 'reading.sampled', data: { values: { [`${n}.temp`]: 20 + ((i * 1000 + j) % 50) / 10 } } })));

@@ -1,14 +1,14 @@
 import t, { type Test } from 'tap';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openLevelJournal } from '../core/journal/open-journal.js';
+import { openDataDirJournal } from '../adapters/cli/data-dir.js';
 import { runCli } from './helpers/cli.js';
 import { tempDir } from './helpers/temp-dir.js';
 
 t.setTimeout(600_000);
 
 async function seed(dir: string, n: number, tag: string): Promise<Record<string, number>> {
-  const journal = await openLevelJournal(join(dir, 'journal'), { sync: false });
+  const journal = await openDataDirJournal(dir, { sync: false }); // as the CLI opens it: key in node.key
   for (let i = 0; i < n; i += 500) {
     await journal.append(Array.from({ length: Math.min(500, n - i) }, (_, j) => ({ type: 'reading.sampled', data: { values: { [`${tag}.temp`]: (i + j) % 40 } } })));
   }

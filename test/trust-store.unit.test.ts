@@ -63,8 +63,8 @@ t.test('a running node sees keys added by another process once trust.json change
   t.ok(running.isTrusted(edge.nodeId), 'after a refresh');
 });
 
-t.test('a damaged trust.json is a configuration error naming the file', async (t) => {
+t.test('a damaged trust.json is a corrupt file naming it', async (t) => {
   const dir = tempDir(t);
   writeFileSync(join(dir, 'trust.json'), '{"version": 7}');
-  await t.rejects(TrustStore.open(dir), { code: ErrorCodes.CONFIG_INVALID, message: /trust\.json/ });
+  await t.rejects(TrustStore.open(dir), { code: ErrorCodes.FILE_CORRUPT, message: /trust\.json/ });
 });

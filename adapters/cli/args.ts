@@ -82,6 +82,9 @@ export const commands = {
     check: (a) => ((a.eventId === undefined) === (a.position === undefined) ? 'give either an event id or --position N' : undefined),
   }),
   'journal verify': command({ summary: 'check every feed: hash chains, contiguity, seal signatures', json: true }),
+  'journal repair': command({
+    summary: "recover a journal LevelDB cannot open (lost CURRENT or manifest) from its files, then verify it", json: true,
+  }),
   'journal rebuild': command({
     summary: 'drop projection state (and the vector index) and replay the journal; no model is called',
     positionals: [{ name: 'projection', help: 'only this projection, or `vectors` (default: all)' }],

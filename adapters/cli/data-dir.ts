@@ -1,27 +1,72 @@
 import { join } from 'node:path';
-import { access, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { SmolError, ErrorCodes } from '../../core/errors.js';
+import { access } from 'node:fs/promises';
+import { z } from 'zod';
+import { SmolError, ErrorCodes, isSmolError } from '../../core/errors.js';
 import type { Config } from '../config/schema.js';
 import { openLevelJournal, type OpenJournalOptions } from '../../core/journal/open-journal.js';
 import type { LevelJournal } from '../../core/journal/level-journal.js';
+import { nodeKeyFileStore, nodePrivateKeyPath } from '../files/node-key-store.js';
+import { writeFileAtomic } from '../files/atomic-file.js';
+import { readJsonFileAs } from '../sync/json-file.js';
+import { createDataDir, dataDirError, lostJournalError, secureDataDir, signsOfNode, type Warn } from './data-dir-checks.js';
 
 /** Layout of a data directory. */
 export function dataPaths(dataDir: string) {
-  return { journal: join(dataDir, 'journal'), status: join(dataDir, 'status.json') };
+  return { journal: join(dataDir, 'journal'), status: join(dataDir, 'status.json'), key: nodePrivateKeyPath(dataDir) };
 }
 
-/** Opens the journal of a configured node; read commands pass mustExist so nothing is created. */
-export async function openNodeJournal(config: Config, options: OpenJournalOptions = {}): Promise<LevelJournal> {
-  const dir = dataPaths(config.dataDir).journal;
-  if (!options.mustExist) await mkdir(config.dataDir, { recursive: true });
-  else if (!(await access(join(dir, 'CURRENT')).then(() => true, () => false))) {
-    throw new SmolError(ErrorCodes.NOT_FOUND, `no node journal in ${config.dataDir} (start a node there first, or pass --data-dir)`);
-  }
-  return openLevelJournal(dir, {
+/** How a command opens its node's journal; the key store is always the data directory's node.key. */
+export interface NodeJournalOptions extends Omit<OpenJournalOptions, 'keys'> {
+  /** Where the start checks' warnings go (SMOL_FILE_PERMISSIONS); stderr by default. */
+  readonly warn?: Warn;
+}
+
+const stderrWarn: Warn = (line) => process.stderr.write(line + '\n');
+
+/** Opens the journal of a configured node; read commands pass mustExist so nothing is created. Throws like openDataDirJournal. */
+export async function openNodeJournal(config: Config, options: NodeJournalOptions = {}): Promise<LevelJournal> {
+  return openDataDirJournal(config.dataDir, {
     sealEvery: config.journal.sealEvery,
     ...options,
     clock: { maxOffsetMs: config.clock.maxOffsetMs, forwardJumpMs: config.clock.forwardJumpMs, backwardJumpMs: config.clock.backwardJumpMs, ...options.clock },
   });
+}
+
+/**
+ * Opens (or, without mustExist, creates) the journal of a data directory, with its private key in
+ * `node.key` (0600) and the directory 0700; wider modes are tightened and said once through `warn`.
+ * A directory that shows a node lived there (key, tokens, status, LevelDB files) but has no
+ * openable journal is refused, never given a new node.
+ * Throws SMOL_JOURNAL_CORRUPT (lost or unopenable journal, missing or foreign key; the message
+ * names the remedy), SMOL_FILE_CORRUPT (damaged node.key), SMOL_NOT_FOUND (mustExist and no node
+ * here), SMOL_ALREADY_RUNNING, SMOL_CONFIG_UNREADABLE (the path is under a file or not creatable).
+ */
+export async function openDataDirJournal(dataDir: string, options: NodeJournalOptions = {}): Promise<LevelJournal> {
+  const { warn = stderrWarn, mustExist, ...rest } = options;
+  const dir = dataPaths(dataDir).journal;
+  const hasJournal = await access(join(dir, 'CURRENT')).then(
+    () => true,
+    (err: unknown) => {
+      const unusable = dataDirError(dataDir, err);
+      if (unusable) throw unusable;
+      return false;
+    },
+  );
+  if (!hasJournal) {
+    const signs = await signsOfNode(dataDir);
+    if (signs.length > 0) throw lostJournalError(dataDir, 'its journal is missing (no journal/CURRENT)', signs);
+    if (mustExist) throw new SmolError(ErrorCodes.NOT_FOUND, `no node journal in ${dataDir} (start a node there first, or pass --data-dir)`);
+    await createDataDir(dataDir);
+  }
+  await secureDataDir(dataDir, warn);
+  try {
+    return await openLevelJournal(dir, { ...rest, ...(mustExist ? { mustExist } : {}), keys: nodeKeyFileStore(dataDir) });
+  } catch (err) {
+    if (isSmolError(err, ErrorCodes.JOURNAL_CORRUPT) && err.details?.['unopenable']) {
+      throw new SmolError(ErrorCodes.JOURNAL_CORRUPT, `${err.message}; run \`smollama journal repair --data-dir ${dataDir}\``, { cause: err, details: { dataDir } });
+    }
+    throw err;
+  }
 }
 
 /** What a running node publishes about itself for `smollama status` (the journal is locked while it runs). */
@@ -39,17 +84,29 @@ export interface NodeStatusFile {
   readonly http: string | null;
 }
 
-/** Writes the status file atomically (temp file + rename), so a reader never sees half of it. */
+const StatusFile = z.object({
+  running: z.boolean(),
+  pid: z.number().int(),
+  nodeId: z.string(),
+  name: z.string(),
+  role: z.string(),
+  startedAt: z.string(),
+  updatedAt: z.string(),
+  lastPosition: z.number().int().min(0),
+  vector: z.record(z.string(), z.number()),
+  gpioMode: z.string().nullable(),
+  http: z.string().nullable(),
+});
+
+/**
+ * Writes the status file atomically, so a reader never sees half of it. Not fsynced: it is
+ * rewritten every few seconds while the node runs and means nothing after a crash.
+ */
 export async function writeStatusFile(dataDir: string, status: NodeStatusFile): Promise<void> {
-  const path = dataPaths(dataDir).status;
-  await writeFile(path + '.tmp', JSON.stringify(status, null, 2));
-  await rename(path + '.tmp', path);
+  await writeFileAtomic(dataPaths(dataDir).status, JSON.stringify(status, null, 2), { durable: false });
 }
 
+/** The status file of a running node, or undefined when there is none. Throws SMOL_FILE_CORRUPT naming it when damaged. */
 export async function readStatusFile(dataDir: string): Promise<NodeStatusFile | undefined> {
-  try {
-    return JSON.parse(await readFile(dataPaths(dataDir).status, 'utf8')) as NodeStatusFile;
-  } catch {
-    return undefined;
-  }
+  return readJsonFileAs(dataPaths(dataDir).status, StatusFile, 'status file');
 }

@@ -42,6 +42,8 @@ async function dispatch(cmd: Exclude<ParsedCommand, { name: 'help' | 'init' }>, 
     case 'journal stats':
     case 'journal verify':
       return journal(config, { sub: cmd.name === 'journal stats' ? 'stats' : 'verify', json: cmd.global.json }, output);
+    case 'journal repair':
+      return journal(config, { sub: 'repair', json: cmd.global.json }, output);
     case 'journal tail':
       return journal(config, { sub: 'tail', json: cmd.global.json, follow: cmd.args.follow, ...(cmd.args.limit ? { limit: cmd.args.limit } : {}), types: cmd.args.type, ...(cmd.args.origin ? { origins: [cmd.args.origin] } : {}) } satisfies JournalCommand, output);
     case 'journal inspect':

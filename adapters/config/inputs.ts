@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { ErrorCodes, SmolError } from '../../core/errors.js';
 import { configSchema } from './schema.js';
 import { configLeaves, schemaAt, takesText } from './schema-walk.js';
+import { yamlData } from './safe-yaml.js';
 
 /** Config given on the command line. `set` holds `key.path=value` strings, as for `--set`. */
 export interface ConfigFlags {
@@ -44,11 +45,11 @@ const leafByDots = new Map(leaves.map((l) => [l.path.join('.'), l]));
  */
 function parseValue(text: string, schema: z.ZodType): unknown {
   if (takesText(schema)) return text;
-  try {
-    return YAML.parse(text) as unknown;
-  } catch {
-    return text; // the schema will say what was expected
-  }
+  // A value YAML cannot turn into plain data (syntax, alias bomb, cycle) stays text: the schema will say what was expected.
+  const doc = YAML.parseDocument(text);
+  if (doc.errors.length > 0) return text;
+  const converted = yamlData(doc, text);
+  return 'data' in converted ? converted.data : text;
 }
 
 function invalid(message: string, details: Record<string, unknown>): SmolError {

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { VersionVector } from '../../core/journal/journal.js';
 import { mergeVectors } from '../../core/sync/vector.js';
-import { readJsonFile, writeJsonFile } from './json-file.js';
+import { readJsonFileAs, writeJsonFile } from './json-file.js';
 
 /** What this node remembers about one peer, for `journal export --peer` and the sync loop. */
 export interface PeerRecord {
@@ -24,11 +24,13 @@ const fileSchema = z.object({
 export class PeerState {
   private constructor(private readonly path: string, private peers: Record<string, PeerRecord>) {}
 
+  /** Loads `<dataDir>/sync/peers.json`. Throws SMOL_FILE_CORRUPT naming it when it is damaged. */
   static async open(dataDir: string): Promise<PeerState> {
     const path = join(dataDir, 'sync', 'peers.json');
-    const parsed = fileSchema.safeParse(await readJsonFile(path));
-    // A damaged file only costs re-sending: start over rather than refuse to sync.
-    return new PeerState(path, parsed.success ? parsed.data.peers : {});
+    // A damaged file is refused (SMOL_FILE_CORRUPT), not replaced: starting over silently would
+    // hide the damage, and moving the file away is the user's one-line way to start over.
+    const file = await readJsonFileAs(path, fileSchema, 'sync peer state');
+    return new PeerState(path, file?.peers ?? {});
   }
 
   get(nodeId: string): PeerRecord {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { nodeIdFromPublicKey } from '../../core/identity/node-identity.js';
 import { SmolError, ErrorCodes } from '../../core/errors.js';
-import { readJsonFile, writeJsonFile } from './json-file.js';
+import { readJsonFileAs, writeJsonFile } from './json-file.js';
 
 /** One trusted node. `source` says whether it came from `trust add` (file) or the config. */
 export interface TrustedNode {
@@ -16,7 +16,7 @@ export interface TrustedNode {
 
 const fileSchema = z.object({
   version: z.literal(1),
-  keys: z.array(z.object({ publicKey: z.string(), name: z.string().nullable(), addedAt: z.string() })),
+  keys: z.array(z.object({ publicKey: z.string().regex(/^[A-Za-z0-9_-]{43}$/), name: z.string().nullable(), addedAt: z.string() })),
 });
 type TrustFile = z.infer<typeof fileSchema>;
 
@@ -46,7 +46,7 @@ export class TrustStore {
     private readonly now: () => number,
   ) {}
 
-  /** Loads the trust list of a data directory. Throws SMOL_CONFIG_INVALID when trust.json is damaged. */
+  /** Loads the trust list of a data directory. Throws SMOL_FILE_CORRUPT when trust.json is damaged (it is never replaced). */
   static async open(dataDir: string, configKeys: ReadonlyArray<{ key: string; name?: string | undefined }> = [], now: () => number = Date.now): Promise<TrustStore> {
     const store = new TrustStore(join(dataDir, 'trust.json'), configKeys, now);
     await store.reload();
@@ -62,14 +62,10 @@ export class TrustStore {
   }
 
   private async reload(): Promise<void> {
-    this.mtimeMs = await stat(this.path).then((s) => s.mtimeMs, () => 0);
-    const raw = await readJsonFile(this.path);
-    if (raw === undefined) this.fileKeys = [];
-    else {
-      const parsed = fileSchema.safeParse(raw);
-      if (!parsed.success) throw new SmolError(ErrorCodes.CONFIG_INVALID, `${this.path} is not a valid trust list; fix or remove it`);
-      this.fileKeys = parsed.data.keys;
-    }
+    const mtime = await stat(this.path).then((s) => s.mtimeMs, () => 0);
+    this.fileKeys = (await readJsonFileAs(this.path, fileSchema, 'trust list'))?.keys ?? [];
+    // Only after a good read: a damaged file keeps failing (and saying so) until it is fixed.
+    this.mtimeMs = mtime;
     const byId = new Map<string, TrustedNode>();
     for (const k of this.configKeys) {
       const { publicKey, nodeId } = parsePublicKey(k.key);

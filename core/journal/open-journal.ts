@@ -2,7 +2,9 @@ import { ClassicLevel } from 'classic-level';
 import { MemoryLevel } from 'memory-level';
 import type { AbstractLevel } from 'abstract-level';
 import { HlcClock, type HlcClockOptions } from '../clock/hlc.js';
-import { generateIdentity, loadIdentity, type StoredIdentity } from '../identity/node-identity.js';
+import type { NodeIdentity } from '../identity/node-identity.js';
+import type { NodeKeyStore } from '../identity/key-store.js';
+import { resolveJournalIdentity } from './journal-identity-meta.js';
 import { SmolError, ErrorCodes } from '../errors.js';
 import { DEFAULT_SEAL_EVERY, LevelJournal, UNSEALED_SCAN_LIMIT } from './level-journal.js';
 
@@ -15,6 +17,21 @@ export interface OpenJournalOptions {
   readonly sync?: boolean;
   /** Open an existing journal only (read commands must not create a data directory). */
   readonly mustExist?: boolean;
+  /**
+   * Where the private key lives (the CLI: `<dataDir>/node.key`, mode 0600). Without one the key
+   * is kept in the journal's meta sublevel, as memory journals and tests do.
+   */
+  readonly keys?: NodeKeyStore;
+}
+
+// The key pair of each open journal, for signing segments and requests (loadJournalIdentity).
+const identities = new WeakMap<LevelJournal, NodeIdentity>();
+
+/** The identity a journal was opened with. Throws TypeError for a journal not opened here. */
+export function identityOfJournal(journal: LevelJournal): NodeIdentity {
+  const identity = identities.get(journal);
+  if (!identity) throw new TypeError('the journal was not opened by openLevelJournal/openMemoryJournal');
+  return identity;
 }
 
 /**
@@ -62,7 +79,7 @@ export async function openLevelJournal(dir: string, options: OpenJournalOptions 
     if (options.mustExist && /does not exist/.test(message)) {
       throw new SmolError(ErrorCodes.NOT_FOUND, `no journal in ${dir}`, { cause: err });
     }
-    throw new SmolError(ErrorCodes.JOURNAL_CORRUPT, `cannot open the journal in ${dir}: ${message}`, { cause: err });
+    throw new SmolError(ErrorCodes.JOURNAL_CORRUPT, `cannot open the journal in ${dir}: ${message}`, { cause: err, details: { unopenable: true } });
   }
   return openOn(db as unknown as Db, options);
 }
@@ -76,23 +93,19 @@ export async function openMemoryJournal(options: OpenJournalOptions = {}): Promi
 
 async function openOn(db: Db, options: OpenJournalOptions): Promise<LevelJournal> {
   try {
-    const meta = db.sublevel<string, unknown>('meta', { keyEncoding: 'utf8', valueEncoding: 'json' });
-    let stored = (await meta.get('identity')) as StoredIdentity | undefined;
-    if (!stored) {
-      stored = generateIdentity().stored;
-      await meta.put('identity', stored, { sync: true } as never);
-    }
-    const identity = loadIdentity(stored);
     const onDisk = await LevelJournal.readMeta(db);
+    const identity = await resolveJournalIdentity(db, onDisk, options.keys);
     const limit = Math.min(options.sealEvery ?? DEFAULT_SEAL_EVERY, UNSEALED_SCAN_LIMIT);
     const journalMeta = { ...onDisk, unsealed: await LevelJournal.countUnsealed(db, onDisk, identity.nodeId, limit) };
     const clock = new HlcClock(options.clock);
-    return new LevelJournal(db, journalMeta, {
+    const journal = new LevelJournal(db, journalMeta, {
       clock,
       identity,
       ...(options.sealEvery !== undefined ? { sealEvery: options.sealEvery } : {}),
       ...(options.sync !== undefined ? { sync: options.sync } : {}),
     });
+    identities.set(journal, identity);
+    return journal;
   } catch (err) {
     await db.close();
     throw err;

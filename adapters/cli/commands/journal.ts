@@ -12,11 +12,12 @@ import { rebuildProjections } from '../../../journal-tools/rebuild.js';
 import { SmolError, ErrorCodes } from '../../../core/errors.js';
 import type { Journal } from '../../../core/journal/journal.js';
 import { VectorsProjection } from '../../vectors/vectors-projection.js';
+import { repairLevelJournal } from '../../../journal-tools/repair.js';
 import { dataPaths, openNodeJournal } from '../data-dir.js';
 import { emit, type Output } from '../output.js';
 
 export interface JournalCommand {
-  readonly sub: 'stats' | 'tail' | 'inspect' | 'verify' | 'rebuild';
+  readonly sub: 'stats' | 'tail' | 'inspect' | 'verify' | 'rebuild' | 'repair';
   readonly json: boolean;
   readonly limit?: number;
   readonly follow?: boolean;
@@ -43,6 +44,7 @@ const line = (e: JournalEntry) => `${String(e.position).padStart(8)}  ${hlcToIso
 
 /** `smollama journal …`: offline tools; they need the node stopped (the journal is locked while it runs). */
 export async function runJournal(config: Config, cmd: JournalCommand, output: Output): Promise<number> {
+  if (cmd.sub === 'repair') return runRepair(config, cmd.json, output);
   const journal = await openNodeJournal(config, { mustExist: true });
   try {
     switch (cmd.sub) {
@@ -67,6 +69,7 @@ export async function runJournal(config: Config, cmd: JournalCommand, output: Ou
         await new Promise<void>((resolve) => {
           process.once('SIGINT', () => resolve());
           process.once('SIGTERM', () => resolve());
+          void output.closed?.then(resolve); // `journal tail --follow | head`: the reader is gone
         });
         sub.close();
         return 0;
@@ -78,12 +81,7 @@ export async function runJournal(config: Config, cmd: JournalCommand, output: Ou
       }
       case 'verify': {
         const report = await verifyJournal(journal, createRegistry());
-        emit(output, cmd.json, report, () =>
-          report.ok
-            ? `ok: ${report.events} events in ${report.feeds.length} feed(s) verified` +
-              report.feeds.map((f) => `\n  ${f.origin}: ${f.events} events, sealed to ${f.sealedTo}`).join('')
-            : `FAILED: ${report.problems.map((p) => `${p.kind}: ${p.message}`).join('\n')}`,
-        );
+        emit(output, cmd.json, report, () => verifyText(report));
         return report.ok ? 0 : 1;
       }
       case 'rebuild': {
@@ -97,6 +95,37 @@ export async function runJournal(config: Config, cmd: JournalCommand, output: Ou
         return 0;
       }
     }
+  } finally {
+    await journal.close();
+  }
+}
+
+function verifyText(report: Awaited<ReturnType<typeof verifyJournal>>): string {
+  return report.ok
+    ? `ok: ${report.events} events in ${report.feeds.length} feed(s) verified` + report.feeds.map((f) => `\n  ${f.origin}: ${f.events} events, sealed to ${f.sealedTo}`).join('')
+    : `FAILED: ${report.problems.map((p) => `${p.kind}: ${p.message}`).join('\n')}`;
+}
+
+/**
+ * `smollama journal repair`: LevelDB's repair over the journal's files (the node must be stopped),
+ * then the journal is opened with its key and verified. Exit 0 only when verify passes.
+ */
+async function runRepair(config: Config, json: boolean, output: Output): Promise<number> {
+  const found = await repairLevelJournal(dataPaths(config.dataDir).journal);
+  const journal = await openNodeJournal(config, { mustExist: true });
+  try {
+    const verify = await verifyJournal(journal, createRegistry());
+    const recovered = { nodeId: journal.nodeId, lastPosition: journal.lastPosition(), feeds: journal.heads().size };
+    emit(output, json, { repair: found, recovered, verify }, () =>
+      [
+        `repair: ${found.dir} held ${found.tables} table file(s) and ${found.logs} log file(s)` +
+          (found.hadCurrent ? '' : ' (journal/CURRENT was missing)') +
+          (found.hadManifest ? '' : ' (no manifest)'),
+        `recovered: node ${recovered.nodeId}, ${recovered.lastPosition} events in ${recovered.feeds} feed(s)`,
+        verifyText(verify),
+      ].join('\n'),
+    );
+    return verify.ok ? 0 : 1;
   } finally {
     await journal.close();
   }

@@ -76,7 +76,7 @@ export async function startNode(config: Config, output: Output): Promise<Running
     sync = await startSync(config, journal, (m) => output.err(m));
     const { host, port, openOnLoopback } = config.http;
     const info = { name: config.node.name, role: config.node.role, software: SOFTWARE, startedAt: Date.parse(startedAt) };
-    http = await serveHttp({ host, port, openOnLoopback, dataDir: config.dataDir, journal, node: running, info, extra: { agent: agent.agent, openai: { agent: agent.agent, llm: agent.llm, embedder: agent.embedder, embedderFor: agent.queryEmbedder }, sync: { service: sync.service, ...(sync.loop ? { loop: sync.loop } : {}) } }, log: (m) => output.err(m) });
+    http = await serveHttp({ host, port, openOnLoopback, limits: config.http, dataDir: config.dataDir, journal, node: running, info, extra: { agent: agent.agent, openai: { agent: agent.agent, llm: agent.llm, embedder: agent.embedder, embedderFor: agent.queryEmbedder }, sync: { service: sync.service, ...(sync.loop ? { loop: sync.loop } : {}) } }, log: (m) => output.err(m) });
     sync.startLoop();
   } catch (err) {
     await agent.stop();

@@ -10,13 +10,18 @@ import { readTokens } from '../../http/auth/tokens.js';
  * is read; otherwise the journal itself. Throws SMOL_NOT_FOUND when there is no node here.
  */
 export async function runStatus(config: Config, json: boolean, output: Output): Promise<number> {
-  // The API tokens: only the data directory's owner can read them (the file is 0600).
-  const tokens = await readTokens(config.dataDir);
-  const api = tokens ? { readToken: tokens.read, adminToken: tokens.admin } : null;
-  const tokenLines = tokens ? [`api token (admin): ${tokens.admin}`, `api token (read-only): ${tokens.read}`] : [];
+  // The API tokens: only the data directory's owner can read them (the file is 0600). Read after
+  // the journal has been looked for, so a missing or unusable data directory is what gets reported.
+  const apiTokens = async () => {
+    const tokens = await readTokens(config.dataDir);
+    const api = tokens ? { readToken: tokens.read, adminToken: tokens.admin } : null;
+    const tokenLines = tokens ? [`api token (admin): ${tokens.admin}`, `api token (read-only): ${tokens.read}`] : [];
+    return { api, tokenLines };
+  };
   try {
     const journal = await openNodeJournal(config, { mustExist: true });
     try {
+      const { api, tokenLines } = await apiTokens();
       const heads = [...journal.heads()].map(([origin, h]) => ({ origin, seq: h.seq, last: hlcToIso(h.hlc) }));
       const value = { running: false, nodeId: journal.nodeId, name: config.node.name, dataDir: config.dataDir, lastPosition: journal.lastPosition(), feeds: heads, api };
       emit(output, json, value, () =>
@@ -35,6 +40,7 @@ export async function runStatus(config: Config, json: boolean, output: Output): 
   } catch (err) {
     if (!isSmolError(err, ErrorCodes.ALREADY_RUNNING)) throw err;
   }
+  const { api, tokenLines } = await apiTokens();
   const status = await readStatusFile(config.dataDir);
   emit(output, json, { ...status, running: true, dataDir: config.dataDir, api }, () =>
     status

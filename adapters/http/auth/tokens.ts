@@ -1,7 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmod, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { readJsonFileAs, writeJsonFile } from '../../sync/json-file.js';
 
 /** What a caller may do: `read` sees everything, `admin` may also change things (GPIO mode, pins). */
 export type Scope = 'read' | 'admin';
@@ -30,25 +30,21 @@ export function generateTokens(random: (n: number) => Buffer = randomBytes): Api
   };
 }
 
-/** Reads the tokens of a data directory, or undefined when there are none (or they are unreadable). */
+/**
+ * Reads the tokens of a data directory, or undefined when there are none.
+ * Throws SMOL_FILE_CORRUPT naming http-tokens.json when it is damaged: replacing it would revoke
+ * every token handed out without a word.
+ */
 export async function readTokens(dataDir: string): Promise<ApiTokens | undefined> {
-  try {
-    const parsed = TokensFile.safeParse(JSON.parse(await readFile(tokensPath(dataDir), 'utf8')));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
+  return readJsonFileAs(tokensPath(dataDir), TokensFile, 'token file (http-tokens.json)');
 }
 
-/** Loads the tokens of a data directory, creating them on first start. */
+/** Loads the tokens of a data directory, creating them (mode 0600) on first start. Throws like readTokens. */
 export async function loadOrCreateTokens(dataDir: string, random?: (n: number) => Buffer): Promise<ApiTokens> {
   const existing = await readTokens(dataDir);
   if (existing) return existing;
   const tokens = generateTokens(random);
-  const path = tokensPath(dataDir);
-  await writeFile(path + '.tmp', JSON.stringify(tokens, null, 2) + '\n', { mode: 0o600 });
-  await chmod(path + '.tmp', 0o600);
-  await rename(path + '.tmp', path);
+  await writeJsonFile(tokensPath(dataDir), tokens, { mode: 0o600 });
   return tokens;
 }
 
