@@ -1,7 +1,8 @@
 import { HLC_ZERO, hlcWall } from '../core/clock/hlc.js';
 import type { Hlc } from '../core/clock/hlc.js';
 import type { EventDataMap } from '../core/events/core-events.js';
-import type { SyncCompletedData, SyncFailedData } from '../core/events/sync-events.js';
+import type { ClockSkewClearedData, ClockSkewDetectedData, SyncCompletedData, SyncConflictDetectedData, SyncFailedData } from '../core/events/sync-events.js';
+import type { OriginHead } from '../core/journal/journal.js';
 import type { SmolEvent } from '../core/events/event.js';
 import type { Projection } from '../core/projection/projection.js';
 
@@ -29,6 +30,31 @@ export interface PeerSyncInfo {
   /** The peer's clock minus the origin's (ms), when measured. */
   clockOffsetMs: number | null;
   lastError: { code: string; message: string; at: number; attempts: number } | null;
+  /** Events the peer delivered that differ from the ones the origin holds (forged or forked data). */
+  conflicts: number;
+  lastConflict: ConflictInfo | null;
+}
+
+/** One conflict an origin journaled about a peer: which event, both hashes, how it came, when (wall ms). */
+export interface ConflictInfo {
+  eventId: string;
+  ours: string;
+  theirs: string;
+  via: 'http' | 'usb';
+  at: number;
+}
+
+/**
+ * What a node reported about this origin's clock: it stamped events more than clock.maxOffsetMs
+ * ahead of the reporter's clock. `active` until the reporter saw it back within the limit.
+ */
+export interface ClockSkewInfo {
+  active: boolean;
+  /** How far ahead (ms) at the last report (detected, or cleared). */
+  aheadMs: number;
+  reportedBy: string;
+  /** Wall ms (the reporter's clock) of the report. */
+  at: number;
 }
 
 /**
@@ -40,7 +66,10 @@ export interface NodeInfo {
   headSeq: number;
   headHlc: Hlc;
   events: number;
-  /** Wall ms of its oldest and newest event (by hlc). */
+  /**
+   * Wall ms of its oldest and newest event by the origin's own clock (hlc). What a node shows as
+   * "last seen" of another origin is when it received that origin's newest event: see seenLocally.
+   */
   firstSeen: number;
   lastSeen: number;
   name: string | null;
@@ -55,6 +84,8 @@ export interface NodeInfo {
   sealedSeq: number | null;
   clockJumps: number;
   lastJump: ClockJumpInfo | null;
+  /** The last skew report about this origin's clock, by any node. */
+  clockSkew: ClockSkewInfo | null;
   /** Peer node id → what this origin reported about syncing with it. */
   syncPeers: Record<string, PeerSyncInfo>;
 }
@@ -67,7 +98,8 @@ export interface NodesState {
 /** Every known origin: head, last seen, identity, started/stopped, seals and clock jumps. */
 export const nodesProjection: Projection<NodesState> = {
   name: 'nodes',
-  version: 2,
+  // 3: conflicts per peer and clock skew per origin.
+  version: 3,
   handles: '*',
   initial: () => ({ nodes: {} }),
   apply(state, event) {
@@ -123,6 +155,25 @@ export const nodesProjection: Projection<NodesState> = {
         peer.lastError = { code: data.code, message: data.message, at: wall, attempts: data.attempts };
         break;
       }
+      case 'sync.conflict.detected': {
+        const data = event.data as SyncConflictDetectedData;
+        const peer = peerOf(node, data.peer, data.peerName, data.via);
+        peer.conflicts += 1;
+        peer.lastConflict = { eventId: data.eventId, ours: data.ours, theirs: data.theirs, via: data.via, at: wall };
+        break;
+      }
+      case 'clock.skew.detected': {
+        const data = event.data as ClockSkewDetectedData;
+        nodeFor(state, data.origin).clockSkew = { active: true, aheadMs: data.aheadMs, reportedBy: event.origin, at: wall };
+        break;
+      }
+      case 'clock.skew.cleared': {
+        const data = event.data as ClockSkewClearedData;
+        const skewed = nodeFor(state, data.origin);
+        // Only the node that reported the skew can clear it: another's view may differ.
+        if (skewed.clockSkew?.reportedBy === event.origin) skewed.clockSkew = { active: false, aheadMs: data.aheadMs, reportedBy: event.origin, at: wall };
+        break;
+      }
       case 'clock.jumped': {
         const data = event.data as EventDataMap['clock.jumped'];
         node.clockJumps += 1;
@@ -150,9 +201,27 @@ export function getNode(state: NodesState, origin: string): NodeInfo | undefined
 
 function copy(node: NodeInfo): NodeInfo {
   const syncPeers = Object.fromEntries(
-    Object.entries(node.syncPeers).map(([k, p]) => [k, { ...p, vector: { ...p.vector }, lastError: p.lastError && { ...p.lastError } }]),
+    Object.entries(node.syncPeers).map(([k, p]) => [k, { ...p, vector: { ...p.vector }, lastError: p.lastError && { ...p.lastError }, lastConflict: p.lastConflict && { ...p.lastConflict } }]),
   );
-  return { ...node, lastJump: node.lastJump && { ...node.lastJump }, syncPeers };
+  return { ...node, lastJump: node.lastJump && { ...node.lastJump }, clockSkew: node.clockSkew && { ...node.clockSkew }, syncPeers };
+}
+
+/** A node as this node shows it: `lastSeen` by our clock, with the origin's own claim beside it. */
+export type SeenNode = NodeInfo & {
+  /** Wall ms of its newest event by its own clock (NodeInfo.lastSeen). */
+  claimedLastSeen: number;
+  /** 'received': when we ingested its newest event (our clock); 'own': this node, or a head stored before receive times were kept. */
+  lastSeenBy: 'received' | 'own';
+};
+
+/**
+ * "Last seen" from local receive time: for another origin, when this node ingested its newest
+ * event (stamped at ingest in the journal's head), never the time the origin claims, which a
+ * peer with a clock ten years ahead would put in 2036. Our own events carry our own clock.
+ */
+export function seenLocally(node: NodeInfo, head: OriginHead | undefined, self: string): SeenNode {
+  const received = node.origin !== self ? head?.receivedAt : undefined;
+  return { ...node, lastSeen: received ?? node.lastSeen, claimedLastSeen: node.lastSeen, lastSeenBy: received === undefined ? 'own' : 'received' };
 }
 
 /**
@@ -171,7 +240,7 @@ export function syncLag(state: NodesState, origin: string, peer: string): number
 function peerOf(node: NodeInfo, peer: string, peerName: string | null, via: 'http' | 'usb'): PeerSyncInfo {
   if (!Object.hasOwn(node.syncPeers, peer)) {
     Object.defineProperty(node.syncPeers, peer, {
-      value: { peer, peerName, via, vector: {}, lastSyncAt: null, sent: 0, received: 0, bytesSent: 0, bytesReceived: 0, clockOffsetMs: null, lastError: null },
+      value: { peer, peerName, via, vector: {}, lastSyncAt: null, sent: 0, received: 0, bytesSent: 0, bytesReceived: 0, clockOffsetMs: null, lastError: null, conflicts: 0, lastConflict: null },
       enumerable: true,
       writable: true,
       configurable: true,
@@ -184,9 +253,14 @@ function peerOf(node: NodeInfo, peer: string, peerName: string | null, via: 'htt
 }
 
 function nodeOf(state: NodesState, event: SmolEvent): NodeInfo {
-  if (Object.hasOwn(state.nodes, event.origin)) return state.nodes[event.origin]!;
+  return nodeFor(state, event.origin);
+}
+
+/** The node of an origin, created empty (no events yet) when a report about it comes first. */
+function nodeFor(state: NodesState, origin: string): NodeInfo {
+  if (Object.hasOwn(state.nodes, origin)) return state.nodes[origin]!;
   const node: NodeInfo = {
-    origin: event.origin,
+    origin,
     headSeq: 0,
     headHlc: HLC_ZERO,
     events: 0,
@@ -203,9 +277,10 @@ function nodeOf(state: NodesState, event: SmolEvent): NodeInfo {
     sealedSeq: null,
     clockJumps: 0,
     lastJump: null,
+    clockSkew: null,
     syncPeers: {},
   };
   // defineProperty keeps an odd origin like "__proto__" an own key instead of a prototype write.
-  Object.defineProperty(state.nodes, event.origin, { value: node, enumerable: true, writable: true, configurable: true });
+  Object.defineProperty(state.nodes, origin, { value: node, enumerable: true, writable: true, configurable: true });
   return node;
 }

@@ -5,7 +5,9 @@ import type { EventRegistry } from '../../core/events/registry.js';
 import type { LevelJournal } from '../../core/journal/level-journal.js';
 import type { VersionVector } from '../../core/journal/journal.js';
 import { ErrorCodes, isSmolError } from '../../core/errors.js';
-import { importSegment, type ImportOutcome, type SegmentSource } from '../../core/sync/segment-import.js';
+import { importSegment, type ImportOutcome, type SegmentConflict, type SegmentSource } from '../../core/sync/segment-import.js';
+import type { SyncConflictDetectedData } from '../../core/events/sync-events.js';
+import { hlcWall } from '../../core/clock/hlc.js';
 import { planSegment, type PlannedSegment } from '../../core/sync/segment-export.js';
 import { mergeVectors } from '../../core/sync/vector.js';
 import type { Signer } from '../../core/sync/segment-writer.js';
@@ -16,6 +18,17 @@ import { loadJournalIdentity, signerFor } from './journal-identity.js';
 import { writeNodeKeyFile } from './node-key-file.js';
 
 export type SyncConfig = Config['sync'];
+
+interface PeerConflicts {
+  readonly eventIds: Set<string>;
+  last: (SyncConflictDetectedData & { at: number }) | null;
+}
+
+/** How a segment reached us (for the conflict journal). */
+export type SyncTransport = 'http' | 'usb';
+
+/** Conflicts journaled per delivering peer at most: past that a hostile peer only gets refused. */
+export const MAX_CONFLICTS_JOURNALED_PER_PEER = 64;
 
 /** What happened to one segment. */
 export interface ImportReport {
@@ -45,6 +58,8 @@ export class SyncService {
   private queue: Promise<unknown> = Promise.resolve();
   private lastSyncSeal = -Infinity;
   private readonly now: () => number = Date.now;
+  /** Conflicts journaled, by delivering peer (read from the journal when first needed). */
+  private conflictsJournaled: Map<string, PeerConflicts> | undefined;
 
   private constructor(
     readonly journal: LevelJournal,
@@ -73,32 +88,32 @@ export class SyncService {
   }
 
   /** Imports a segment file, or every segment file of a directory, then retries held segments. */
-  async importPath(path: string): Promise<ImportReport[]> {
+  async importPath(path: string, via: SyncTransport = 'usb'): Promise<ImportReport[]> {
     if (!(await stat(path).then(() => true, () => false))) {
       return [{ source: path, status: 'failed', code: ErrorCodes.NOT_FOUND, message: 'no such file or directory', applied: 0, substantive: 0, exporter: undefined, bytes: 0 }];
     }
     const files = (await isDirectory(path)) ? await listSegmentFiles(path) : [path];
     const reports: ImportReport[] = [];
-    for (const file of files) reports.push(await this.importOne(file, fileSource(file), { path: file }));
-    if (reports.some((r) => r.applied > 0)) reports.push(...(await this.retryPending()));
+    for (const file of files) reports.push(await this.importOne(file, fileSource(file), { path: file }, via));
+    if (reports.some((r) => r.applied > 0)) reports.push(...(await this.retryPending(via)));
     return reports;
   }
 
-  /** Imports a segment held in memory (an HTTP body), then retries held segments. */
-  async importBytes(bytes: Buffer, label: string): Promise<ImportReport[]> {
-    const reports = [await this.importOne(label, () => [bytes], { bytes })];
-    if (reports[0]!.applied > 0) reports.push(...(await this.retryPending()));
+  /** Imports a segment held in memory (an HTTP body: push, or a pull's answer), then retries held segments. */
+  async importBytes(bytes: Buffer, label: string, via: SyncTransport = 'http'): Promise<ImportReport[]> {
+    const reports = [await this.importOne(label, () => [bytes], { bytes }, via)];
+    if (reports[0]!.applied > 0) reports.push(...(await this.retryPending(via)));
     return reports;
   }
 
   /** Imports a segment file received over HTTP (streamed to disk, never held whole), then retries held segments. */
   async importFile(path: string, label: string): Promise<ImportReport[]> {
-    const reports = [await this.importOne(label, fileSource(path), { path })];
-    if (reports[0]!.applied > 0) reports.push(...(await this.retryPending()));
+    const reports = [await this.importOne(label, fileSource(path), { path }, 'http')];
+    if (reports[0]!.applied > 0) reports.push(...(await this.retryPending('http')));
     return reports;
   }
 
-  private importOne(label: string, source: SegmentSource, keep: { path: string } | { bytes: Buffer }): Promise<ImportReport> {
+  private importOne(label: string, source: SegmentSource, keep: { path: string } | { bytes: Buffer }, via: SyncTransport): Promise<ImportReport> {
     return this.serial(async () => {
       await this.trust.refresh();
       let outcome: ImportOutcome;
@@ -111,6 +126,7 @@ export class SyncService {
         });
       } catch (err) {
         if (!isSmolError(err)) throw err;
+        if (isSmolError(err, ErrorCodes.SEGMENT_CONFLICT) && err.details?.['exporter']) await this.journalConflict(err.details as unknown as SegmentConflict, via);
         return { source: label, status: 'failed', code: err.code, message: err.message, applied: 0, substantive: 0, exporter: undefined, bytes: 0 };
       }
       const { header } = outcome;
@@ -129,14 +145,16 @@ export class SyncService {
    * Retries every held segment until none makes progress; removes those fully applied, and moves
    * ones that now fail (e.g. their origin was untrusted since) to sync/rejected.
    */
-  async retryPending(): Promise<ImportReport[]> {
+  async retryPending(via: SyncTransport = 'usb'): Promise<ImportReport[]> {
     const { pending, rejected } = syncPaths(this.dataDir);
     const reports: ImportReport[] = [];
     for (let progress = true; progress; ) {
       progress = false;
       const files = await listSegmentFiles(pending).catch(() => [] as string[]);
       for (const file of files) {
-        const r = await this.importOne(file, fileSource(file), { path: file });
+        // A held segment came by USB or HTTP; which is not kept, so a conflict found now is
+        // journaled with the transport of the import that triggered the retry.
+        const r = await this.importOne(file, fileSource(file), { path: file }, via);
         if (r.applied > 0) progress = true;
         if (r.status === 'held' && r.applied === 0) continue;
         reports.push(r);
@@ -149,6 +167,75 @@ export class SyncService {
       }
     }
     return reports;
+  }
+
+  /**
+   * Journals `sync.conflict.detected` once per (delivering peer, event id), and at most
+   * MAX_CONFLICTS_JOURNALED_PER_PEER per peer, so a hostile peer cannot flood the journal. What was
+   * journaled before (by this or an earlier process) is read back once, at the first conflict.
+   */
+  private async journalConflict(c: SegmentConflict, via: SyncTransport): Promise<void> {
+    const byPeer = await this.loadConflicts();
+    const peer = byPeer.get(c.exporter) ?? { eventIds: new Set<string>(), last: null };
+    if (peer.eventIds.has(c.eventId) || peer.eventIds.size >= MAX_CONFLICTS_JOURNALED_PER_PEER) return;
+    const data: SyncConflictDetectedData = {
+      peer: c.exporter,
+      peerName: this.trust.get(c.exporter)?.name ?? null,
+      via,
+      eventId: c.eventId,
+      origin: c.origin,
+      seq: c.seq,
+      ours: c.ours,
+      theirs: c.theirs,
+    };
+    // Best effort: the segment is refused either way, and a report that could not be written
+    // (e.g. disk full) is tried again at the next delivery of the same forgery.
+    try {
+      await this.journal.appendOne('sync.conflict.detected', data);
+    } catch {
+      return;
+    }
+    peer.eventIds.add(c.eventId);
+    peer.last = { ...data, at: this.now() };
+    byPeer.set(c.exporter, peer);
+  }
+
+  private async loadConflicts(): Promise<Map<string, PeerConflicts>> {
+    if (!this.conflictsJournaled) {
+      const byPeer = new Map<string, PeerConflicts>();
+      for await (const e of this.journal.read({ types: ['sync.conflict.detected'], origins: [this.journal.nodeId] })) {
+        if (e.event.v !== 1) continue;
+        const d = e.event.data as SyncConflictDetectedData;
+        const peer = byPeer.get(d.peer) ?? { eventIds: new Set<string>(), last: null };
+        peer.eventIds.add(d.eventId);
+        peer.last = { ...d, at: hlcWall(e.event.hlc) };
+        byPeer.set(d.peer, peer);
+      }
+      this.conflictsJournaled = byPeer;
+    }
+    return this.conflictsJournaled;
+  }
+
+  /**
+   * For /sync/status: per delivering peer, how many conflicts (forged or forked events) this node
+   * journaled and the last one. Reads this node's own conflict events once per process.
+   */
+  async conflicts(): Promise<Array<{ peer: string; count: number; last: (SyncConflictDetectedData & { at: number }) | null }>> {
+    const byPeer = await this.loadConflicts();
+    return [...byPeer].map(([peer, c]) => ({ peer, count: c.eventIds.size, last: c.last && { ...c.last } }));
+  }
+
+  /**
+   * For /sync/status: every other origin's head with when we received it (our clock) and, while
+   * its clock runs more than clock.maxOffsetMs ahead of ours, by how much (else null).
+   */
+  originStatus(): Array<{ origin: string; seq: number; hlc: string; receivedAt: number | null; aheadMs: number | null }> {
+    const out = [];
+    for (const [origin, h] of this.journal.heads()) {
+      if (origin === this.journal.nodeId) continue;
+      out.push({ origin, seq: h.seq, hlc: h.hlc, receivedAt: h.receivedAt ?? null, aheadMs: h.aheadMs ?? null });
+    }
+    return out.sort((a, b) => (a.origin < b.origin ? -1 : 1));
   }
 
   /** Held segments waiting for a gap to fill. */

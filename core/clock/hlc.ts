@@ -54,6 +54,17 @@ export interface ClockJump {
 export interface ClockSkew {
   readonly remote: Hlc;
   readonly aheadMs: number;
+  /** Whose timestamp it was (an origin), when the caller said. */
+  readonly source?: string;
+  /** Our physical time when it was observed (ms). */
+  readonly physical: number;
+}
+
+/** A source that was reported skewed is within maxOffset again. */
+export interface ClockSkewCleared {
+  readonly source: string;
+  readonly remote: Hlc;
+  readonly aheadMs: number;
 }
 
 export interface HlcClockOptions {
@@ -68,7 +79,13 @@ export interface HlcClockOptions {
   /** The last timestamp this node ever issued (persisted); the clock never goes below it. */
   readonly floor?: Hlc;
   readonly onJump?: (jump: ClockJump) => void;
+  /**
+   * A remote timestamp more than maxOffsetMs ahead. With a `source`, reported once when that source
+   * crosses the limit and not again until it has come back under (onSkewCleared) and crossed again;
+   * without one, every time. Called inside observe(): do not append to the journal synchronously.
+   */
   readonly onSkew?: (skew: ClockSkew) => void;
+  readonly onSkewCleared?: (cleared: ClockSkewCleared) => void;
 }
 
 /** A hybrid logical clock: monotonic even when physical time goes backwards or starts at 1970. */
@@ -77,11 +94,15 @@ export class HlcClock {
   private counter = 0;
   private lastPhysical: number | undefined;
   private readonly now: () => number;
-  private readonly maxOffsetMs: number;
   private readonly forwardJumpMs: number;
   private readonly backwardJumpMs: number;
   private readonly onJump: ((jump: ClockJump) => void) | undefined;
   private readonly onSkew: ((skew: ClockSkew) => void) | undefined;
+  private readonly onSkewCleared: ((cleared: ClockSkewCleared) => void) | undefined;
+  /** Sources whose last observed timestamp was too far ahead (a handful of origins at most). */
+  private readonly skewed = new Set<string>();
+  /** Remote timestamps further ahead than this (ms) are not followed. */
+  readonly maxOffsetMs: number;
 
   constructor(options: HlcClockOptions = {}) {
     this.now = options.now ?? Date.now;
@@ -90,6 +111,7 @@ export class HlcClock {
     this.backwardJumpMs = options.backwardJumpMs ?? 1_000;
     this.onJump = options.onJump;
     this.onSkew = options.onSkew;
+    this.onSkewCleared = options.onSkewCleared;
     if (options.floor) this.raiseTo(options.floor);
   }
 
@@ -119,17 +141,34 @@ export class HlcClock {
     return encodeHlc(this.wall, this.counter);
   }
 
+  /** Physical time now (ms), without jump detection: e.g. when events were received. */
+  physicalNow(): number {
+    return this.now();
+  }
+
+  /** Marks a source as already reported skewed (e.g. as persisted before a restart), so it is not reported again. */
+  markSkewed(source: string): void {
+    this.skewed.add(source);
+  }
+
   /**
    * Merge a remote timestamp (receive event). A remote more than maxOffset ahead of physical time
-   * is reported and not followed; the event carrying it is still stored by the caller.
+   * is reported and not followed; the event carrying it is still stored by the caller. Returns the
+   * skew when it was too far ahead (reported or not), else undefined.
    */
-  observe(remote: Hlc): void {
+  observe(remote: Hlc, source?: string): ClockSkew | undefined {
     const physical = this.readPhysical();
     const r = decodeHlc(remote);
-    if (r.wall - physical > this.maxOffsetMs) {
-      this.onSkew?.({ remote, aheadMs: r.wall - physical });
-      return;
+    const aheadMs = r.wall - physical;
+    if (aheadMs > this.maxOffsetMs) {
+      const skew: ClockSkew = { remote, aheadMs, physical, ...(source !== undefined ? { source } : {}) };
+      if (source === undefined || !this.skewed.has(source)) {
+        if (source !== undefined) this.skewed.add(source);
+        this.onSkew?.(skew);
+      }
+      return skew;
     }
+    if (source !== undefined && this.skewed.delete(source)) this.onSkewCleared?.({ source, remote, aheadMs });
     const wall = Math.max(this.wall, r.wall, physical);
     if (wall === this.wall && wall === r.wall) this.counter = Math.max(this.counter, r.counter) + 1;
     else if (wall === this.wall) this.counter += 1;
@@ -137,6 +176,7 @@ export class HlcClock {
     else this.counter = 0;
     this.wall = wall;
     if (this.counter > MAX_COUNTER) this.carry();
+    return undefined;
   }
 
   private bumpCounter(): void {

@@ -20,7 +20,10 @@ export class JournalIngest {
     private readonly reader: JournalReader,
     private readonly clock: HlcClock,
     private readonly ownOrigin: string,
-  ) {}
+  ) {
+    // Origins stored as skewed before a restart are not reported again until they come back under.
+    for (const [origin, head] of state.heads) if (head.aheadMs !== undefined) clock.markSkewed(origin);
+  }
 
   /** Throws SMOL_JOURNAL_CLOSED, SMOL_JOURNAL_WRITE_FAILED and what planIngest throws. */
   ingest(events: readonly RawEvent[]): Promise<IngestResult> {
@@ -58,12 +61,18 @@ export class JournalIngest {
       ops.push(state.layout.logOp(position, value));
       values.push(value);
       ops.push(state.layout.indexOp(index, item.seq, position));
-      const head = { seq: item.seq, hash: item.hash, hlc: item.hlc };
-      state.heads.set(item.origin, head);
-      heads.set(item.origin, head);
+      heads.set(item.origin, { seq: item.seq, hash: item.hash, hlc: item.hlc });
     }
     // An origin's timestamps rise along its chain: its newest one here is the one to observe.
-    for (const head of heads.values()) this.clock.observe(head.hlc);
+    // Each head keeps when we received it (our clock, not the origin's claim) and, while the origin
+    // runs ahead of us by more than maxOffset, by how much: both are stored with the batch.
+    const receivedAt = this.clock.physicalNow();
+    for (const [origin, h] of heads) {
+      const skew = this.clock.observe(h.hlc, origin);
+      const head: OriginHead = { ...h, receivedAt, ...(skew ? { aheadMs: skew.aheadMs } : {}) };
+      state.heads.set(origin, head);
+      heads.set(origin, head);
+    }
     await this.writer.enqueue(ops, values, heads);
     return { applied: values.length, duplicates: plan.duplicates };
   }

@@ -8,6 +8,10 @@ export interface OriginHead {
   readonly seq: number;
   readonly hash: string;
   readonly hlc: Hlc;
+  /** For another origin's head: our physical time (ms) when we ingested it, so "last seen" does not trust the origin's clock. */
+  readonly receivedAt?: number;
+  /** Set while the origin's newest timestamp was more than clock.maxOffsetMs ahead of us when received (ms ahead). */
+  readonly aheadMs?: number;
 }
 
 /** origin → highest contiguous seq held. What a peer lacks is exactly (theirs[o], mine[o]]. */

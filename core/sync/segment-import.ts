@@ -1,9 +1,10 @@
 import type { EventRegistry } from '../events/registry.js';
 import { decodeBodyType } from '../events/codec.js';
 import type { Journal, RawEvent } from '../journal/journal.js';
-import { SmolError, ErrorCodes } from '../errors.js';
+import { SmolError, ErrorCodes, isSmolError } from '../errors.js';
+import { hashBody } from '../events/codec.js';
 import { readSegment, type SegmentRecord } from './segment-reader.js';
-import { planRanges, SegmentVerifier, type RangePlan } from './segment-verifier.js';
+import { planRanges, resolveHeldHashes, SegmentVerifier, type HeldConflict, type RangePlan } from './segment-verifier.js';
 import type { SegmentHeader } from './segment-format.js';
 
 /** Where a segment's bytes come from; called once per pass, so it must be re-readable. */
@@ -54,6 +55,9 @@ function isSubstantive(body: Buffer): boolean {
  * seals, schemas). A range starting past our head is reported as held (SMOL_SEGMENT_GAP) for the
  * caller to keep and retry. Large segments are read twice — verify, then apply — each frame checked
  * against its first-pass digest, so memory stays constant.
+ * Every event we already hold must be byte-identical to ours (checked through one hash per range):
+ * a segment with "same id, other bytes" anywhere is refused whole with SMOL_SEGMENT_CONFLICT, whose
+ * `details` (a SegmentConflict) name the exporter, the first differing event and both hashes.
  * Throws SMOL_SEGMENT_FORMAT, _TRUNCATED, _CHECKSUM, _SIGNATURE, _FOREIGN_CLUSTER, _CONFLICT,
  * _UNSEALED, SMOL_UNTRUSTED_NODE, SMOL_CHAIN_BROKEN, SMOL_SEAL_INVALID, SMOL_EVENT_INVALID.
  */
@@ -68,6 +72,7 @@ export async function importSegment(journal: Journal, source: SegmentSource, opt
   let bytes = 0;
   let digest: Buffer | undefined;
   let substantive = 0;
+  let conflict: HeldConflict | undefined;
 
   for await (const item of readSegment(source())) {
     if (item.kind === 'header') {
@@ -79,9 +84,9 @@ export async function importSegment(journal: Journal, source: SegmentSource, opt
         throw new SmolError(ErrorCodes.UNTRUSTED_NODE, `the segment was exported by ${header.exporter}, which is not in the trust list (smollama trust add ${header.publicKey})`);
       }
       plans = planRanges(header, journal.heads(), journal.nodeId);
-      if (plans.every((p) => p.status === 'have')) {
-        return { header, applied: 0, held: [], ranges: plans, code: ErrorCodes.SEGMENT_REPLAYED, message: 'already imported: this node holds every event in it', bytes: 0, digest: undefined, substantive: 0 };
-      }
+      // Even a segment we hold all of is read whole: "same id, other bytes" is a conflict, not a
+      // replay, and only the checked signature makes its exporter answerable for it.
+      await resolveHeldHashes(plans, journal);
       verifier = new SegmentVerifier(plans, {
         registry: options.registry,
         ...(options.trustedOriginsOnly ? { originAllowed: (o: string) => o === journal.nodeId || options.isTrusted(o) } : {}),
@@ -90,8 +95,17 @@ export async function importSegment(journal: Journal, source: SegmentSource, opt
       buffered = fresh <= bufferLimit ? [] : undefined;
     } else if (item.kind === 'frame') {
       digests.push(item.digest);
+      // After a conflict the rest is only read, for the checksum and signature: the conflict is
+      // what the segment is refused for, whatever else is wrong with its records.
+      if (conflict) continue;
       for (const r of item.records) {
-        verifier!.check(r);
+        try {
+          verifier!.check(r);
+        } catch (err) {
+          if (!isSmolError(err, ErrorCodes.SEGMENT_CONFLICT) || !err.details?.['held']) throw err;
+          conflict = err.details['held'] as HeldConflict;
+          break;
+        }
         if (buffered && verifier!.isNew(r)) {
           buffered.push({ origin: r.origin, body: r.body, hash: r.hash });
           if (isSubstantive(r.body)) substantive++;
@@ -103,6 +117,10 @@ export async function importSegment(journal: Journal, source: SegmentSource, opt
     }
   }
   if (!header || !verifier) throw new TypeError('readSegment ended without a header');
+  if (conflict) throw await conflictError(journal, source, digests, header, plans[conflict.rangeIndex]!, conflict);
+  if (plans.every((p) => p.status === 'have')) {
+    return { header, applied: 0, held: [], ranges: plans, code: ErrorCodes.SEGMENT_REPLAYED, message: 'already imported: this node holds every event in it', bytes, digest, substantive: 0 };
+  }
 
   let applied = 0;
   const ingest = async (events: RawEvent[]) => {
@@ -150,4 +168,49 @@ export async function importSegment(journal: Journal, source: SegmentSource, opt
 /** In the second pass, skip what a concurrent import already brought in. */
 function isNewNow(journal: Journal, verifier: SegmentVerifier, r: SegmentRecord): boolean {
   return verifier.isNew(r) && r.seq > (journal.heads().get(r.origin)?.seq ?? 0);
+}
+
+/** What SMOL_SEGMENT_CONFLICT from importSegment carries in `details`. */
+export interface SegmentConflict {
+  /** Who signed the segment (checked): the node that delivered the other bytes. */
+  readonly exporter: string;
+  readonly origin: string;
+  readonly seq: number;
+  readonly eventId: string;
+  /** Our hash and the segment's, of that event. */
+  readonly ours: string;
+  readonly theirs: string;
+}
+
+/**
+ * The conflict error, naming the first event of the range that differs from ours (the verifier saw
+ * the difference at the range's last held event; the chain carries it there from wherever it
+ * starts). Reads that range again, next to our own copy: only when a conflict was found.
+ */
+async function conflictError(journal: Journal, source: SegmentSource, digests: readonly Buffer[], header: SegmentHeader, plan: RangePlan, seen: HeldConflict): Promise<SmolError> {
+  let first = { seq: seen.seq, ours: seen.ours, theirs: seen.theirs };
+  const ours = journal.readOriginRaw(plan.origin, plan.from, plan.heldTo)[Symbol.asyncIterator]();
+  try {
+    search: for await (const item of readSegment(source(), { frameDigests: digests })) {
+      if (item.kind !== 'frame') continue;
+      for (const r of item.records) {
+        if (r.rangeIndex !== seen.rangeIndex || r.seq > plan.heldTo) continue;
+        const mine = await ours.next();
+        if (mine.done) break search;
+        const hash = hashBody(plan.origin, mine.value.body);
+        if (hash !== r.hash) {
+          first = { seq: r.seq, ours: hash, theirs: r.hash };
+          break search;
+        }
+      }
+    }
+  } finally {
+    await ours.return?.();
+  }
+  const details: SegmentConflict = { exporter: header.exporter, origin: plan.origin, seq: first.seq, eventId: `${plan.origin}:${first.seq}`, ours: first.ours, theirs: first.theirs };
+  return new SmolError(
+    ErrorCodes.SEGMENT_CONFLICT,
+    `${details.eventId} in this segment (signed by ${header.exporter}) differs from the event we hold with that id: the feed was altered or forked; nothing of the segment was applied`,
+    { details: { ...details } },
+  );
 }

@@ -3,7 +3,7 @@ import { GENESIS_PREV } from '../events/event.js';
 import { sealMessage, type EventDataMap } from '../events/core-events.js';
 import type { EventRegistry } from '../events/registry.js';
 import { nodeIdFromPublicKey, verifyMessage } from '../identity/node-identity.js';
-import type { OriginHead } from '../journal/journal.js';
+import type { Journal, OriginHead } from '../journal/journal.js';
 import { SmolError, ErrorCodes, isSmolError } from '../errors.js';
 import type { SegmentHeader } from './segment-format.js';
 import type { SegmentRecord } from './segment-reader.js';
@@ -22,6 +22,15 @@ export interface RangePlan {
   /** Our head when planned: events up to it are skipped. */
   readonly head: number;
   readonly headHash: string;
+  /** The last seq of this range we already hold (min(to, head); 0 when we hold none of it). */
+  readonly heldTo: number;
+  /**
+   * The hash we hold at `heldTo`. Records of a range are chained (the reader rebuilds each `prev`
+   * from the record before), so that one record matching ours proves every held record of the
+   * range is byte-identical to ours; a mismatch anywhere before it changes it too.
+   * Undefined until resolved (see resolveHeldHashes) for a range ending below our head.
+   */
+  heldHash: string | undefined;
 }
 
 /** Plans each range of a header against our heads. Throws SMOL_SEGMENT_CONFLICT for our own origin past our head. */
@@ -30,12 +39,37 @@ export function planRanges(header: SegmentHeader, heads: ReadonlyMap<string, Ori
     const h = heads.get(r.origin);
     const head = h?.seq ?? 0;
     const headHash = h?.hash ?? GENESIS_PREV;
-    if (r.to <= head) return { ...r, status: 'have', head, headHash };
+    const heldTo = r.from <= head ? Math.min(r.to, head) : 0;
+    const heldHash = heldTo === head && heldTo > 0 ? headHash : undefined;
+    if (r.to <= head) return { ...r, status: 'have', head, headHash, heldTo, heldHash };
     if (r.origin === ownOrigin) {
       throw new SmolError(ErrorCodes.SEGMENT_CONFLICT, `the segment holds ${r.origin}:${r.to}, past this node's own head ${head}: it claims to be this node's and is not`);
     }
-    return { ...r, status: r.from > head + 1 ? 'gap' : 'apply', head, headHash };
+    return { ...r, status: r.from > head + 1 ? 'gap' : 'apply', head, headHash, heldTo, heldHash };
   });
+}
+
+/** Where a held range's bytes differ from ours: the first seq that differs and both hashes. */
+export interface HeldConflict {
+  readonly rangeIndex: number;
+  readonly origin: string;
+  readonly seq: number;
+  /** Our hash and the segment's, of that event. */
+  readonly ours: string;
+  readonly theirs: string;
+}
+
+/**
+ * Fills in `heldHash` of ranges that end below our head: the hash we hold at `heldTo` is the
+ * `prev` of our event after it (one indexed read per range, whatever its length).
+ */
+export async function resolveHeldHashes(plans: readonly RangePlan[], journal: Pick<Journal, 'get'>): Promise<void> {
+  for (const p of plans) {
+    if (p.heldTo === 0 || p.heldHash !== undefined) continue;
+    const next = await journal.get(p.origin, p.heldTo + 1);
+    if (!next) throw new SmolError(ErrorCodes.JOURNAL_CORRUPT, `${p.origin}:${p.heldTo + 1} is below our head ${p.head} but not in the journal`);
+    p.heldHash = next.event.prev;
+  }
 }
 
 export interface VerifierOptions {
@@ -68,11 +102,16 @@ export class SegmentVerifier {
     return p.status === 'apply' && r.seq > p.head;
   }
 
-  /** Checks one record (records arrive in order, as readSegment yields them). */
+  /**
+   * Checks one record (records arrive in order, as readSegment yields them). A held range whose
+   * bytes differ from ours throws SMOL_SEGMENT_CONFLICT with `details.held` (a HeldConflict whose
+   * seq is where the difference shows, not yet where it starts: see locateConflict).
+   */
   check(r: SegmentRecord): void {
     const p = this.plans[r.rangeIndex]!;
-    if (r.seq === p.head && r.hash !== p.headHash) {
-      throw new SmolError(ErrorCodes.SEGMENT_CONFLICT, `${r.origin}:${r.seq} differs from the event we hold with that id (the feed forked)`);
+    if (r.seq === p.heldTo && r.hash !== p.heldHash) {
+      const held: HeldConflict = { rangeIndex: r.rangeIndex, origin: r.origin, seq: r.seq, ours: p.heldHash ?? '', theirs: r.hash };
+      throw new SmolError(ErrorCodes.SEGMENT_CONFLICT, `${r.origin}:${r.seq} differs from the event we hold with that id (the feed forked or was altered)`, { details: { held } });
     }
     if (r.seq <= p.head) return;
     const h = decodeBodyLayout(r.body);

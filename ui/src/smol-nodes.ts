@@ -92,16 +92,26 @@ export class SmolNodes extends LitElement {
             <td class="n">${n.headSeq}</td>
             <td class="n">${n.heldSeq}</td>
             <td class="n">${n.sealedSeq ?? '—'}</td>
-            <td>${timeOf(n.lastSeen)}</td>
-            <td>${n.self ? '' : when(peer?.lastSyncAt)}${peer?.lastError ? html` <span class="error" title=${peer.lastError.message}>${peer.lastError.code}</span>` : ''}</td>
+            <td title=${n.lastSeenBy === 'received' ? `received then; its own clock says ${when(n.claimedLastSeen)}` : ''}>${timeOf(n.lastSeen)}</td>
+            <td>${n.self ? '' : when(peer?.lastSyncAt)}${peer?.lastError ? html` <span class="error" title=${peer.lastError.message}>${peer.lastError.code}</span>` : ''}${this.renderConflicts(peer)}</td>
             <td class="n">${n.self ? '' : peer ? lagOf(this.nodes, peer) : '—'}</td>
-            <td class="n">${n.self ? '' : skew(peer?.clockOffsetMs)}</td>
+            <td class="n">${n.self ? '' : skew(peer?.clockOffsetMs)}${n.clockSkew?.active
+              ? html` <span class="error" data-testid="clock-ahead" title=${`reported ${when(n.clockSkew.at)} by ${this.nameOf(n.clockSkew.reportedBy)}: its events are stamped ahead of that clock (stored, not followed)`}>clock ahead ${skew(n.clockSkew.aheadMs)}</span>`
+              : ''}</td>
             <td>${n.clockJumps}${n.lastJump ? html` <span class="muted">(${n.lastJump.kind}, ${when(n.lastJump.at)})</span>` : ''}</td>
             <td class="muted" title=${n.origin}>${n.origin.slice(0, 12)}…</td>
           </tr>`;
         })}
       </tbody>
     </table></div>`;
+  }
+
+  /** A trusted peer that delivered events differing from ours: forged (or forked) data. */
+  private renderConflicts(peer: PeerSyncInfo | undefined) {
+    if (!peer?.conflicts) return '';
+    const last = peer.lastConflict;
+    const title = last ? `last: ${last.eventId} via ${last.via}, ${when(last.at)}; ours ${last.ours.slice(0, 12)}…, theirs ${last.theirs.slice(0, 12)}…` : '';
+    return html` <span class="error" data-testid="conflicts" title=${title}>delivered ${peer.conflicts} forged event${peer.conflicts === 1 ? '' : 's'} (SMOL_SEGMENT_CONFLICT)</span>`;
   }
 
   private renderPeers() {

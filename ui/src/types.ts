@@ -35,12 +35,18 @@ export interface NodeInfo {
   headSeq: number;
   heldSeq: number;
   events: number;
+  /** When this node received its newest event (our clock); this node's own: its own clock. */
   lastSeen: number;
+  /** Its newest event's time by its own clock, which may be far off (clockSkew). */
+  claimedLastSeen?: number;
+  lastSeenBy?: 'received' | 'own';
   status: string;
   software: string | null;
   sealedSeq: number | null;
   clockJumps: number;
   lastJump: { kind: 'backward' | 'forward'; fromMs: number; toMs: number; at: number } | null;
+  /** A node reported this one's clock runs more than clock.maxOffsetMs ahead (active until back within). */
+  clockSkew?: { active: boolean; aheadMs: number; reportedBy: string; at: number } | null;
   self: boolean;
   /** Peer id → what this node journaled about syncing with it (sync.completed / sync.failed). */
   syncPeers: Record<string, PeerSyncInfo>;
@@ -55,6 +61,9 @@ export interface PeerSyncInfo {
   received: number;
   clockOffsetMs: number | null;
   lastError: { code: string; message: string; at: number; attempts: number } | null;
+  /** Events the peer delivered that differ from ours (forged or forked data), and the last one. */
+  conflicts?: number;
+  lastConflict?: { eventId: string; ours: string; theirs: string; via: 'http' | 'usb'; at: number } | null;
 }
 /** GET /sync/status: this node's vector and its HTTP peers as the background loop sees them now. */
 export interface SyncStatus {

@@ -7,6 +7,7 @@ import { createSystemSensors } from '../../sensors/system-sensors.js';
 import { createGpio } from '../../sensors/gpio.js';
 import type { GpioPort } from '../../../core/sensors/sensor-port.js';
 import { openNodeJournal, writeStatusFile } from '../data-dir.js';
+import { clockSkewReporter } from '../../sync/clock-skew-reporter.js';
 import type { Output } from '../output.js';
 import { serveHttp, type RunningHttp } from '../../http/serve.js';
 import { startSync, type RunningSync } from '../../sync/start-sync.js';
@@ -30,7 +31,8 @@ export interface RunningNode {
 /** Starts a node on a validated config and returns once it is sampling. */
 export async function startNode(config: Config, output: Output): Promise<RunningNode> {
   let node: SmolNode | undefined;
-  const journal = await openNodeJournal(config, { clock: { onJump: (jump) => node?.reportClockJump(jump) } });
+  const skew = clockSkewReporter({ journal: () => journal, maxOffsetMs: config.clock.maxOffsetMs, log: (message, fields) => output.err(`${message}${fields ? ' ' + JSON.stringify(fields) : ''}`) });
+  const journal = await openNodeJournal(config, { clock: { onJump: (jump) => node?.reportClockJump(jump), ...skew } });
   const firstOfThisRun = journal.lastPosition() + 1;
   try {
     const schedules: SamplerSchedule[] = [];

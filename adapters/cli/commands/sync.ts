@@ -12,6 +12,7 @@ import { vectorDocument, vectorFileName } from '../../../journal-tools/vector.js
 import { exportSegment, type ExportBasis } from '../../../journal-tools/export.js';
 import { importSegments } from '../../../journal-tools/import.js';
 import { openNodeJournal } from '../data-dir.js';
+import { clockSkewReporter } from '../../sync/clock-skew-reporter.js';
 import { emit, type Output } from '../output.js';
 
 export type SyncCommandName = 'journal vector' | 'journal export' | 'journal import' | 'trust show' | 'trust add' | 'trust list' | 'trust remove';
@@ -85,7 +86,9 @@ export async function runSyncCommand(config: Config, cmd: SyncCommand, output: O
 }
 
 async function withSync(config: Config, run: (sync: SyncService) => Promise<number>): Promise<number> {
-  const journal = await openNodeJournal(config, { mustExist: true }).catch((err: unknown) => {
+  // A USB import can bring a peer whose clock runs ahead: reported like on a running node.
+  const skew = clockSkewReporter({ journal: () => journal, maxOffsetMs: config.clock.maxOffsetMs });
+  const journal = await openNodeJournal(config, { mustExist: true, clock: skew }).catch((err: unknown) => {
     if (isSmolError(err, ErrorCodes.ALREADY_RUNNING)) {
       throw new SmolError(ErrorCodes.ALREADY_RUNNING, `${err.message}; stop it for USB export/import, or let it sync over HTTP`, { cause: err });
     }
