@@ -17,6 +17,10 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   SMOL_SEGMENT_CONFLICT: 409,
   SMOL_JOURNAL_CLOSED: 503,
   SMOL_LLM_UNREACHABLE: 503,
+  // The journal cannot or will not write now (disk full, low space, I/O error): retry later.
+  SMOL_JOURNAL_WRITE_FAILED: 503,
+  SMOL_DISK_FULL: 503,
+  SMOL_DISK_LOW: 503,
 };
 
 /** The HTTP status of an error code (500 for codes that mean the node itself failed). */

@@ -90,7 +90,7 @@ export async function startMqtt(options: {
     try {
       broker = await startEmbeddedBroker({ host: settings.embeddedHost, port: settings.embeddedPort, ...(options.credentials ? { credentials: options.credentials } : {}) });
     } catch (err) {
-      log(`mqtt: the embedded broker cannot listen on ${settings.embeddedHost}:${settings.embeddedPort} (${(err as Error).message}); running without MQTT. Set mqtt.url to use that broker, or mqtt.embeddedPort.`);
+      log(`mqtt: SMOL_MQTT_LISTEN_FAILED: the embedded broker cannot listen on ${settings.embeddedHost}:${settings.embeddedPort} (${(err as Error).message}); running without MQTT. Set mqtt.url to use that broker, or mqtt.embeddedPort.`);
       return undefined;
     }
     url = broker.url;

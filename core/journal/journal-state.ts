@@ -1,4 +1,5 @@
 import type { AbstractLevel } from 'abstract-level';
+import type { ErrorCode } from '../errors.js';
 import type { OriginHead } from './journal.js';
 import type { JournalMeta } from './journal-meta.js';
 import { positionKey, prefixedOriginSeqKey, prefixedPositionKey } from './keys.js';
@@ -123,6 +124,18 @@ export interface JournalState {
   position: number;
   heads: Map<string, OriginHead>;
   closed: boolean;
+  /** Set while writes are refused: a batch failed and LevelDB has not been repaired yet (journal-writer.ts). */
+  fault: WriteFault | undefined;
+  /** Free space is below the low-space watermark: low-value writes are refused (journal-writer.ts). */
+  diskLow: boolean;
+}
+
+/** Why the journal refuses writes, since when, and how many appends it refused meanwhile. */
+export interface WriteFault {
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly sinceMs: number;
+  refused: number;
 }
 
 /** The state of a journal just opened: durable and tentative alike are what `meta` found on disk. */
@@ -138,5 +151,7 @@ export function createJournalState(db: Db, meta: JournalMeta, ringSize: number):
     position: meta.lastPosition,
     heads: new Map(meta.heads),
     closed: false,
+    fault: undefined,
+    diskLow: false,
   };
 }

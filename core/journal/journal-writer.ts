@@ -8,6 +8,7 @@ import type { OriginHead } from './journal.js';
 import { readJournalMeta } from './journal-meta.js';
 import type { JournalState, Op } from './journal-state.js';
 import type { RingItem } from './recent-ring.js';
+import { WriteGuard } from './write-guard.js';
 
 export interface JournalWriterOptions {
   readonly clock: HlcClock;
@@ -45,6 +46,8 @@ export class JournalWriter {
   private queue: PendingWrite[] = [];
   private writing: Promise<void> | undefined;
   private commitWaiters: Array<() => void> = [];
+  /** Refuses writes after a failed batch until LevelDB is repaired, and below the low-space watermark. */
+  readonly guard: WriteGuard;
 
   constructor(
     private readonly state: JournalState,
@@ -57,13 +60,16 @@ export class JournalWriter {
     this.sync = options.sync;
     this.unsealed = options.unsealed;
     this.ownHashPrefix = hashPrefix(this.nodeId);
+    this.guard = new WriteGuard(state);
     const own = state.heads.get(this.nodeId);
     if (own) this.clock.raiseTo(own.hlc);
   }
 
-  /** Throws SMOL_JOURNAL_CLOSED, SMOL_JOURNAL_WRITE_FAILED. */
+  /** Throws SMOL_JOURNAL_CLOSED, SMOL_JOURNAL_WRITE_FAILED, SMOL_DISK_FULL, SMOL_DISK_LOW. */
   append(drafts: readonly EventDraft[]): Promise<JournalEntry[]> {
     if (this.state.closed) return Promise.reject(new SmolError(ErrorCodes.JOURNAL_CLOSED, 'the journal is closed'));
+    const refused = this.guard.refusal(drafts.map((d) => d.type));
+    if (refused) return Promise.reject(refused);
     const ops: Op[] = [];
     const entries: JournalEntry[] = [];
     const heads = new Map<string, OriginHead>();
@@ -78,6 +84,8 @@ export class JournalWriter {
   async seal(): Promise<JournalEntry | undefined> {
     if (this.state.closed) throw new SmolError(ErrorCodes.JOURNAL_CLOSED, 'the journal is closed');
     if (this.unsealed === 0) return undefined;
+    const refused = this.guard.refusal(['feed.sealed']);
+    if (refused) throw refused;
     const ops: Op[] = [];
     const heads = new Map<string, OriginHead>();
     const entry = this.stampSeal(ops, heads);
@@ -90,6 +98,12 @@ export class JournalWriter {
    * resolves when it is durable. Throws SMOL_JOURNAL_WRITE_FAILED.
    */
   enqueue(ops: Op[], items: readonly RingItem[], heads: Map<string, OriginHead>): Promise<void> {
+    // Stamped while a fault began (ingest plans asynchronously): never written into a broken log.
+    const refused = this.state.fault ? this.guard.refusal('foreign') : undefined;
+    if (refused) {
+      this.rollBack();
+      return Promise.reject(refused);
+    }
     this.state.origins.flushPending(ops);
     const first = this.state.position - items.length + 1;
     return new Promise((resolve, reject) => {
@@ -191,15 +205,20 @@ export class JournalWriter {
 
   /** A failed batch fails everything stamped on top of it, and the tentative state rolls back. */
   private failWrites(writes: PendingWrite[], cause: unknown): void {
-    const err = new SmolError(ErrorCodes.JOURNAL_WRITE_FAILED, `journal write failed: ${(cause as Error)?.message ?? cause}`, { cause });
+    const err = this.guard.failed(cause);
     const queued = this.queue;
     this.queue = [];
     for (const w of [...writes, ...queued]) w.reject(err);
+    this.rollBack();
+  }
+
+  private rollBack(): void {
     this.state.heads = new Map(this.state.durableHeads);
     this.state.position = this.state.durablePosition;
     this.state.origins.dropPending();
     // Origin indexes handed out in the failed batch are forgotten; they are reassigned on retry.
-    void this.reloadOrigins();
+    // Writes stay refused (the guard's fault) until this has read them back; a closing journal ends it.
+    void this.reloadOrigins().catch(() => undefined);
   }
 
   private async reloadOrigins(): Promise<void> {

@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../errors.js';
 import type { Hlc } from '../clock/hlc.js';
 import type { EventDraft, JournalEntry, SmolEvent } from '../events/event.js';
 import type { EventDataMap, EventType } from '../events/core-events.js';
@@ -112,4 +113,9 @@ export interface Journal {
 
   projectionStore(name: string): ProjectionStore;
   close(): Promise<void>;
+
+  /** Why writes are refused right now (SMOL_DISK_FULL, SMOL_JOURNAL_WRITE_FAILED), if they are (write-guard.ts). */
+  writeFault?(): { readonly code: ErrorCode; readonly message: string; readonly sinceMs: number; readonly refused: number } | undefined;
+  /** True while free space is below journal.minFreeBytes: low-value writes get SMOL_DISK_LOW. */
+  readonly diskLow?: boolean;
 }

@@ -10,6 +10,8 @@ import { createJournalState, type Db, type JournalState } from './journal-state.
 import { JournalWriter } from './journal-writer.js';
 import { LevelProjectionStore } from './level-projection-store.js';
 import { startSubscription } from './subscription.js';
+import type { WriteFault } from './journal-state.js';
+import type { FaultListener, WriteRepair } from './write-guard.js';
 
 export { READ_AHEAD_BYTES, VALUES_ONLY_KEY_ENCODING } from './journal-reader.js';
 export { DEFAULT_SEAL_EVERY, UNSEALED_SCAN_LIMIT, type JournalMeta } from './journal-meta.js';
@@ -80,7 +82,36 @@ export class LevelJournal implements Journal {
   }
 
   ingest(events: readonly RawEvent[]): Promise<IngestResult> {
+    const refused = this.writer.guard.refusal('foreign');
+    if (refused) return Promise.reject(refused);
     return this.ingester.ingest(events);
+  }
+
+  // ---- write health (write-guard.ts) ---------------------------------------------------------
+
+  /** Why writes are refused right now (disk full, I/O error), or undefined while the journal writes. */
+  writeFault(): WriteFault | undefined {
+    return this.state.fault;
+  }
+
+  /** True while free space is below the low-space watermark (low-value writes get SMOL_DISK_LOW). */
+  get diskLow(): boolean {
+    return this.state.diskLow;
+  }
+
+  /** Set by whoever watches the data disk (the CLI checks statfs against journal.minFreeBytes). */
+  setDiskLow(low: boolean): void {
+    this.state.diskLow = low;
+  }
+
+  /** Lets the journal repair itself after a failed write once `roomToWrite` says there is room. */
+  enableRepair(repair: WriteRepair): void {
+    this.writer.guard.setRepair(repair);
+  }
+
+  /** Called when writes start failing and when they work again; returns an unsubscribe. */
+  onWriteFault(listener: FaultListener): () => void {
+    return this.writer.guard.onFault(listener);
   }
 
   // ---- reading -------------------------------------------------------------------------------
@@ -142,12 +173,19 @@ export class LevelJournal implements Journal {
 
   projectionStore(name: string): LevelProjectionStore {
     const db = this.state.db;
-    return new LevelProjectionStore(db, db.sublevel<string, unknown>(['proj', name], { keyEncoding: 'utf8', valueEncoding: 'json' }));
+    const guard = this.writer.guard;
+    // Projection commits share LevelDB's log: none goes into a log a failed write left broken.
+    const writeGuard = {
+      before: () => guard.refusal([], false),
+      failed: (cause: unknown) => void (/IO error|no space/i.test(String((cause as Error)?.message)) && guard.failed(cause)),
+    };
+    return new LevelProjectionStore(db, db.sublevel<string, unknown>(['proj', name], { keyEncoding: 'utf8', valueEncoding: 'json' }), writeGuard);
   }
 
   /** Waits for queued writes, wakes subscribers, closes the database. */
   async close(): Promise<void> {
     if (this.state.closed) return;
+    await this.writer.guard.stop();
     await this.ingester.drain();
     // Inline, not an async helper: nothing may queue between the last write ending and `closed`.
     while (this.writer.busy) await this.writer.busy;

@@ -17,7 +17,12 @@ export class LevelProjectionStore implements ProjectionStore {
   private readonly prefix: string;
 
   /** `sub` is a sublevel of `root` with utf8 keys and JSON values; reads go through it. */
-  constructor(private readonly root: Root, private readonly sub: Sub) {
+  constructor(
+    private readonly root: Root,
+    private readonly sub: Sub,
+    /** The journal's write guard: refuses commits while its writes are refused, hears of failed ones. */
+    private readonly guard?: { before(): Error | undefined; failed(cause: unknown): void },
+  ) {
     this.prefix = sub.prefix;
   }
 
@@ -31,6 +36,8 @@ export class LevelProjectionStore implements ProjectionStore {
    * sublevel and encoding handling cost more than LevelDB's write of a replay's records.
    */
   async commit(checkpoint: ProjectionCheckpoint, records: ReadonlyMap<string, unknown>): Promise<void> {
+    const refused = this.guard?.before();
+    if (refused) throw refused;
     const batch = this.root.batch();
     const recordPrefix = this.prefix + RECORD;
     try {
@@ -43,7 +50,10 @@ export class LevelProjectionStore implements ProjectionStore {
       await batch.close();
       throw err;
     }
-    await batch.write();
+    await batch.write().catch((cause: unknown) => {
+      this.guard?.failed(cause);
+      throw cause;
+    });
   }
 
   async getRecord(key: string): Promise<unknown> {

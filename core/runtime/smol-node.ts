@@ -6,6 +6,10 @@ import { ProjectionRunner } from '../projection/runner.js';
 import type { GpioMode, GpioPort, SensorProvider } from '../sensors/sensor-port.js';
 import { Sampler, type SamplerSchedule } from './sampler.js';
 import { realTimers, type Timers } from './timers.js';
+import { ErrorCodes, SmolError, isSmolError, type ErrorCode } from '../errors.js';
+
+/** What a journal answers while it cannot or will not write (write-guard.ts). */
+const JOURNAL_REFUSALS: ReadonlySet<ErrorCode> = new Set([ErrorCodes.DISK_FULL, ErrorCodes.DISK_LOW, ErrorCodes.JOURNAL_WRITE_FAILED]);
 
 export interface SmolNodeDeps {
   readonly journal: Journal;
@@ -35,6 +39,7 @@ export class SmolNode {
   private sealTimer: unknown;
   private readonly timers: Timers;
   private stopped = false;
+  private began = false;
 
   private constructor(private readonly deps: SmolNodeDeps) {
     this.timers = deps.timers ?? realTimers;
@@ -50,27 +55,48 @@ export class SmolNode {
 
   /** Starts projections, journals `node.started` and the sources, and begins sampling. */
   static async start(deps: SmolNodeDeps): Promise<SmolNode> {
+    const node = await SmolNode.create(deps);
+    await node.begin();
+    return node;
+  }
+
+  /**
+   * Starts the projections and journals nothing, so that a start can still fail (a port taken)
+   * without leaving a trace in the journal; `begin` journals `node.started` and samples.
+   */
+  static async create(deps: SmolNodeDeps): Promise<SmolNode> {
     const node = new SmolNode(deps);
     for (const p of deps.projections) {
       const runner = new ProjectionRunner(deps.journal, p, deps.registry);
       node.runners.set(p.name, runner);
       await runner.start();
     }
+    return node;
+  }
+
+  /** Journals `node.started` and the sources, and begins sampling and sealing. */
+  async begin(): Promise<void> {
+    const deps = this.deps;
+    if (this.began || this.stopped) return;
+    this.began = true;
     await deps.journal.append([
       { type: 'node.started', data: { name: deps.name, role: deps.role, publicKey: deps.journal.publicKey, software: deps.software } },
-      ...node.sourceEvents(deps.schedules.map((s) => s.provider)),
+      ...this.sourceEvents(deps.schedules.map((s) => s.provider)),
     ]);
-    node.sampler = new Sampler({
+    this.sampler = new Sampler({
       journal: deps.journal,
       schedules: deps.schedules,
       ...(deps.sourceIntervalsMs ? { sourceIntervalsMs: deps.sourceIntervalsMs } : {}),
-      timers: node.timers,
+      timers: this.timers,
       now: deps.now ?? Date.now,
-      onError: (provider, err) => deps.log?.('sensor provider failed', { provider, error: String(err) }),
+      onError: (provider, err) => {
+        // A journal that cannot write says so itself, once (the data-disk watcher); not every tick.
+        if (isSmolError(err) && JOURNAL_REFUSALS.has(err.code)) return;
+        deps.log?.('sensor provider failed', { provider, error: String(err) });
+      },
     });
-    node.sampler.start();
-    node.sealTimer = node.timers.setInterval(() => void deps.journal.seal().catch(() => undefined), deps.sealIntervalMs);
-    return node;
+    this.sampler.start();
+    this.sealTimer = this.timers.setInterval(() => void deps.journal.seal().catch(() => undefined), deps.sealIntervalMs);
   }
 
   private sourceEvents(providers: readonly SensorProvider[]) {
@@ -106,29 +132,59 @@ export class SmolNode {
   async setGpioMode(mode: GpioMode, reason: string): Promise<void> {
     const gpio = this.deps.gpio;
     if (!gpio) throw new TypeError('this node has no GPIO');
+    this.assertWritable();
     await gpio.setMode(mode);
     await this.deps.journal.append([{ type: 'gpio.mode.changed', data: { mode, reason } }, ...this.sourceEvents([gpio])]);
   }
 
-  /** Writes an output pin and journals it. Throws SMOL_GPIO_PIN_UNKNOWN, SMOL_GPIO_NOT_OUTPUT. */
+  /** A pin is not switched when its event cannot be journaled: nothing happens that the journal does not show. */
+  private assertWritable(): void {
+    const fault = this.deps.journal.writeFault?.();
+    if (fault) throw new SmolError(fault.code, `the journal cannot write (${fault.message}); the pin was not changed`);
+  }
+
+  /** Writes an output pin and journals it. Throws SMOL_GPIO_PIN_UNKNOWN, SMOL_GPIO_NOT_OUTPUT, SMOL_DISK_FULL, SMOL_JOURNAL_WRITE_FAILED. */
   async writeGpio(pin: string, value: 0 | 1): Promise<void> {
     const gpio = this.deps.gpio;
     if (!gpio) throw new TypeError('this node has no GPIO');
+    this.assertWritable();
     await gpio.write(pin, value);
     await this.deps.journal.appendOne('gpio.written', { pin, value, simulated: gpio.mode === 'simulated' });
   }
 
-  /** Stops sampling, journals `node.stopped`, seals, commits projections. The journal stays open. */
-  async stop(reason: string): Promise<void> {
+  /**
+   * Stops sampling, journals `node.stopped`, seals, commits projections. The journal stays open.
+   * A journal that cannot write (disk full) does not hold the stop up: `node.stopped` and the
+   * final seal are given up with a log line; every step is bounded by `stepTimeoutMs`.
+   */
+  async stop(reason: string, stepTimeoutMs = 3000): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     this.timers.clearInterval(this.sealTimer);
-    await this.sampler?.stop();
-    await this.deps.journal.appendOne('node.stopped', { reason });
-    await this.deps.journal.seal();
-    for (const r of this.runners.values()) {
-      await r.caughtUp();
-      await r.stop();
+    const step = (what: string, work: () => Promise<unknown>) => this.bounded(what, work, stepTimeoutMs);
+    await step('stopping the sampler', () => this.sampler?.stop() ?? Promise.resolve());
+    if (this.began) {
+      await step('journaling node.stopped', () => this.deps.journal.appendOne('node.stopped', { reason }));
+      await step('the final seal', () => this.deps.journal.seal());
+    }
+    for (const [name, r] of this.runners) {
+      await step(`projection ${name}`, async () => {
+        await r.caughtUp();
+        await r.stop();
+      });
+    }
+  }
+
+  private async bounded(what: string, work: () => Promise<unknown>, ms: number): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)));
+    try {
+      const outcome = await Promise.race([work().then(() => 'done' as const), late]);
+      if (outcome === 'late') this.deps.log?.(`stop: gave up ${what} after ${ms} ms`);
+    } catch (err) {
+      this.deps.log?.(`stop: gave up ${what}`, { code: isSmolError(err) ? err.code : undefined, error: String((err as Error)?.message ?? err) });
+    } finally {
+      clearTimeout(timer);
     }
   }
 }

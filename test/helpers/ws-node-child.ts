@@ -6,41 +6,12 @@
  *
  * The child sends `{ port }` once it listens; it answers `{ op: 'stats' }` with `{ stats, memory }`
  * (the WebSocket route's counters, or null when the route has none, and process.memoryUsage()),
- * collects garbage on `{ op: 'gc' }` when run with --expose-gc, and exits on `{ op: 'exit' }`.
+ * collects garbage on `{ op: 'gc' }` when run with --expose-gc (answering `{ gced }`), and exits on `{ op: 'exit' }`.
  */
 import { openLevelJournal } from '../../core/journal/open-journal.js';
 import { buildApp, type AppNode } from '../../adapters/http/app.js';
 import { generateTokens } from '../../adapters/http/auth/tokens.js';
 import type { WsOptions } from '../../adapters/http/routes/ws.js';
-
-/** Fills a journal with `events` small readings (no fsync: a fixture, not a durability test). */
-export async function fillReadings(dir: string, events: number): Promise<void> {
-  const journal = await openLevelJournal(dir, { sync: false });
-  try {
-    let i = journal.lastPosition();
-    while (i < events) {
-      const n = Math.min(1000, events - i);
-      await journal.append(Array.from({ length: n }, (_, k) => ({ type: 'reading.sampled' as const, data: { values: { 'test.temp': 20 + ((i + k) % 100) / 10, 'test.humidity': 40 + ((i + k) % 7) } } })));
-      i += n;
-    }
-  } finally {
-    await journal.close();
-  }
-}
-
-/** VmRSS of a process in bytes (Linux), or undefined when /proc does not say. */
-export async function rssOf(pid: number): Promise<number | undefined> {
-  return (await memoryOf(pid))?.rss;
-}
-
-/** VmRSS and its anonymous part (RssAnon: heap, not the LevelDB files mapped) in bytes, or undefined. */
-export async function memoryOf(pid: number): Promise<{ rss: number; anon: number } | undefined> {
-  const { readFile } = await import('node:fs/promises');
-  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
-  const rss = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
-  const anon = /^RssAnon:\s+(\d+) kB/m.exec(status)?.[1];
-  return rss === undefined || anon === undefined ? undefined : { rss: Number(rss) * 1024, anon: Number(anon) * 1024 };
-}
 
 async function child(dir: string, options: WsOptions): Promise<void> {
   const journal = await openLevelJournal(dir);
@@ -59,7 +30,11 @@ async function child(dir: string, options: WsOptions): Promise<void> {
   const address = app.server.address();
   process.on('message', (m: { op?: string }) => {
     if (m.op === 'stats') process.send!({ stats: stats ? stats() : null, memory: process.memoryUsage() });
-    if (m.op === 'gc') (globalThis as { gc?: () => void }).gc?.();
+    if (m.op === 'gc') {
+      const gc = (globalThis as { gc?: () => void }).gc;
+      gc?.();
+      process.send!({ gced: gc !== undefined });
+    }
     if (m.op === 'exit') void app.close().then(() => journal.close()).then(() => process.exit(0));
   });
   process.on('disconnect', () => process.exit(0));

@@ -7,6 +7,12 @@ export interface StreamOptions {
   origins?: string[];
   fromPosition?: number;
   onEvents(entries: JournalEntry[]): void;
+  /**
+   * The node's journal is not the one this page read (it was rebuilt: the stream's position lies
+   * past its end, SMOL_WS_POSITION_AHEAD). Default: reload the page, so what it shows by REST and
+   * by stream comes from the same journal again.
+   */
+  onJournalReplaced?(): void;
 }
 
 type Status = 'connecting' | 'catching-up' | 'live' | 'offline';
@@ -76,8 +82,12 @@ export class JournalStream implements ReactiveController {
     this.unanswered = 0;
     socket.onopen = () => this.subscribe(socket);
     socket.onmessage = (message) => {
-      const m = JSON.parse(String(message.data)) as { op: string; entries?: JournalEntry[]; to?: number; position?: number; fromPosition?: number };
-      if (m.op === 'subscribed') {
+      const m = JSON.parse(String(message.data)) as { op: string; entries?: JournalEntry[]; to?: number; position?: number; fromPosition?: number; code?: string };
+      if (m.op === 'error') {
+        // The server answers each subscribe once: `subscribed`, or an error that changed nothing.
+        this.unanswered = Math.max(0, this.unanswered - 1);
+        if (this.unanswered === 0 && m.code === 'SMOL_WS_POSITION_AHEAD') (this.options.onJournalReplaced ?? (() => location.reload()))();
+      } else if (m.op === 'subscribed') {
         this.unanswered = Math.max(0, this.unanswered - 1);
         if (this.unanswered > 0) return;
         this.next = m.fromPosition;

@@ -5,7 +5,13 @@ export const journalSection = z
   .object({
     sealEvery: z.number().int().min(1).default(1000).describe('Sign the chain head after this many own events'),
     sealIntervalMs: z.number().int().min(1000).default(600_000).describe('Or after this long, when there are unsealed events (ms)'),
+    minFreeBytes: z
+      .number()
+      .int()
+      .min(0)
+      .default(64 * 1024 * 1024)
+      .describe('Below this much free space on the data disk, refuse low-value writes (observations, agent questions, sync imports) with SMOL_DISK_LOW; readings go on. 0 = off'),
   })
   .strict()
   .prefault({})
-  .describe('Journal: how often this node seals (signs) its feed');
+  .describe('Journal: how often this node seals (signs) its feed, and the low-space watermark');

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ErrorCodes, SmolError } from '../../../core/errors.js';
 import type { GpioPort } from '../../../core/sensors/sensor-port.js';
-import { listNodes, seenLocally, type NodesState } from '../../../projections/nodes.js';
+import { listNodes, type NodesState } from '../../../projections/nodes.js';
 import { sourceList, type SensorsState } from '../../../projections/sensors.js';
 import type { RouteGroup } from '../app.js';
 import { requireScope } from '../auth/guard.js';
@@ -26,14 +26,26 @@ export const apiNodeRoutes: RouteGroup = async (app, { deps }) => {
       }),
     );
 
-  // Public, for monitors: nothing here is secret.
-  app.get('/api/health', async () => ({
-    status: 'ok',
-    node: { id: journal.nodeId, name: info.name, role: info.role, software: info.software },
-    uptimeS: Math.round((now() - info.startedAt) / 1000),
-    lastPosition: journal.lastPosition(),
-    projections: projections(),
-  }));
+  // Why the node is degraded: the journal refuses writes (disk full, I/O error) or low-value ones (low space).
+  const problems = () => {
+    const fault = journal.writeFault?.();
+    if (fault) return [{ code: fault.code, message: fault.code === ErrorCodes.DISK_FULL ? 'the data disk is full: writes are refused until there is room again' : 'the journal cannot write: writes are refused until it can again', since: new Date(fault.sinceMs).toISOString(), refusedAppends: fault.refused }];
+    if (journal.diskLow) return [{ code: ErrorCodes.DISK_LOW, message: 'free space on the data disk is below journal.minFreeBytes: observations, agent questions and sync imports are refused, readings go on' }];
+    return [];
+  };
+
+  // Public, for monitors: nothing here is secret. Degraded still answers 200: the node is up and serving reads.
+  app.get('/api/health', async () => {
+    const degraded = problems();
+    return {
+      status: degraded.length > 0 ? 'degraded' : 'ok',
+      problems: degraded,
+      node: { id: journal.nodeId, name: info.name, role: info.role, software: info.software },
+      uptimeS: Math.round((now() - info.startedAt) / 1000),
+      lastPosition: journal.lastPosition(),
+      projections: projections(),
+    };
+  });
 
   app.get('/api/stats', { onRequest: read }, async () => {
     const sensors = node.runner<SensorsState>('sensors').state;
@@ -52,9 +64,7 @@ export const apiNodeRoutes: RouteGroup = async (app, { deps }) => {
 
   app.get('/api/nodes', { onRequest: read }, async () => {
     const vector = journal.vector();
-    const heads = journal.heads();
-    // lastSeen of another node is when we received its newest event, not what its clock claims.
-    const nodes = listNodes(node.runner<NodesState>('nodes').state).map((n) => ({ ...seenLocally(n, heads.get(n.origin), journal.nodeId), self: n.origin === journal.nodeId, heldSeq: vector[n.origin] ?? 0 }));
+    const nodes = listNodes(node.runner<NodesState>('nodes').state).map((n) => ({ ...n, self: n.origin === journal.nodeId, heldSeq: vector[n.origin] ?? 0 }));
     return { self: journal.nodeId, vector, nodes };
   });
 
