@@ -7,6 +7,7 @@ import { createSystemSensors } from '../../sensors/system-sensors.js';
 import { createGpio } from '../../sensors/gpio.js';
 import type { GpioPort } from '../../../core/sensors/sensor-port.js';
 import { openNodeJournal, writeStatusFile } from '../data-dir.js';
+import { clockSkewReporter } from '../../sync/clock-skew-reporter.js';
 import type { Output } from '../output.js';
 import { serveHttp, type RunningHttp } from '../../http/serve.js';
 import { startSync, type RunningSync } from '../../sync/start-sync.js';
@@ -44,7 +45,8 @@ export async function startNode(config: Config, output: Output): Promise<Running
   const log = (message: string, fields?: Record<string, unknown>) => output.err(`${message}${fields ? ' ' + JSON.stringify(fields) : ''}`);
   const before = await dataDirEntries(config.dataDir);
   let node: SmolNode | undefined;
-  const journal = await openNodeJournal(config, { clock: { onJump: (jump) => node?.reportClockJump(jump) } });
+  const skew = clockSkewReporter({ journal: () => journal, maxOffsetMs: config.clock.maxOffsetMs, log });
+  const journal = await openNodeJournal(config, { clock: { onJump: (jump) => node?.reportClockJump(jump), ...skew } });
   const firstOfThisRun = journal.lastPosition() + 1;
   const parts = new StartedParts((m) => output.err(m));
   parts.add('journal', () => journal.close());
@@ -83,7 +85,7 @@ export async function startNode(config: Config, output: Output): Promise<Running
     parts.add('sync', () => sync.stop());
     const { host, port, openOnLoopback } = config.http;
     const info = { name: config.node.name, role: config.node.role, software: SOFTWARE, startedAt: Date.parse(startedAt) };
-    const http = await serveHttp({ host, port, openOnLoopback, dataDir: config.dataDir, journal, node: running, info, extra: { agent: agent.agent, openai: { agent: agent.agent, llm: agent.llm, embedder: agent.embedder, embedderFor: agent.queryEmbedder }, sync: { service: sync.service, ...(sync.loop ? { loop: sync.loop } : {}) } }, log: (m) => output.err(m) });
+    const http = await serveHttp({ host, port, openOnLoopback, limits: config.http, dataDir: config.dataDir, journal, node: running, info, extra: { agent: agent.agent, openai: { agent: agent.agent, llm: agent.llm, embedder: agent.embedder, embedderFor: agent.queryEmbedder }, sync: { service: sync.service, ...(sync.loop ? { loop: sync.loop } : {}) } }, log: (m) => output.err(m) });
     parts.add('http', () => http.close());
     const self = { name: config.node.name, role: config.node.role, software: SOFTWARE };
     const credentials = (_user: string | undefined, password: string | undefined) => (password ? scopeOfToken(http.tokens, password) : undefined);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ErrorCodes, SmolError } from '../../../core/errors.js';
 import type { GpioPort } from '../../../core/sensors/sensor-port.js';
-import { listNodes, type NodesState } from '../../../projections/nodes.js';
+import { listNodes, seenLocally, type NodesState } from '../../../projections/nodes.js';
 import { sourceList, type SensorsState } from '../../../projections/sensors.js';
 import type { RouteGroup } from '../app.js';
 import { requireScope } from '../auth/guard.js';
@@ -64,7 +64,9 @@ export const apiNodeRoutes: RouteGroup = async (app, { deps }) => {
 
   app.get('/api/nodes', { onRequest: read }, async () => {
     const vector = journal.vector();
-    const nodes = listNodes(node.runner<NodesState>('nodes').state).map((n) => ({ ...n, self: n.origin === journal.nodeId, heldSeq: vector[n.origin] ?? 0 }));
+    const heads = journal.heads();
+    // lastSeen of another node is when we received its newest event, not what its clock claims.
+    const nodes = listNodes(node.runner<NodesState>('nodes').state).map((n) => ({ ...seenLocally(n, heads.get(n.origin), journal.nodeId), self: n.origin === journal.nodeId, heldSeq: vector[n.origin] ?? 0 }));
     return { self: journal.nodeId, vector, nodes };
   });
 
