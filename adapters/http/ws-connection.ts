@@ -28,6 +28,8 @@ export interface ConnectionContext {
 export interface WsConnection {
   /** Whether it holds a subscription now. */
   readonly subscribed: boolean;
+  /** Bytes waiting to be sent to the client. */
+  readonly queuedBytes: number;
   /** Ends its subscription and closes it (the node is closing). */
   stop(): void;
 }
@@ -220,6 +222,9 @@ export function serveConnection(socket: WebSocket, ctx: ConnectionContext): WsCo
   return {
     get subscribed() {
       return subscribed;
+    },
+    get queuedBytes() {
+      return socket.bufferedAmount;
     },
     stop() {
       stopReading();

@@ -61,4 +61,6 @@ export interface WsStats {
   /** Shared live subscriptions (one per filter) and the clients in them. */
   readonly liveGroups: number;
   readonly liveMembers: number;
+  /** Bytes waiting to be sent, over all connections. */
+  readonly queuedBytes: number;
 }

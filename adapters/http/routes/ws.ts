@@ -88,6 +88,7 @@ export const wsRoutes: RouteGroup = async (app, { deps }) => {
     readers: readers.count,
     liveGroups: fanout.groupCount,
     liveMembers: fanout.memberCount,
+    queuedBytes: [...connections].reduce((sum, c) => sum + c.queuedBytes, 0),
   }));
   app.addHook('onClose', async () => {
     for (const c of connections) c.stop();
