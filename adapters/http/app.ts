@@ -5,6 +5,8 @@ import type { ProjectionRunner } from '../../core/projection/runner.js';
 import type { GpioMode, GpioPort } from '../../core/sensors/sensor-port.js';
 import { ErrorCodes } from '../../core/errors.js';
 import { resolveAccess, type AuthOptions } from './auth/guard.js';
+import { applyRouteBodies, bodyGate, closeIfBodyUnread, holdContinue, sendContinue } from './body-gate.js';
+import type { HttpSettings } from '../config/sections/http.js';
 import { handleError, type ErrorBody } from './http-errors.js';
 import { authRoutes } from './routes/auth.js';
 import { apiReadingsRoutes } from './routes/api-readings.js';
@@ -16,6 +18,7 @@ import { staticRoutes } from './routes/static.js';
 import { openaiRoutes, type OpenAiRouteDeps } from './routes/openai.js';
 import { syncRoutes, type SyncRouteDeps } from './routes/sync.js';
 import { apiAgentRoutes, type AgentChatPort } from './routes/api-agent.js';
+import { samplingFirst, type SamplingIdle } from './sampling-first.js';
 
 /** What the HTTP app needs of the running node (SmolNode fits). */
 export interface AppNode {
@@ -23,6 +26,8 @@ export interface AppNode {
   readonly gpio: GpioPort | undefined;
   setGpioMode(mode: GpioMode, reason: string): Promise<void>;
   writeGpio(pin: string, value: 0 | 1): Promise<void>;
+  /** The sampler's priority: requests wait while a tick is due or running (sampling-first.ts). */
+  readonly sampling?: SamplingIdle;
 }
 
 /** Everything the route groups use. Route groups of other features add their optional deps here. */
@@ -45,7 +50,26 @@ export interface AppDeps {
   readonly now?: () => number;
   /** Fastify's logger (pino options or false); default off. */
   readonly logger?: boolean | Record<string, unknown>;
+  /** Timeouts, connection cap and body limits (the http config section); defaults as there. */
+  readonly limits?: Partial<HttpLimits>;
 }
+
+/** The parts of the http config section the app itself applies. */
+export type HttpLimits = Pick<
+  HttpSettings,
+  'requestTimeoutMs' | 'headersTimeoutMs' | 'keepAliveTimeoutMs' | 'maxConnections' | 'bodyLimitBytes' | 'maxUnauthenticatedBodies' | 'maxSyncPushBytes' | 'maxSyncUploads'
+>;
+
+export const DEFAULT_HTTP_LIMITS: HttpLimits = {
+  requestTimeoutMs: 60_000,
+  headersTimeoutMs: 15_000,
+  keepAliveTimeoutMs: 5_000,
+  maxConnections: 128,
+  bodyLimitBytes: 1 << 20,
+  maxUnauthenticatedBodies: 8,
+  maxSyncPushBytes: 256 << 20,
+  maxSyncUploads: 2,
+};
 
 /** A route group: one fastify plugin, given the app's deps. */
 export type RouteGroup = FastifyPluginAsync<{ deps: AppDeps }>;
@@ -69,17 +93,41 @@ const routeGroups: readonly RouteGroup[] = [
 
 /** Builds the node's fastify app without listening (the CLI listens; tests use inject). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const app = Fastify({ logger: deps.logger ?? false, bodyLimit: 1 << 20 });
+  const limits = { ...DEFAULT_HTTP_LIMITS, ...deps.limits };
+  const headersTimeout = Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs);
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    bodyLimit: limits.bodyLimitBytes,
+    // Node drops a request that has not fully arrived in time (408); fastify's default is never.
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    http: {
+      requestTimeout: limits.requestTimeoutMs,
+      headersTimeout,
+      // How often node looks for requests past their time (its default, 30 s, would let them run on that long).
+      connectionsCheckingInterval: Math.max(50, Math.min(5_000, Math.floor(headersTimeout / 4))),
+    },
+  });
+  app.server.maxConnections = limits.maxConnections;
+  holdContinue(app.server);
+  app.addHook('onRoute', applyRouteBodies);
+  const gate = bodyGate(limits);
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send({ error: { code: ErrorCodes.NOT_FOUND, message: `no route ${request.method} ${request.url.split('?')[0]}` } } satisfies ErrorBody);
   });
   // Who the caller is, once, before any route's own hooks decide what it may do.
   app.decorateRequest('access', null as never);
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     request.access = resolveAccess(request, deps.auth);
+    // Before any body is read: fastify parses bodies after onRequest (body-limits test checks it).
+    gate(request, reply);
   });
+  if (deps.node.sampling) app.addHook('onRequest', samplingFirst(deps.node.sampling));
+  app.addHook('preParsing', async (request, reply) => sendContinue(request, reply));
+  app.addHook('onSend', closeIfBodyUnread);
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
-  for (const group of routeGroups) await app.register(group, { deps });
+  const sync = deps.sync && { ...deps.sync, limits: { maxPushBytes: limits.maxSyncPushBytes, maxUploads: limits.maxSyncUploads, ...deps.sync.limits } };
+  for (const group of routeGroups) await app.register(group, { deps: { ...deps, ...(sync ? { sync } : {}) } });
   return app;
 }

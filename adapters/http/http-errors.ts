@@ -21,6 +21,10 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   SMOL_JOURNAL_WRITE_FAILED: 503,
   SMOL_DISK_FULL: 503,
   SMOL_DISK_LOW: 503,
+  // Bodies and connections (body-gate.ts): refused before the body is read.
+  SMOL_BODY_TOO_LARGE: 413,
+  SMOL_HTTP_BUSY: 503,
+  SMOL_EMBEDDING_INPUT_EMPTY: 400,
 };
 
 /** The HTTP status of an error code (500 for codes that mean the node itself failed). */
@@ -37,13 +41,16 @@ export interface ErrorBody {
 export function handleError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {
   if (isSmolError(error)) {
     const status = statusOf(error.code);
-    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    // A busy node says so to the client; logging every refusal would let a flood fill the log too.
+    if (status >= 500 && error.code !== ErrorCodes.HTTP_BUSY) request.log.error({ err: error }, 'request failed');
+    if (error.code === ErrorCodes.HTTP_BUSY) void reply.header('retry-after', '1');
     void reply.status(status).send({ error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } } satisfies ErrorBody);
     return;
   }
   const status = (error as FastifyError).statusCode;
   if (status !== undefined && status >= 400 && status < 500) {
-    void reply.status(status).send({ error: { code: ErrorCodes.BAD_REQUEST, message: error.message } } satisfies ErrorBody);
+    const code = status === 413 ? ErrorCodes.BODY_TOO_LARGE : ErrorCodes.BAD_REQUEST;
+    void reply.status(status).send({ error: { code, message: error.message } } satisfies ErrorBody);
     return;
   }
   request.log.error({ err: error }, 'request failed');

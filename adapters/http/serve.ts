@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { ErrorCodes, SmolError } from '../../core/errors.js';
 import type { Journal } from '../../core/journal/journal.js';
-import { buildApp, type AppDeps, type AppNode } from './app.js';
+import { buildApp, type AppDeps, type AppNode, type HttpLimits } from './app.js';
 import { loadOrCreateTokens, type ApiTokens } from './auth/tokens.js';
 import { findUiDir } from './ui-dir.js';
 import { projectionSearch } from './search-ports.js';
@@ -11,6 +11,8 @@ export interface ServeOptions {
   readonly host: string;
   readonly port: number;
   readonly openOnLoopback: boolean;
+  /** Timeouts, connection cap and body limits (the http config section); defaults as there. */
+  readonly limits?: Partial<HttpLimits>;
   readonly dataDir: string;
   readonly journal: Journal;
   readonly node: AppNode;
@@ -38,6 +40,7 @@ export async function serveHttp(options: ServeOptions): Promise<RunningHttp> {
     node: options.node,
     info: options.info,
     auth: { tokens, openOnLoopback: options.openOnLoopback },
+    ...(options.limits ? { limits: options.limits } : {}),
     ...(uiDir ? { uiDir } : {}),
     search: projectionSearch(options.node),
     ws: { onSlowClient: ({ remoteAddress, position }) => options.log?.(`dropped slow WebSocket client ${remoteAddress ?? '?'} at position ${position}`) },
