@@ -1,6 +1,7 @@
 import type { Journal } from '../journal/journal.js';
 import type { SensorProvider } from '../sensors/sensor-port.js';
 import type { Timers } from './timers.js';
+import type { SamplingPriority } from './sampling-priority.js';
 
 export interface SamplerSchedule {
   readonly provider: SensorProvider;
@@ -17,6 +18,8 @@ export interface SamplerOptions {
   readonly now: () => number;
   /** Told about a provider that failed as a whole (its sample is skipped, the loop goes on). */
   readonly onError?: (provider: string, err: unknown) => void;
+  /** Told when ticks are due, start and end, so request work can give way (sampling-priority.ts). */
+  readonly priority?: SamplingPriority;
 }
 
 /**
@@ -33,9 +36,17 @@ export class Sampler {
   constructor(private readonly options: SamplerOptions) {}
 
   start(): void {
-    for (const schedule of this.options.schedules) {
-      void this.track(this.tick(schedule.provider));
-      this.handles.push(this.options.timers.setInterval(() => void this.track(this.tick(schedule.provider)), schedule.intervalMs));
+    const priority = this.options.priority;
+    for (const { provider, intervalMs } of this.options.schedules) {
+      void this.track(this.tick(provider));
+      priority?.scheduled(provider.name, this.options.now() + intervalMs);
+      this.handles.push(
+        this.options.timers.setInterval(() => {
+          // setInterval's next call comes one interval after this one, however late this one is.
+          priority?.scheduled(provider.name, this.options.now() + intervalMs);
+          void this.track(this.tick(provider));
+        }, intervalMs),
+      );
     }
   }
 
@@ -43,6 +54,7 @@ export class Sampler {
   async tick(provider: SensorProvider): Promise<void> {
     if (this.busy.has(provider.name)) return;
     this.busy.add(provider.name);
+    this.options.priority?.started(provider.name);
     try {
       const sample = await provider.sample();
       const values = this.due(sample);
@@ -51,6 +63,7 @@ export class Sampler {
       this.options.onError?.(provider.name, err);
     } finally {
       this.busy.delete(provider.name);
+      this.options.priority?.finished(provider.name);
     }
   }
 
@@ -79,6 +92,7 @@ export class Sampler {
   async stop(): Promise<void> {
     for (const h of this.handles) this.options.timers.clearInterval(h);
     this.handles = [];
+    for (const { provider } of this.options.schedules) this.options.priority?.unscheduled(provider.name);
     await Promise.all([...this.inFlight]);
   }
 }

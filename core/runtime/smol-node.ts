@@ -5,6 +5,7 @@ import type { Projection } from '../projection/projection.js';
 import { ProjectionRunner } from '../projection/runner.js';
 import type { GpioMode, GpioPort, SensorProvider } from '../sensors/sensor-port.js';
 import { Sampler, type SamplerSchedule } from './sampler.js';
+import { SamplingPriority } from './sampling-priority.js';
 import { realTimers, type Timers } from './timers.js';
 import { ErrorCodes, SmolError, isSmolError, type ErrorCode } from '../errors.js';
 
@@ -36,6 +37,8 @@ export interface SmolNodeDeps {
 export class SmolNode {
   readonly runners = new Map<string, ProjectionRunner<any>>();
   private sampler: Sampler | undefined;
+  /** Request work awaits `sampling.whenIdle()` so that API load cannot starve the sampler. */
+  readonly sampling: SamplingPriority;
   private sealTimer: unknown;
   private readonly timers: Timers;
   private stopped = false;
@@ -43,6 +46,7 @@ export class SmolNode {
 
   private constructor(private readonly deps: SmolNodeDeps) {
     this.timers = deps.timers ?? realTimers;
+    this.sampling = new SamplingPriority({ now: deps.now ?? Date.now });
   }
 
   get journal(): Journal {
@@ -89,6 +93,7 @@ export class SmolNode {
       ...(deps.sourceIntervalsMs ? { sourceIntervalsMs: deps.sourceIntervalsMs } : {}),
       timers: this.timers,
       now: deps.now ?? Date.now,
+      priority: this.sampling,
       onError: (provider, err) => {
         // A journal that cannot write says so itself, once (the data-disk watcher); not every tick.
         if (isSmolError(err) && JOURNAL_REFUSALS.has(err.code)) return;

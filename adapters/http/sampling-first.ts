@@ -1,0 +1,24 @@
+import type { onRequestHookHandler } from 'fastify';
+
+/** The longest one request waits for a sampling tick (a tick normally takes a few ms). */
+const MAX_WAIT_MS = 250;
+
+/** What the hook needs of the node: core/runtime/sampling-priority.ts. */
+export interface SamplingIdle {
+  whenIdle(): Promise<void> | undefined;
+}
+
+/**
+ * An onRequest hook that lets a due or running sampling tick go first: readings are the product,
+ * and a loop busy with API work fired the sampler's timer late and lost ticks. The wait is bounded
+ * here, so a hung sensor provider cannot hold the API back for longer than MAX_WAIT_MS a request.
+ */
+export function samplingFirst(sampling: SamplingIdle): onRequestHookHandler {
+  return async () => {
+    const idle = sampling.whenIdle();
+    if (!idle) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([idle, new Promise<void>((resolve) => (timer = setTimeout(resolve, MAX_WAIT_MS)))]);
+    clearTimeout(timer);
+  };
+}
