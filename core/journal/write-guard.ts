@@ -20,8 +20,8 @@ export interface WriteRepair {
   roomToWrite(): Promise<boolean>;
 }
 
-/** Backoff between repair attempts: short first, so journaling is back within a second or two. */
-const BACKOFF_MS = [100, 200, 400, 800, 1000] as const;
+/** Backoff between repair attempts (each is one statfs until there is room): journaling is back within ~0.5 s of space returning. */
+const BACKOFF_MS = [100, 200, 400, 500] as const;
 
 /**
  * Refuses writes while the journal cannot write, and brings it back.
