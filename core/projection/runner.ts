@@ -101,16 +101,24 @@ export class ProjectionRunner<S> {
 
   /** Commits state, records and checkpoint atomically. */
   flush(): Promise<void> {
-    this.flushing = this.flushing.then(async () => {
+    const run = this.flushing.then(async () => {
       if (this.position_ === this.committedPosition && this.pending.size === 0) return;
       const records = this.pending;
       const position = this.position_;
       this.pending = new Map();
       this.applied = 0;
-      await this.store.commit({ version: this.projection.version, position, state: this.state_ }, records);
+      try {
+        await this.store.commit({ version: this.projection.version, position, state: this.state_ }, records);
+      } catch (err) {
+        // A commit that failed (a full disk) is tried again by a later flush: its records go back
+        // under any newer ones, and the chain of flushes is not left rejected for good.
+        for (const [key, value] of records) if (!this.pending.has(key)) this.pending.set(key, value);
+        throw err;
+      }
       this.committedPosition = position;
     });
-    return this.flushing;
+    this.flushing = run.catch(() => undefined);
+    return run;
   }
 
   /** Resolves once everything up to `position` (default: the journal's last position now) is applied. */
