@@ -33,6 +33,19 @@ export function dataDirError(dataDir: string, err: unknown): SmolError | undefin
 }
 
 /**
+ * Checks, before any command touches it, that the data directory's path can be one: it is a
+ * directory or does not exist yet. Throws SMOL_CONFIG_UNREADABLE (under a regular file, a file
+ * itself, too long, a symlink loop).
+ */
+export async function checkDataDirPath(dataDir: string): Promise<void> {
+  const s = await stat(dataDir).catch((err: unknown) => {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw dataDirError(dataDir, err) ?? err;
+  });
+  if (s && !s.isDirectory()) throw unusableDataDir(dataDir, 'is not a directory');
+}
+
+/**
  * Creates the data directory with mode 0700 (and any missing parents). Throws
  * SMOL_CONFIG_UNREADABLE when the path is under a regular file, is a file, or cannot be created.
  */

@@ -4,6 +4,7 @@ import { loadConfig } from '../config/load-config.js';
 import { writeExampleConfig } from '../config/example-config.js';
 import type { JournalCommand } from './commands/journal.js';
 import { consoleOutput, reportError, type Output } from './output.js';
+import { checkDataDirPath } from './data-dir-checks.js';
 import { resolve } from 'node:path';
 
 /** Runs one command line; returns the exit code. The only place that reads process.env. */
@@ -21,6 +22,7 @@ export async function main(argv: readonly string[], output: Output = consoleOutp
       return 0;
     }
     const config = await loadConfig({ file: cmd.global.configFile, env, flags: cmd.global.configFlags, cwd });
+    await checkDataDirPath(config.dataDir);
     return await dispatch(cmd, config, output);
   } catch (err) {
     return reportError(output, err);

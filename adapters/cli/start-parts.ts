@@ -59,7 +59,9 @@ export async function dataDirEntries(dataDir: string): Promise<ReadonlySet<strin
 export async function removeCreated(dataDir: string, before: ReadonlySet<string> | undefined): Promise<string[]> {
   const now = await dataDirEntries(dataDir);
   if (!now) return [];
-  const created = [...now].filter((name) => !before?.has(name));
+  // node.key is new next to an old journal when this start moved the key out of the journal's
+  // meta (the migration): removing it then would lose the node's identity. Only a fresh node's goes.
+  const created = [...now].filter((name) => !before?.has(name) && !(name === 'node.key' && before?.has('journal')));
   for (const name of created) await rm(join(dataDir, name), { recursive: true, force: true });
   if (!before) await rmdir(dataDir).catch(() => undefined);
   return created;
