@@ -121,5 +121,5 @@ for (const [name, make] of Object.entries(embedders)) {
 }
 
 t.test('the offline embedder refuses text with nothing to embed', async (t) => {
-  await t.rejects(new NgramEmbedder().embed(['  ...  ']), { code: 'SMOL_EMBEDDING_FAILED' });
+  await t.rejects(new NgramEmbedder().embed(['  ...  ']), { code: 'SMOL_EMBEDDING_INPUT_EMPTY' });
 });

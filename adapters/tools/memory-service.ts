@@ -2,6 +2,7 @@ import { ErrorCodes, SmolError } from '../../core/errors.js';
 import type { CallerInfo } from '../../core/events/agent-events.js';
 import type { Embedder } from '../../core/embeddings/embeddings-port.js';
 import { encodeEmbedding } from '../../core/embeddings/vector-codec.js';
+import { assertEmbeddable } from '../../core/embeddings/embeddable.js';
 import { fuse, queryWords, wordScore } from '../../core/agent/hybrid-rank.js';
 import type { MemoryAccess, RecallHit, RecallQuery } from '../../core/tools/ports.js';
 import { getMemory, listMemories, type Memory, type MemoriesState } from '../../projections/memories.js';
@@ -38,6 +39,8 @@ export class MemoryService implements MemoryAccess {
   }
 
   async recall(q: RecallQuery): Promise<RecallHit[]> {
+    // A query with no letter or digit matches nothing on either side: say so (SMOL_EMBEDDING_INPUT_EMPTY).
+    assertEmbeddable([q.query], 'query');
     const { node, vectors } = this.deps;
     await vectors.caughtUp();
     const memories = await settled(node.runner<MemoriesState>('memories'));
@@ -118,6 +121,7 @@ export class MemoryService implements MemoryAccess {
   }
 
   async remember(m: { text: string; kind: Memory['kind']; confidence: number; sources: string[] }, caller: CallerInfo): Promise<{ action: 'remembered' | 'confirmed'; memoryId: string; similarity?: number }> {
+    assertEmbeddable([m.text], 'text');
     const { node, vectors } = this.deps;
     const memories = await settled(node.runner<MemoriesState>('memories'));
     const same = Object.values(memories.state.memories).find((x) => x.origin === this.self && norm(x.text) === norm(m.text));
@@ -143,6 +147,7 @@ export class MemoryService implements MemoryAccess {
 
   async observe(o: { text: string; kind: ObservationRow['kind']; confidence: number; sources: string[] }, caller: CallerInfo) {
     void caller; // observations record their method and model; the tool call that made it records the caller
+    assertEmbeddable([o.text], 'text');
     const e = await this.deps.embedder.embed([o.text]);
     const now = (this.deps.now ?? Date.now)();
     const [entry] = await this.deps.node.journal.append([{

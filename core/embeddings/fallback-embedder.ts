@@ -1,4 +1,4 @@
-import { isSmolError } from '../errors.js';
+import { ErrorCodes, isSmolError } from '../errors.js';
 import type { Embedder, Embeddings } from './embeddings-port.js';
 
 export interface FallbackEmbedderOptions {
@@ -36,7 +36,8 @@ export class FallbackEmbedder implements Embedder {
       try {
         return await this.primary.embed(texts);
       } catch (err) {
-        if (!isSmolError(err)) throw err;
+        // The caller's input, not the primary, is at fault: the fallback would refuse it too.
+        if (!isSmolError(err) || err.code === ErrorCodes.EMBEDDING_INPUT_EMPTY) throw err;
         this.downUntil = (this.options.now ?? Date.now)() + (this.options.coolDownMs ?? 60_000);
         this.options.onFallback?.(err);
       }

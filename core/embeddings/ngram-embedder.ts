@@ -1,6 +1,6 @@
-import { ErrorCodes, SmolError } from '../errors.js';
 import type { Embedder, Embeddings } from './embeddings-port.js';
 import { normalize } from './vector-codec.js';
+import { assertEmbeddable } from './embeddable.js';
 
 /** The offline embedder's model name: recorded in every event it embedded, never mistaken for a neural model. */
 export const NGRAM_MODEL = 'smollama-ngram-v1';
@@ -10,7 +10,7 @@ export const NGRAM_DIM = 384;
  * An offline, deterministic embedder for when no embedding model is reachable: feature hashing
  * of character 3- and 4-grams and whole words (FNV-1a, signed buckets), L2-normalized. Texts that
  * share words and word pieces get similar vectors; it knows nothing of synonyms. Never random.
- * Throws SMOL_EMBEDDING_FAILED for a text with no letters or digits.
+ * Throws SMOL_EMBEDDING_INPUT_EMPTY for a text with no letters or digits.
  */
 export class NgramEmbedder implements Embedder {
   readonly model = NGRAM_MODEL;
@@ -22,8 +22,8 @@ export class NgramEmbedder implements Embedder {
 
   /** The vector of one text (synchronous; used by rebuild-free tests and the bench). */
   embedOne(text: string): number[] {
+    assertEmbeddable([text], 'text');
     const words = text.toLowerCase().normalize('NFKC').match(/[\p{L}\p{N}]+/gu) ?? [];
-    if (words.length === 0) throw new SmolError(ErrorCodes.EMBEDDING_FAILED, `${NGRAM_MODEL}: nothing to embed in "${text.slice(0, 40)}"`);
     const v = new Array<number>(this.dim).fill(0);
     const add = (feature: string, weight: number) => {
       const h = fnv1a(feature);

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ErrorCodes, SmolError, isSmolError, type ErrorCode } from '../../../core/errors.js';
 import type { Agent, AgentAnswer } from '../../../core/agent/agent.js';
 import type { Embedder } from '../../../core/embeddings/embeddings-port.js';
+import { assertEmbeddable } from '../../../core/embeddings/embeddable.js';
 import type { LlmMessage, LlmPort, LlmToolSpec } from '../../../core/llm/llm-port.js';
 import { READ_ONLY_TOOLS } from '../../../core/tools/read-only.js';
 import { requireScope } from '../auth/guard.js';
@@ -64,6 +65,7 @@ function openAiError(reply: FastifyReply, status: number, code: string, message:
 const STATUS: Partial<Record<ErrorCode, number>> = {
   SMOL_BAD_REQUEST: 400, SMOL_AUTH_REQUIRED: 401, SMOL_AUTH_INVALID: 401, SMOL_FORBIDDEN: 403, SMOL_NOT_FOUND: 404,
   SMOL_LLM_UNREACHABLE: 503, SMOL_LLM_TIMEOUT: 504, SMOL_LLM_BAD_OUTPUT: 502, SMOL_EMBEDDING_FAILED: 502, SMOL_LLM_ABORTED: 499,
+  SMOL_EMBEDDING_INPUT_EMPTY: 400, SMOL_BODY_TOO_LARGE: 413, SMOL_HTTP_BUSY: 503,
 };
 
 function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
@@ -122,7 +124,7 @@ export const openaiRoutes: FastifyPluginAsync<{ deps: { readonly openai?: OpenAi
       return openAiError(reply, status, error.code, error.message, (error.details?.['param'] as string | undefined) ?? null);
     }
     const status = (error as FastifyError).statusCode;
-    if (status !== undefined && status >= 400 && status < 500) return openAiError(reply, status, ErrorCodes.BAD_REQUEST, error.message);
+    if (status !== undefined && status >= 400 && status < 500) return openAiError(reply, status, status === 413 ? ErrorCodes.BODY_TOO_LARGE : ErrorCodes.BAD_REQUEST, error.message);
     request.log.error({ err: error }, 'v1 request failed');
     return openAiError(reply, 500, 'SMOL_INTERNAL', 'internal error; see the node log');
   });
@@ -199,7 +201,7 @@ export const openaiRoutes: FastifyPluginAsync<{ deps: { readonly openai?: OpenAi
   app.post('/v1/embeddings', async (request) => {
     const body = parse(EmbedBody, request.body);
     const input = typeof body.input === 'string' ? [body.input] : body.input;
-    if (input.some((s) => s.length === 0)) throw new SmolError(ErrorCodes.BAD_REQUEST, 'input: empty strings cannot be embedded', { details: { param: 'input' } });
+    assertEmbeddable(input, 'input');
     const embedder = body.model && body.model !== api.embedder.model ? api.embedderFor?.(body.model) : api.embedder;
     if (!embedder) throw new SmolError(ErrorCodes.NOT_FOUND, `model: no embedding model "${body.model}" on this node (have ${api.embedder.model})`, { details: { param: 'model' } });
     const e = await embedder.embed(input);
