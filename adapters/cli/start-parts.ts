@@ -52,16 +52,18 @@ export async function dataDirEntries(dataDir: string): Promise<ReadonlySet<strin
 }
 
 /**
- * After a failed start: removes what this start created in the data directory (the journal and
- * key of a fresh node, tokens, index files), and the directory itself when the start made it.
+ * After a failed start of a fresh node: removes what this start created in the data directory
+ * (journal, key, tokens, index files), and the directory itself when the start made it.
  * Only called once this process held the journal's lock, so nothing here belongs to another node.
  */
 export async function removeCreated(dataDir: string, before: ReadonlySet<string> | undefined): Promise<string[]> {
+  // A node that existed keeps everything: a file new next to its journal may be one this start
+  // moved out of it (node.key, by the key migration), and removing that would lose the node's
+  // identity. Its failed start appended nothing; only a fresh node's files go.
+  if (before?.has('journal')) return [];
   const now = await dataDirEntries(dataDir);
   if (!now) return [];
-  // node.key is new next to an old journal when this start moved the key out of the journal's
-  // meta (the migration): removing it then would lose the node's identity. Only a fresh node's goes.
-  const created = [...now].filter((name) => !before?.has(name) && !(name === 'node.key' && before?.has('journal')));
+  const created = [...now].filter((name) => !before?.has(name));
   for (const name of created) await rm(join(dataDir, name), { recursive: true, force: true });
   if (!before) await rmdir(dataDir).catch(() => undefined);
   return created;
