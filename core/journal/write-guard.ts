@@ -108,24 +108,37 @@ export class WriteGuard {
     }
   }
 
-  /** Flushes the memtable and starts a new log; reopens the database when LevelDB latched the error. */
+  /**
+   * Flushes the memtable and starts a new log, then proves the database writes with a small synced
+   * put (LevelDB's CompactRange reports nothing: with a latched error it silently does nothing).
+   * When the probe fails, closes and reopens the database: that clears a latched error, and
+   * recovery replays the log up to the failed record (nothing after it was acknowledged: every
+   * write was refused from the failure on).
+   */
   private async rollLog(): Promise<boolean> {
-    const db = this.state.db as unknown as { compactRange?: (a: Buffer, b: Buffer) => Promise<void>; close(): Promise<void>; open(): Promise<void> };
+    const db = this.state.db as unknown as {
+      compactRange?: (a: Buffer, b: Buffer) => Promise<void>;
+      put(key: Buffer, value: Buffer, options: { sync: boolean }): Promise<void>;
+      close(): Promise<void>;
+      open(): Promise<void>;
+    };
     if (typeof db.compactRange !== 'function') return true; // memory-level: nothing on disk to repair
-    // A range past every key: only the memtable flush (and the new log) happens, no table is rewritten.
-    const past = Buffer.from([0xff, 0xff, 0xff, 0xfe]);
+    const probe = this.state.layout.metaOp('write-probe', this.now());
     try {
-      await db.compactRange(past, Buffer.from([0xff, 0xff, 0xff, 0xff]));
+      // A range past every key: only the memtable flush (and the new log) happens, no table is rewritten.
+      await db.compactRange(Buffer.from([0xff, 0xff, 0xff, 0xfe]), Buffer.from([0xff, 0xff, 0xff, 0xff]));
+      await db.put(probe.key, probe.value, { sync: true });
       return true;
     } catch {
-      // Latched: only a reopen clears it; recovery replays the log up to the failed record.
-      try {
-        await db.close();
-        await db.open();
-        return true;
-      } catch {
-        return false;
-      }
+      // Latched (or the probe itself failed): reopen, then probe again.
+    }
+    try {
+      await db.close();
+      await db.open();
+      await db.put(probe.key, probe.value, { sync: true });
+      return true;
+    } catch {
+      return false;
     }
   }
 
