@@ -41,6 +41,7 @@ t.test('journal import of a segment in which a trusted relay altered an event C 
 
   const out = await cli(t, ['journal', 'import', stickB, '--data-dir', c], 1);
   t.match(out, new RegExp(`failed .*${ErrorCodes.SEGMENT_CONFLICT}`), 'refused as a conflict');
+  t.match(out, new RegExp(`^error ${ErrorCodes.SEGMENT_CONFLICT}: `, 'm'), 'with the error line every failed command prints');
   t.notMatch(out, new RegExp(ErrorCodes.SEGMENT_REPLAYED), 'not reported as a harmless replay');
   t.notMatch(out, /\n\s+at /, 'no stack trace');
   const vector = JSON.parse(await cli(t, ['journal', 'vector', '--data-dir', c])).vector as Record<string, number>;

@@ -78,6 +78,8 @@ export async function runSyncCommand(config: Config, cmd: SyncCommand, output: O
                 `${summary.applied} event(s) applied, ${summary.failed} segment(s) refused, ${summary.held} held until their gap is filled`,
               ].join('\n'),
             );
+            // A refusal reads like any failed command's (`error SMOL_X: …` on stderr), after the report.
+            for (const r of summary.reports) if (r.status === 'failed') output.err(`error ${r.code}: ${r.source}: ${r.message}`);
             return summary.failed > 0 ? 1 : 0;
           }
         }
