@@ -114,6 +114,8 @@ export async function syncPlugin(app: FastifyInstance, deps: SyncRouteDeps): Pro
   });
   const uploads = new Slots(limits.maxUploads, 'sync pushes');
   const incoming = join(service.dataDir, 'sync', 'incoming');
+  // Pushes cut off by a crash leave their partial files; no one will finish them.
+  await rm(incoming, { recursive: true, force: true });
   const signedOf = new WeakMap<FastifyRequest, SignedRequest>();
 
   // Bodies stay unread streams here: they are read only after the header verified, and checked as they come.
