@@ -15,12 +15,15 @@ export function segmentFileName(header: SegmentHeader, digest: Buffer): string {
   return `${header.created}-${header.exporter}-${digest.toString('hex').slice(0, 16)}${SEGMENT_EXTENSION}`;
 }
 
+let partials = 0;
+
 /**
  * Writes a segment stream to a file durably: a hidden temp file first, fsynced, then renamed, so a
  * stick pulled out mid-write never holds a half segment under a segment's name. Returns bytes written.
  */
 export async function writeSegmentFile(path: string, stream: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<number> {
-  const tmp = join(path, '..', `.${basename(path)}.partial`);
+  // Unique per write: two writes of one name (the same segment held twice at once) must not share a temp file.
+  const tmp = join(path, '..', `.${basename(path)}.${process.pid}.${++partials}.partial`);
   const fh = await open(tmp, 'w');
   let bytes = 0;
   try {
@@ -56,7 +59,7 @@ export async function keepPending(pendingDir: string, name: string, from: { path
   const target = join(pendingDir, name);
   if (await stat(target).then(() => true, () => false)) return target;
   if ('path' in from) {
-    const tmp = `${target}.partial`;
+    const tmp = join(pendingDir, `.${name}.${process.pid}.${++partials}.partial`);
     await copyFile(from.path, tmp);
     await rename(tmp, target);
   } else {

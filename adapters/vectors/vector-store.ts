@@ -1,5 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile, readdir } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile, readdir } from 'node:fs/promises';
+import { writeFileAtomic } from '../files/atomic-file.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCodes, SmolError, isSmolError } from '../../core/errors.js';
@@ -245,8 +246,7 @@ export class VectorStore {
       if (workerFiles.length > 0) await writeGraphs(workerFiles);
       for (const [file, json] of labels) await writeFile(join(gen, `${file}.labels.json`), json);
       const cp: Checkpoint = { format: FORMAT, position, generation, indexes };
-      await writeFile(join(dir, 'checkpoint.json.tmp'), JSON.stringify(cp));
-      await rename(join(dir, 'checkpoint.json.tmp'), join(dir, 'checkpoint.json'));
+      await writeFileAtomic(join(dir, 'checkpoint.json'), JSON.stringify(cp));
     } catch (err) {
       // The checkpoint still names the previous generation: this one is only debris.
       await rm(gen, { recursive: true, force: true }).catch(() => undefined);
