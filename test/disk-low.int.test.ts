@@ -49,6 +49,13 @@ t.test('a node whose data disk has less free space than journal.minFreeBytes rep
   }, { message: 'health to report degraded below the watermark' });
   t.equal(health.problems[0]?.code, 'SMOL_DISK_LOW', 'with SMOL_DISK_LOW');
   t.equal(lines.filter((l) => l.includes('SMOL_DISK_LOW')).length, 1, 'logged once');
+  const ask = await fetch(new URL('/api/agent/ask', running.http.url), {
+    method: 'POST',
+    headers: { authorization: `Bearer ${running.http.tokens.admin}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ question: 'how warm is it?' }),
+  });
+  t.equal(ask.status, 503, 'an agent question is refused up front with 503');
+  t.equal(((await ask.json()) as { error: { code: string } }).error.code, 'SMOL_DISK_LOW', 'with SMOL_DISK_LOW');
   const from = health.lastPosition;
   await waitFor(async () => running.node.journal.lastPosition() > from + 3, { message: 'readings to go on below the watermark' });
 });

@@ -7,6 +7,7 @@ import type { RouteGroup } from '../app.js';
 import { requireScope } from '../auth/guard.js';
 import { parseInput } from '../validate.js';
 import { abortWhenClientGone } from '../client-gone.js';
+import { assertJournalWritable } from '../journal-writable.js';
 
 /** The agent as the dashboard's chat uses it (Agent fits). */
 export interface AgentChatPort {
@@ -46,6 +47,7 @@ export const apiAgentRoutes: RouteGroup = async (app, { deps }) => {
 
   app.post('/api/agent/ask', { onRequest: requireScope('read') }, async (request: FastifyRequest, reply: FastifyReply) => {
     const body = parseInput(AskBody, request.body, 'body');
+    assertJournalWritable(deps.journal, true); // the question and its tool calls are journaled
     const admin = request.access?.scope === 'admin';
     const signal = abortWhenClientGone(reply);
     reply.hijack();
