@@ -23,6 +23,7 @@ export class NonceLog {
   private chain: Promise<void> = Promise.resolve();
   private lines: number;
   private closed = false;
+  private torn = false;
 
   private constructor(
     private readonly path: string,
@@ -94,14 +95,24 @@ export class NonceLog {
   }
 
   private async write(lines: string[]): Promise<void> {
-    await this.fh.write(lines.join(''));
-    await this.fh.datasync();
-    this.lines += lines.length;
-    this.prune();
-    if (this.lines > 1024 && this.lines > 2 * this.seen.size) {
-      await this.fh.close();
-      this.fh = await rewrite(this.path, this.seen);
-      this.lines = this.seen.size;
+    try {
+      this.prune();
+      // After a failed write the file may end in half a line: start it over rather than append to it.
+      if (this.torn || (this.lines > 1024 && this.lines > 2 * this.seen.size)) {
+        await this.fh.close().catch(() => undefined);
+        this.fh = await rewrite(this.path, this.seen);
+        this.lines = this.seen.size;
+        this.torn = false;
+        return;
+      }
+      await this.fh.write(lines.join(''));
+      await this.fh.datasync();
+      this.lines += lines.length;
+    } catch (err) {
+      this.torn = true;
+      const e = err as NodeJS.ErrnoException;
+      if (e.code === 'ENOSPC') throw new SmolError(ErrorCodes.DISK_FULL, `${this.path}: no space left to record a sync nonce; the request is refused`, { cause: err });
+      throw err;
     }
   }
 
@@ -114,7 +125,7 @@ export class NonceLog {
     if (this.closed) return;
     this.closed = true;
     await this.chain;
-    await this.fh.close();
+    await this.fh.close().catch(() => undefined);
   }
 }
 
