@@ -49,7 +49,7 @@ export async function runSyncCommand(config: Config, cmd: SyncCommand, output: O
       return 0;
     }
     default:
-      return withSync(config, async (sync) => {
+      return withSync(config, output, async (sync) => {
         switch (cmd.name) {
           case 'journal vector': {
             const doc = vectorDocument(sync.journal, config.sync.cluster);
@@ -87,9 +87,10 @@ export async function runSyncCommand(config: Config, cmd: SyncCommand, output: O
   }
 }
 
-async function withSync(config: Config, run: (sync: SyncService) => Promise<number>): Promise<number> {
+async function withSync(config: Config, output: Output, run: (sync: SyncService) => Promise<number>): Promise<number> {
   // A USB import can bring a peer whose clock runs ahead: reported like on a running node.
-  const skew = clockSkewReporter({ journal: () => journal, maxOffsetMs: config.clock.maxOffsetMs });
+  const log = (message: string, fields?: Record<string, unknown>) => output.err(`${message}${fields ? ' ' + JSON.stringify(fields) : ''}`);
+  const skew = clockSkewReporter({ journal: () => journal, maxOffsetMs: config.clock.maxOffsetMs, log });
   const journal = await openNodeJournal(config, { mustExist: true, clock: skew }).catch((err: unknown) => {
     if (isSmolError(err, ErrorCodes.ALREADY_RUNNING)) {
       throw new SmolError(ErrorCodes.ALREADY_RUNNING, `${err.message}; stop it for USB export/import, or let it sync over HTTP`, { cause: err });
