@@ -175,3 +175,26 @@ t.test('a client that does not read its catch-up is still dropped with 4008, and
   t.ok(slow.lastPosition() < journal.lastPosition(), 'it was behind when it was dropped');
   await waitFor(() => stats().connections === 0, { timeoutMs: 5000, message: 'the connection to be counted out' });
 });
+
+t.test('a client that sends without reading the answers is dropped with 4008 before they pile up', async (t) => {
+  let dropped = 0;
+  const { connect, stats } = await listening(t, { highWaterBytes: 16 * 1024, onSlowClient: () => dropped++ });
+  const c = await connect();
+  (c.socket as unknown as { _socket: { pause(): void } })._socket.pause(); // stop reading from TCP
+  // Each bad frame is answered (~70 bytes); loopback TCP buffers take a few MB of them first.
+  let queued = 0;
+  for (let i = 0; i < 200_000 && dropped === 0; i++) {
+    c.socket.send('x');
+    if (i % 5000 === 4999) {
+      queued = Math.max(queued, stats().queuedBytes);
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+  await waitFor(() => ((queued = Math.max(queued, stats().queuedBytes)), dropped > 0), { timeoutMs: 30_000, message: 'the client to be dropped' });
+  t.equal(dropped, 1, 'once');
+  t.ok(queued <= 16 * 1024 + 64 * 1024 + 256, `at most ${queued} bytes of answers were queued for it`);
+  (c.socket as unknown as { _socket: { resume(): void } })._socket.resume();
+  await c.until(() => c.closeCode !== undefined, 20_000, 'closed');
+  t.equal(c.closeCode, 4008);
+  await waitFor(() => stats().connections === 0, { timeoutMs: 5000, message: 'the connection to be counted out' });
+});

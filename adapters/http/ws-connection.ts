@@ -60,16 +60,26 @@ export function serveConnection(socket: WebSocket, ctx: ConnectionContext): WsCo
   const reading = new Set<Promise<void>>();
   const isOpen = () => socket.readyState === socket.OPEN;
   const send = (m: ServerMessage) => isOpen() && socket.send(JSON.stringify(m));
+  // Event frames go out only while at most highWater bytes wait, so they alone never queue more
+  // than highWater + the largest frame; what waits beyond that are answers the client sends for
+  // without reading them. UTF-8 takes at most 3 bytes per UTF-16 unit.
+  let largestFrame = 0;
+  const sendFrame = (frame: Buffer | string) => {
+    largestFrame = Math.max(largestFrame, typeof frame === 'string' ? 3 * frame.length : frame.length);
+    socket.send(frame, { binary: false });
+  };
+  const ANSWERS_SLACK = 64 * 1024;
 
   const dropSlow = (position: number) => {
     ctx.onSlowClient?.({ remoteAddress: ctx.remoteAddress, position });
     socket.close(WS_CLOSE_SLOW, ErrorCodes.WS_SLOW_CONSUMER);
   };
 
-  const waitForRoom = async (position: number): Promise<boolean> => {
+  // False when the subscription is over (replaced: its reads must end so the next may start).
+  const waitForRoom = async (position: number, mine: number): Promise<boolean> => {
     const since = Date.now();
     while (socket.bufferedAmount > highWater) {
-      if (!isOpen()) return false;
+      if (!isOpen() || mine !== generation) return false;
       if (Date.now() - since > ctx.slowClientMs) {
         dropSlow(position);
         return false;
@@ -94,9 +104,9 @@ export function serveConnection(socket: WebSocket, ctx: ConnectionContext): WsCo
     const current: Subscription = journal.subscribe(
       { fromPosition: from, batchSize: ctx.batchSize, emptyBatches: true, ...(filter.types?.length ? { types: [...filter.types] } : {}), ...(filter.origins?.length ? { origins: [...filter.origins] } : {}) },
       async (entries, to) => {
-        if (mine !== generation || !(await waitForRoom(position))) return current.close();
+        if (mine !== generation || !(await waitForRoom(position, mine))) return current.close();
         if (mine !== generation) return current.close();
-        if (entries.length > 0) socket.send(ctx.framesOf(entries, to));
+        if (entries.length > 0) sendFrame(ctx.framesOf(entries, to));
         position = to;
         if (to < journal.lastPosition()) {
           // Catching up reads on at once, except in a storm (the same rule as the live frames).
@@ -129,7 +139,7 @@ export function serveConnection(socket: WebSocket, ctx: ConnectionContext): WsCo
       position,
       send: (frame) => {
         if (mine !== generation || !isOpen()) return false;
-        socket.send(frame, { binary: false });
+        sendFrame(frame);
         return socket.bufferedAmount <= highWater;
       },
       // Backed up (or superseded): read by itself again from where it is; that path waits for
@@ -205,8 +215,9 @@ export function serveConnection(socket: WebSocket, ctx: ConnectionContext): WsCo
   // (1009) by itself; the error is only the client's.
   socket.on('error', (err) => ctx.log.debug({ err }, 'ws protocol error'));
   socket.on('message', (raw, isBinary) => {
+    if (!isOpen()) return; // closing: what still arrives is not answered
     // Answers pile up for a client that sends without reading them: that is a slow client too.
-    if (socket.bufferedAmount > highWater) return dropSlow(member?.position ?? own?.position ?? 0);
+    if (socket.bufferedAmount > highWater + largestFrame + ANSWERS_SLACK) return dropSlow(member?.position ?? own?.position ?? 0);
     try {
       const m = parseClientMessage(raw, isBinary);
       if (m.op === 'subscribe') subscribe(m);
