@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap';
 import { join } from 'node:path';
 import Fastify from 'fastify';
-import { readFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync } from 'node:fs';
 import { createRegistry } from '../core/events/default-registry.js';
 import { ErrorCodes } from '../core/errors.js';
 import { hashBody } from '../core/events/codec.js';
@@ -168,4 +168,39 @@ t.test('an event a trusted relay altered and re-signed is a conflict, journaled 
     t.equal(again!.code, ErrorCodes.SEGMENT_CONFLICT);
     t.equal((await conflictEvents(c.journal)).length, 4, 'a new process does not journal a known conflict again');
   });
+});
+
+t.test('a held segment that conflicts once its gap is filled is refused on retry, journaled and moved to sync/rejected', async (t) => {
+  const root = tempDir(t, 'smollama-fork-');
+  const a = await node(t, root, 'a');
+  await readings(a, 20, 0);
+  await a.journal.close();
+  // The same node twice (a data directory restored from a copy): both copies go on from A:21 with
+  // their own events, each validly sealed by A's key. The feed forked.
+  cpSync(join(root, 'a'), join(root, 'a-copy'), { recursive: true });
+  const again = await openNodeDirJournal(join(root, 'a'));
+  t.teardown(() => again.close().catch(() => undefined));
+  const genuine = { dir: join(root, 'a'), journal: again, sync: await SyncService.open(again, join(root, 'a'), config, createRegistry()) };
+  const fork = await node(t, root, 'a-copy');
+  t.equal(fork.journal.nodeId, genuine.journal.nodeId, 'one identity');
+  await readings(genuine, 10, 100);
+  await readings(fork, 10, 200);
+  const A = genuine.journal.nodeId;
+
+  const c = await node(t, root, 'c');
+  await c.sync.trust.add(genuine.journal.publicKey, 'a', c.journal.nodeId);
+  const forked = await fork.sync.exportTo({ [A]: 21 }, join(root, 'fork.smolseg'));
+  const [held] = await c.sync.importPath(forked!.path);
+  t.equal(held!.status, 'held', 'A 22..32 of the fork waits for A 1..21');
+  t.equal((await c.sync.pendingFiles()).length, 1);
+
+  const reports = await c.sync.importPath(await exportAll(genuine, join(root, 'genuine.smolseg')));
+  t.equal(reports[0]!.status, 'applied', 'the genuine feed applies');
+  const retried = reports.find((r) => r.source.includes('pending'));
+  t.equal(retried?.code, ErrorCodes.SEGMENT_CONFLICT, 'the held fork is now a conflict');
+  t.equal(c.journal.vector()[A], 32);
+  t.equal(await hashOf(c.journal, A, 22), await hashOf(genuine.journal, A, 22), 'C holds the genuine A:22');
+  t.match(await conflictEvents(c.journal), [{ peer: A, eventId: `${A}:22`, via: 'usb' }], 'journaled, naming the first event of the fork');
+  t.equal((await c.sync.pendingFiles()).length, 0, 'no longer pending');
+  t.equal(readdirSync(join(c.dir, 'sync', 'rejected')).length, 1, 'moved to sync/rejected');
 });
