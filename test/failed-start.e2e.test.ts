@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { runCli, spawnCli, waitForOutput } from './helpers/cli.js';
@@ -66,6 +66,14 @@ t.test('with the HTTP port taken, a start of an existing node appends nothing to
     t.match(run.stderr, /SMOL_HTTP_LISTEN_FAILED/, `attempt ${attempt} says why, with the code`);
   }
   t.equal(await lastPosition(dataDir), before, 'the journal ends where it did: no node.started … node.stopped per failed attempt');
+
+  // A damaged side file is found before the first event too.
+  writeFileSync(join(dataDir, 'trust.json'), '{ not json');
+  const corrupt = await runCli(startArgs(dataDir, 0));
+  t.not(corrupt.code, 0, 'a start with a damaged trust.json fails');
+  t.match(corrupt.stderr, /SMOL_FILE_CORRUPT/, 'with SMOL_FILE_CORRUPT');
+  rmSync(join(dataDir, 'trust.json'));
+  t.equal(await lastPosition(dataDir), before, 'and appends nothing either');
   const verify = await runCli(['journal', 'verify', '--data-dir', dataDir]);
   t.equal(verify.code, 0, 'and it still verifies');
 });
