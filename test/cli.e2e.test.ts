@@ -3,13 +3,16 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { collect, runCli, spawnCli, waitForOutput } from './helpers/cli.js';
 import { tempDir } from './helpers/temp-dir.js';
+import { waitFor } from './helpers/wait-for.js';
 
 t.test('start runs a node until SIGTERM, then stops cleanly and the journal verifies', async (t) => {
   const dir = join(tempDir(t), 'data');
   const node = spawnCli(['start', '--data-dir', dir, '--port', '0', '--set', 'mqtt.embeddedPort=0', '--set', 'sensors.system.intervalMs=200']);
   const done = collect(node);
-  await waitForOutput(node, /started; data in/);
-  await new Promise((r) => setTimeout(r, 800));
+  // "dashboard:" is printed after "started; data in".
+  const url = (await waitForOutput(node, /dashboard: \S+/)).slice('dashboard: '.length);
+  const hasReadings = async () => ((await (await fetch(new URL('/api/readings/latest', url))).json()) as { readings: unknown[] }).readings.length > 0;
+  await waitFor(hasReadings, { timeoutMs: 20_000, intervalMs: 50, message: 'the first readings to be journaled' });
   const status = await runCli(['status', '--data-dir', dir, '--json']);
   t.equal(status.code, 0, status.stderr);
   t.equal(JSON.parse(status.stdout).running, true, 'status sees the running node');

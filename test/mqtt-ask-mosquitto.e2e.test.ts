@@ -6,16 +6,9 @@ import { startMqtt, type RunningMqtt } from '../adapters/mqtt/start-mqtt.js';
 import { fakeOllamaWorld, T0, MIN } from './helpers/fake-ollama-world.js';
 import { MOSQUITTO_RR, mosquitto, mosquittoMissing } from './helpers/mosquitto.js';
 import { tempDir } from './helpers/temp-dir.js';
+import { waitFor } from './helpers/wait-for.js';
 
 const skip = mosquittoMissing([MOSQUITTO_RR]);
-
-async function until(check: () => boolean, ms = 20_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 t.test('against mosquitto (MQTT 5): answers go to the response topic with the correlation data; device topics become readings', { skip: skip ?? false }, async (t) => {
   const broker = await mosquitto(t);
@@ -30,7 +23,7 @@ t.test('against mosquitto (MQTT 5): answers go to the response topic with the co
     initialPosition: w.journal.lastPosition() + 1, agent: s.agent, log: (m) => t.comment(m), reconnectPeriodMs: 200,
   })) as RunningMqtt;
   t.teardown(() => mqtt.close());
-  await until(() => mqtt.inbox?.subscribed === true, 20_000, 'the node to subscribe');
+  await waitFor(() => mqtt.inbox?.subscribed === true, { timeoutMs: 20_000, message: 'the node to subscribe', intervalMs: 25 });
   t.equal(mqtt.inbox?.protocolVersion, 5, 'the node speaks MQTT 5 to mosquitto');
 
   const phone: MqttClient = connect(broker.url, { protocolVersion: 5, reconnectPeriod: 200 });
@@ -45,7 +38,7 @@ t.test('against mosquitto (MQTT 5): answers go to the response topic with the co
     (req) => ({ content: `The CPU is at ${(JSON.parse(req.messages.at(-1)!.content) as { value: number }).value} °C.` }),
   );
   await phone.publishAsync('smollama/kitchen/ask', 'How warm is the CPU?', { qos: 1, properties: { responseTopic: 'phone/replies', correlationData: Buffer.from('req-42') } });
-  await until(() => got.length >= 1, 20_000, 'the answer');
+  await waitFor(() => got.length >= 1, { timeoutMs: 20_000, message: 'the answer', intervalMs: 25 });
   t.equal(got[0]!.topic, 'phone/replies', 'the answer went to the response topic');
   t.equal(got[0]!.correlation, 'req-42', 'with the correlation data');
   t.match(JSON.parse(got[0]!.payload), { question: 'How warm is the CPU?', answer: 'The CPU is at 48.2 °C.', toolCalls: 1 });
@@ -66,10 +59,6 @@ t.test('against mosquitto (MQTT 5): answers go to the response topic with the co
     for await (const e of w.journal.read({ types: ['reading.sampled'] })) out.push((e.event.data as { values: Record<string, number> }).values);
     return out;
   };
-  const deadline = Date.now() + 20_000;
-  while (!(await values()).some((v) => v['mqtt.hall_temp'] === 19.25)) {
-    if (Date.now() > deadline) throw new Error('the device reading never arrived');
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  await waitFor(async () => (await values()).some((v) => v['mqtt.hall_temp'] === 19.25), { timeoutMs: 20_000, intervalMs: 25, message: 'the device reading' });
   t.pass('a device message through mosquitto became a reading');
 });

@@ -8,6 +8,7 @@ import type { EventDataMap } from '../core/events/core-events.js';
 import { fakeOllamaWorld, T0, MIN } from './helpers/fake-ollama-world.js';
 import type { FakeOllamaOptions } from './helpers/fake-ollama.js';
 import { tempDir } from './helpers/temp-dir.js';
+import { waitFor } from './helpers/wait-for.js';
 
 interface Answer {
   id?: string | number;
@@ -16,14 +17,6 @@ interface Answer {
   toolCalls?: number;
   conversationId?: string;
   error?: { code: string; message: string };
-}
-
-async function until(check: () => boolean, ms = 20_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /** A node with its agent on the scripted Ollama server, and MQTT on an embedded broker (or `url`). */
@@ -40,7 +33,7 @@ async function node(t: Test, options: { url?: string; mqtt?: Record<string, unkn
     initialPosition: w.journal.lastPosition() + 1, agent: s.agent, log: () => undefined, onRefused: (e) => refused.push(e), reconnectPeriodMs: 100,
   })) as RunningMqtt;
   t.teardown(() => mqtt.close());
-  await until(() => mqtt.inbox?.subscribed === true, 20_000, 'the node to subscribe');
+  await waitFor(() => mqtt.inbox?.subscribed === true, { timeoutMs: 20_000, message: 'the node to subscribe', intervalMs: 20 });
   return { w, s, mqtt, refused };
 }
 
@@ -64,7 +57,7 @@ t.test('a question on smollama/<node>/ask is answered on smollama/<node>/answers
     (req) => ({ content: `The kitchen is at ${(JSON.parse(req.messages.at(-1)!.content) as { value: number }).value} °C.` }),
   );
   await ask('How warm is the kitchen?');
-  await until(() => answers.length >= 1, 20_000, 'the answer');
+  await waitFor(() => answers.length >= 1, { timeoutMs: 20_000, message: 'the answer', intervalMs: 20 });
   t.match(answers[0], { question: 'How warm is the kitchen?', answer: 'The kitchen is at 21.5 °C.', toolCalls: 1 });
   t.equal(mqtt.inbox?.protocolVersion, 4, 'the node spoke 3.1.1 to aedes');
 
@@ -77,7 +70,7 @@ t.test('a question on smollama/<node>/ask is answered on smollama/<node>/answers
 
   w.fake.script({ content: 'Yes.' });
   await ask(JSON.stringify({ question: 'Is it warm?', id: 'q-2' }));
-  await until(() => answers.length >= 2, 20_000, 'the second answer');
+  await waitFor(() => answers.length >= 2, { timeoutMs: 20_000, message: 'the second answer', intervalMs: 20 });
   t.match(answers[1], { id: 'q-2', question: 'Is it warm?', answer: 'Yes.' }, 'a JSON question gets its id back');
 });
 
@@ -87,19 +80,19 @@ t.test('bad questions and model failures get an error answer, and the node goes 
   await ask('{"q": 1}');
   await ask('');
   await ask('{not json');
-  await until(() => answers.length >= 3, 20_000, 'three refusals');
+  await waitFor(() => answers.length >= 3, { timeoutMs: 20_000, message: 'three refusals', intervalMs: 20 });
   t.same(answers.map((a) => a.error?.code), [ErrorCodes.MQTT_PAYLOAD_INVALID, ErrorCodes.MQTT_PAYLOAD_INVALID, ErrorCodes.MQTT_PAYLOAD_INVALID]);
   t.equal(refused.length, 3, 'each is reported to the node log');
 
   w.fake.script({ status: 404, error: 'model "qwen2.5:1.5b" not found, try pulling it first' });
   await ask(JSON.stringify({ question: 'Anyone there?', id: 7 }));
-  await until(() => answers.length >= 4, 20_000, 'the failed answer');
+  await waitFor(() => answers.length >= 4, { timeoutMs: 20_000, message: 'the failed answer', intervalMs: 20 });
   t.equal(answers[3]!.id, 7);
   t.match(answers[3]!.error?.code, /^SMOL_LLM_/, 'a model failure is answered with its code');
 
   w.fake.script({ content: 'Still here.' });
   await ask('Still there?');
-  await until(() => answers.length >= 5, 20_000, 'the next answer');
+  await waitFor(() => answers.length >= 5, { timeoutMs: 20_000, message: 'the next answer', intervalMs: 20 });
   t.equal(answers[4]!.answer, 'Still here.');
 });
 
@@ -109,10 +102,10 @@ t.test('questions are answered one at a time; beyond the waiting line the agent 
   const { mqtt } = await node(t, { ollama: { chat: async (_req, index) => (index === 0 ? (await gate, { content: 'first' }) : { content: `answer ${index}` }) } });
   const { answers, ask } = await asker(t, mqtt.url);
   for (let i = 0; i < 11; i++) await ask(JSON.stringify({ question: `question ${i}`, id: i }));
-  await until(() => answers.length >= 2, 20_000, 'the busy answers');
+  await waitFor(() => answers.length >= 2, { timeoutMs: 20_000, message: 'the busy answers', intervalMs: 20 });
   t.same(answers.map((a) => [a.id, a.error?.code]), [[9, ErrorCodes.AGENT_BUSY], [10, ErrorCodes.AGENT_BUSY]], 'one answering, eight waiting, the rest refused at once');
   release();
-  await until(() => answers.length >= 11, 30_000, 'all answers');
+  await waitFor(() => answers.length >= 11, { timeoutMs: 30_000, message: 'all answers', intervalMs: 20 });
   t.same(answers.slice(2).map((a) => a.id), [0, 1, 2, 3, 4, 5, 6, 7, 8], 'the others are answered in the order asked');
   t.equal(answers[2]!.answer, 'first');
 });
@@ -126,7 +119,7 @@ t.test('with another broker the node tries MQTT 5 first and falls back to 3.1.1;
   t.equal(mqtt.inbox?.protocolVersion, 4, 'fell back to 3.1.1');
   w.fake.script({ content: 'Fresh answer.' });
   await early.ask('A fresh question?');
-  await until(() => early.answers.length >= 1, 20_000, 'the answer');
+  await waitFor(() => early.answers.length >= 1, { timeoutMs: 20_000, message: 'the answer', intervalMs: 20 });
   t.same(early.answers.map((a) => a.answer), ['Fresh answer.'], 'only the fresh question was answered');
   t.match(refused, [{ code: ErrorCodes.MQTT_PAYLOAD_INVALID }], 'the retained one was refused (and logged)');
   t.equal(w.fake.chatRequests().length, 1, 'the model was asked once');
@@ -136,14 +129,14 @@ t.test('stopping while a question is being answered does not wait for the model,
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
   t.teardown(() => release());
-  const { w, mqtt } = await node(t, { ollama: { chat: async () => (await gate, { content: 'too late' }) } });
+  let modelAnswered = false;
+  const { w, mqtt } = await node(t, { ollama: { chat: async () => (await gate, (modelAnswered = true), { content: 'too late' }) } });
   const { ask } = await asker(t, mqtt.url);
   await ask('A slow question?');
-  await until(() => w.fake.chatRequests().length === 1, 20_000, 'the model to be asked');
+  await waitFor(() => w.fake.chatRequests().length === 1, { timeoutMs: 20_000, message: 'the model to be asked', intervalMs: 20 });
   await mqtt.broker!.close();
-  const started = Date.now();
   await mqtt.closeInbox();
-  t.ok(Date.now() - started < 10_000, `the inbox closed in ${Date.now() - started} ms`);
+  t.notOk(modelAnswered, 'the inbox closed while the model was still answering (how fast is a figure for a benchmark)');
   // The model answers after all: the agent journals it, and the answer that cannot be sent any more is dropped quietly.
   release();
   const answered = async () => {
@@ -151,10 +144,6 @@ t.test('stopping while a question is being answered does not wait for the model,
     for await (const _ of w.journal.read({ types: ['agent.answered'] })) n++;
     return n;
   };
-  const deadline = Date.now() + 20_000;
-  while ((await answered()) === 0) {
-    if (Date.now() > deadline) throw new Error('the late answer was never journaled');
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  await waitFor(async () => (await answered()) > 0, { timeoutMs: 20_000, intervalMs: 25, message: 'the late answer to be journaled' });
   t.pass('the late answer is journaled and nothing crashed');
 });

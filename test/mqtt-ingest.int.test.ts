@@ -9,17 +9,10 @@ import { startMqtt } from '../adapters/mqtt/start-mqtt.js';
 import { ErrorCodes, isSmolError } from '../core/errors.js';
 import type { JournalEntry } from '../core/events/event.js';
 import { tempDir } from './helpers/temp-dir.js';
+import { waitFor } from './helpers/wait-for.js';
 
 const ZIGBEE = 'zigbee2mqtt/kitchen_sensor';
 const TASMOTA = 'tele/plug1/SENSOR';
-
-async function until(check: () => boolean, ms = 15_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 t.test('device topics on the embedded broker become readings in the journal; bad payloads change nothing', async (t) => {
   const journal = await openMemoryJournal();
@@ -56,9 +49,9 @@ t.test('device topics on the embedded broker become readings in the journal; bad
   await new Promise<void>((r) => device.once('connect', () => r()));
   const readings = () => entries.filter((e) => e.event.type === 'reading.sampled').map((e) => (e.event.data as { values: Record<string, number> }).values);
 
-  await until(() => mqtt!.inbox?.subscribed === true, 15_000, 'the node to subscribe');
+  await waitFor(() => mqtt!.inbox?.subscribed === true, { timeoutMs: 15_000, message: 'the node to subscribe', intervalMs: 20 });
   await device.publishAsync(ZIGBEE, JSON.stringify({ temperature: 21.5, contact: true, battery: 97, linkquality: 120 }), { qos: 1 });
-  await until(() => readings().length > 0, 15_000, 'the Zigbee2MQTT reading');
+  await waitFor(() => readings().length > 0, { timeoutMs: 15_000, message: 'the Zigbee2MQTT reading', intervalMs: 20 });
   t.same(readings()[0], { 'mqtt.kitchen_temp': 21.5, 'mqtt.kitchen_door': 1 }, 'a Zigbee2MQTT state message');
 
   const before = readings().length;
@@ -66,7 +59,7 @@ t.test('device topics on the embedded broker become readings in the journal; bad
   await device.publishAsync(ZIGBEE, 'not json', { qos: 1 });
   await device.publishAsync(ZIGBEE, '{"temperature":"warm"}', { qos: 1 });
   await device.publishAsync(TASMOTA, '{"Time":"x"}', { qos: 1 });
-  await until(() => refused.length >= 3, 15_000, 'three refusals');
+  await waitFor(() => refused.length >= 3, { timeoutMs: 15_000, message: 'three refusals', intervalMs: 20 });
   t.ok(refused.every((e) => isSmolError(e, ErrorCodes.MQTT_PAYLOAD_INVALID)), 'each refusal carries SMOL_MQTT_PAYLOAD_INVALID');
   t.ok(logs.some((l) => l.includes(ErrorCodes.MQTT_PAYLOAD_INVALID) && l.includes(ZIGBEE)), 'and is logged with its code and topic');
   t.equal(logs.filter((l) => l.includes(`on ${ZIGBEE}`)).length, 1, 'a device that keeps sending bad payloads is logged once a minute, not per message');
@@ -74,7 +67,7 @@ t.test('device topics on the embedded broker become readings in the journal; bad
 
   const tasmota = JSON.stringify({ Time: '2025-01-15T12:00:00', ENERGY: { Power: 42.5, Voltage: 230 } });
   await device.publishAsync(TASMOTA, tasmota, { qos: 1 });
-  await until(() => readings().length > before, 15_000, 'the Tasmota reading');
+  await waitFor(() => readings().length > before, { timeoutMs: 15_000, message: 'the Tasmota reading', intervalMs: 20 });
   t.same(readings().at(-1), { 'mqtt.plug1_power': 42.5 }, 'the node still takes good messages: a Tasmota telemetry message');
 
   await runner.caughtUp();

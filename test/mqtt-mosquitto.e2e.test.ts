@@ -1,30 +1,47 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
+import { connect } from 'mqtt';
 import { openMemoryJournal } from '../core/journal/open-journal.js';
 import { MqttPublisher } from '../adapters/mqtt/publisher.js';
 import { firstOccurrences } from './helpers/mqtt-listener.js';
 import { MOSQUITTO_SUB as SUB, mosquitto, mosquittoMissing } from './helpers/mosquitto.js';
 import { tempDir } from './helpers/temp-dir.js';
+import { waitFor } from './helpers/wait-for.js';
 
 const skip = mosquittoMissing();
 
-/** mosquitto_sub printing "topic payload" lines; a fixed id and -c keep its session across the restart. */
+const PROBE = 'smollama-test/probe';
+
+/**
+ * mosquitto_sub printing "topic payload" lines; a fixed id and -c keep its session across the
+ * restart. It also subscribes to a probe topic: `subscribed()` publishes probes until one comes
+ * out, so the subscription is in place (its own SUBACK log line stays in stdout's buffer when
+ * stdout is a pipe). Probe lines are left out of `lines()`.
+ */
 function subscriber(t: Test, port: number, topic: string, extra: string[] = []) {
-  const proc = spawn(SUB, ['-h', '127.0.0.1', '-p', String(port), '-q', '1', '-v', '-t', topic, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const probe = extra.includes('-C') ? [] : ['-t', PROBE];
+  const proc = spawn(SUB, ['-h', '127.0.0.1', '-p', String(port), '-q', '1', '-v', '-t', topic, ...probe, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   t.teardown(() => void proc.kill('SIGTERM'));
-  const lines = () => out.split('\n').filter(Boolean);
+  const prefix = topic.replace(/[#+].*$/, '');
+  const lines = () => out.split('\n').filter((l) => l.startsWith(prefix) && !l.startsWith(PROBE));
   const positions = () => lines().map((l) => (JSON.parse(l.slice(l.indexOf(' ') + 1)) as { position: number }).position);
-  const until = async (check: () => boolean, ms = 20_000, what = 'condition') => {
-    const deadline = Date.now() + ms;
-    while (!check()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; got ${lines().length} lines`);
-      await new Promise((r) => setTimeout(r, 25));
+  const subscribed = async () => {
+    const prober = connect(`mqtt://127.0.0.1:${port}`);
+    try {
+      const probed = async () => (await prober.publishAsync(PROBE, 'ready'), out.includes(`${PROBE} ready`));
+      await waitFor(probed, { timeoutMs: 10_000, intervalMs: 50, message: `mosquitto_sub to subscribe to ${topic}` });
+    } finally {
+      await prober.endAsync(true);
     }
   };
-  return { proc, lines, positions, until };
+  const until = (check: () => boolean, ms = 20_000, what = 'condition') =>
+    waitFor(check, { timeoutMs: ms, intervalMs: 25, message: what }).catch((err: unknown) => {
+      throw new Error(`${(err as Error).message}; got ${lines().length} lines`);
+    });
+  return { proc, lines, positions, subscribed, until };
 }
 
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
@@ -34,7 +51,7 @@ t.test('mosquitto_sub receives the stream, and a broker restart in the middle lo
   const journal = await openMemoryJournal();
   t.teardown(() => journal.close());
   const sub = subscriber(t, broker.port, 'smollama/kitchen/events/#', ['-c', '-i', 'smollama-test-sub']);
-  await new Promise((r) => setTimeout(r, 300)); // let it subscribe
+  await sub.subscribed();
   const publisher = await MqttPublisher.start({
     journal,
     url: broker.url,

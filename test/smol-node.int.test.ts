@@ -8,6 +8,14 @@ import { latestReadings, type SensorsState } from '../projections/sensors.js';
 import { listNodes, type NodesState } from '../projections/nodes.js';
 import { createGpio } from '../adapters/sensors/gpio.js';
 import { ManualTimers } from './helpers/manual-timers.js';
+import { waitFor } from './helpers/wait-for.js';
+
+/** How many events of `type` the journal holds. */
+async function countOf(journal: { read(o: { types: string[] }): AsyncIterable<unknown> }, type: string): Promise<number> {
+  let n = 0;
+  for await (const _ of journal.read({ types: [type] })) n++;
+  return n;
+}
 
 /** A provider whose next sample the test decides; `undefined` values are unreadable. */
 function scriptedProvider(samples: Array<Record<string, number>>): SensorProvider {
@@ -39,9 +47,9 @@ async function startNode(t: Test, samples: Array<Record<string, number>>, extra:
 
 t.test('a started node journals node.started and its sources, then one reading event per tick', async (t) => {
   const { node, journal, timers } = await startNode(t, [{ 'script.temp': 21.5, 'script.hum': 40 }, { 'script.temp': 22 }]);
-  await new Promise((r) => setTimeout(r, 20)); // the first tick runs at start
+  await waitFor(async () => (await countOf(journal, 'reading.sampled')) === 1, { timeoutMs: 5000, message: 'the first tick, which runs at start' });
   timers.fire(1000);
-  await new Promise((r) => setTimeout(r, 20));
+  await waitFor(async () => (await countOf(journal, 'reading.sampled')) === 2, { timeoutMs: 5000, message: 'the second tick' });
   const types: string[] = [];
   for await (const e of journal.read()) types.push(e.event.type);
   t.same(types, ['node.started', 'source.registered', 'source.registered', 'reading.sampled', 'reading.sampled']);
@@ -56,20 +64,20 @@ t.test('a started node journals node.started and its sources, then one reading e
 });
 
 t.test('an unreadable value is absent from the reading, and an empty tick writes nothing', async (t) => {
-  const { node, journal, timers } = await startNode(t, [{ 'script.temp': 20 }, {}]);
-  await new Promise((r) => setTimeout(r, 20));
+  const samples: Array<Record<string, number>> = [{ 'script.temp': 20 }, {}];
+  const { node, journal, timers } = await startNode(t, samples);
+  await waitFor(async () => (await countOf(journal, 'reading.sampled')) === 1, { timeoutMs: 5000, message: 'the first tick' });
   timers.fire(1000);
-  await new Promise((r) => setTimeout(r, 20));
+  await waitFor(() => samples.length === 0, { timeoutMs: 5000, message: 'the second sample' });
+  await node.stop('test'); // waits for the tick in flight
   const readings = [];
   for await (const e of journal.read({ types: ['reading.sampled'] })) readings.push(e.event.data);
   t.same(readings, [{ values: { 'script.temp': 20 } }]);
-  await node.stop('test');
 });
 
 t.test('stopping journals node.stopped, seals the feed and commits the projections', async (t) => {
   const { node, journal } = await startNode(t, [{ 'script.temp': 20 }]);
-  await new Promise((r) => setTimeout(r, 10));
-  await node.stop('SIGTERM');
+  await node.stop('SIGTERM'); // with the first tick still in flight: stop waits for it
   const last: string[] = [];
   for await (const e of journal.read({ reverse: true, limit: 2 })) last.push(e.event.type);
   t.same(last, ['feed.sealed', 'node.stopped']);
@@ -80,7 +88,7 @@ t.test('stopping journals node.stopped, seals the feed and commits the projectio
 t.test('a clock jump is journaled as clock.jumped', async (t) => {
   const { node, journal } = await startNode(t, []);
   node.reportClockJump({ kind: 'backward', from: 2_000_000, to: 1_000_000 });
-  await new Promise((r) => setTimeout(r, 10));
+  await waitFor(async () => (await countOf(journal, 'clock.jumped')) > 0, { timeoutMs: 5000, message: 'clock.jumped' });
   const jumps = [];
   for await (const e of journal.read({ types: ['clock.jumped'] })) jumps.push(e.event.data);
   t.same(jumps, [{ kind: 'backward', fromMs: 2_000_000, toMs: 1_000_000 }]);

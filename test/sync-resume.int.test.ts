@@ -77,6 +77,7 @@ t.test('a connection cut mid-sync loses only the segment in flight; the next rou
   const appenders = [hubNode, edgeNode].map(async (n, i) => {
     for (let k = 0; appending; k++) {
       await n.journal.append([{ type: 'reading.sampled', data: { values: { [`side${i}`]: k } } }]);
+      // The writers pace themselves (part of the scenario), they wait for nothing.
       await new Promise((r) => setTimeout(r, 5));
     }
   });

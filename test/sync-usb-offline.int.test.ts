@@ -67,6 +67,7 @@ t.test(`an edge offline for 90 days (${EVENTS.toLocaleString('en-US')} events) s
     while (appending) {
       await hubJournal.append([{ type: 'reading.sampled', data: { values: { 'hub.temp': 21 + (appended % 10) / 10 } } }]);
       appended++;
+      // The writer paces itself (part of the scenario: a node that keeps sampling), it waits for nothing.
       await new Promise((r) => setTimeout(r, 2));
     }
   })();

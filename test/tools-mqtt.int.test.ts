@@ -3,11 +3,7 @@ import { connect } from 'mqtt';
 import { startEmbeddedBroker } from '../adapters/mqtt/embedded-broker.js';
 import { MqttToolClient, topicMatches } from '../adapters/tools/mqtt-access.js';
 import { fakeOllamaWorld } from './helpers/fake-ollama-world.js';
-
-const until = async (ok: () => boolean, ms = 3000) => {
-  const end = Date.now() + ms;
-  while (!ok() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
-};
+import { waitFor } from './helpers/wait-for.js';
 
 t.test('topic filters match with + and #', async (t) => {
   t.ok(topicMatches('zigbee2mqtt/#', 'zigbee2mqtt/kitchen/temp'));
@@ -34,18 +30,23 @@ t.test('mqtt_publish and mqtt_recent_messages through a broker, journaled like e
   s.attachMqtt(access);
   const ctx = { caller: { kind: 'agent' as const }, registers: new Map<string, unknown>() };
 
-  // Wait until the agent's client is subscribed, then let a device talk.
-  await until(() => false, 300);
-  await device.publishAsync('zigbee2mqtt/kitchen_sensor', '{"temperature":21.4}');
+  // The agent's client is subscribed once a probe the device sends shows up in its ring.
+  const probeSeen = async () => {
+    await device.publishAsync('probe/ready', 'x');
+    return (await access.recent('probe/#', 1)).length > 0;
+  };
+  await waitFor(probeSeen, { timeoutMs: 10_000, intervalMs: 50, message: "the agent's MQTT client to subscribe" });
   await device.publishAsync('smollama/kitchen/events/reading.sampled', '{}');
-  await until(() => false, 200);
+  await device.publishAsync('zigbee2mqtt/kitchen_sensor', '{"temperature":21.4}');
+  // Delivered in order on one connection: once the second is in, the first has been seen (and left out).
+  await waitFor(async () => (await access.recent('zigbee2mqtt/#', 1)).length > 0, { timeoutMs: 10_000, message: "the device's reading to reach the agent" });
   const recent = await s.tools.call('mqtt_recent_messages', { topic: 'zigbee2mqtt/#' }, ctx);
   t.match(recent, { ok: true, result: { messages: [{ topic: 'zigbee2mqtt/kitchen_sensor', payload: '{"temperature":21.4}' }] } });
   const all = await s.tools.call('mqtt_recent_messages', {}, ctx);
   t.notOk((all.ok ? (all.result as { messages: Array<{ topic: string }> }).messages : []).some((m) => m.topic.startsWith('smollama/')), "the node's own stream is left out");
 
   t.match(await s.tools.call('mqtt_publish', { topic: 'lights/porch/set', payload: 'ON' }, ctx), { ok: true, result: { published: 'lights/porch/set', bytes: 2 } });
-  await until(() => received.length > 0);
+  await waitFor(() => received.length > 0, { timeoutMs: 10_000, message: 'the device to receive the published command' });
   t.same(received, [['lights/porch/set', 'ON']]);
   t.match(await s.tools.call('mqtt_publish', { topic: 'lights/#', payload: 'ON' }, ctx), { ok: false, error: { code: 'SMOL_TOOL_ARGS_INVALID' } });
   const tools: string[] = [];

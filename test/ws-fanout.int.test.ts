@@ -2,6 +2,7 @@ import t, { type Test } from 'tap';
 import { openMemoryJournal } from '../core/journal/open-journal.js';
 import type { JournalEntry } from '../core/events/event.js';
 import { LiveFanout, type LiveMember } from '../adapters/http/ws-fanout.js';
+import { waitFor } from './helpers/wait-for.js';
 
 const encoded: Array<readonly string[]> = [];
 const entryJson = (e: JournalEntry) => String(e.position);
@@ -41,14 +42,6 @@ function member(position: number) {
   return m satisfies LiveMember;
 }
 
-async function until(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 t.test('members with the same filter share one subscription and get the very same bytes', async (t) => {
@@ -62,7 +55,7 @@ t.test('members with the same filter share one subscription and get the very sam
   encoded.length = 0;
   await append(50);
   const last = journal.lastPosition();
-  await until(() => members.every((m) => m.position === last), 'every member has everything');
+  await waitFor(() => members.every((m) => m.position === last), { timeoutMs: 5000, message: 'every member has everything', intervalMs: 5 });
   for (const m of members) t.same(m.seen, range(at + 1, last), 'in order, no gap, no duplicate');
   t.ok(members.every((m) => m.frames.every((f, i) => f === members[0]!.frames[i])), 'the same Buffer object for every member');
   t.ok(Buffer.isBuffer(members[0]!.frames[0]));
@@ -75,12 +68,12 @@ t.test('a member that read ahead gets only what it has not seen; one that lags m
   const first = member(journal.lastPosition());
   fanout.tryJoin({}, first);
   await append(5);
-  await until(() => first.position === 10, 'first frame');
+  await waitFor(() => first.position === 10, { timeoutMs: 5000, message: 'first frame', intervalMs: 5 });
   t.notOk(fanout.tryJoin({}, member(7)), 'behind the group: keeps catching up alone');
   await append(4);
   const ahead = member(13); // read 11..13 by itself
   t.ok(fanout.tryJoin({}, ahead), 'at or past the group: joins');
-  await until(() => first.position === 14, 'next frame');
+  await waitFor(() => first.position === 14, { timeoutMs: 5000, message: 'next frame', intervalMs: 5 });
   t.same(first.seen, range(6, 14));
   t.same(ahead.seen, [14], 'only the unseen tail');
   t.equal(ahead.position, 14);
@@ -94,10 +87,10 @@ t.test('a member without room is let go after its frame and told; the last one o
   fanout.tryJoin({}, fine);
   slow.room = false;
   await append(3);
-  await until(() => slow.left === 1, 'slow member let go');
+  await waitFor(() => slow.left === 1, { timeoutMs: 5000, message: 'slow member let go', intervalMs: 5 });
   t.equal(slow.position, journal.lastPosition(), 'its position counts the frame it was sent');
   await append(2);
-  await until(() => fine.position === journal.lastPosition(), 'the other goes on');
+  await waitFor(() => fine.position === journal.lastPosition(), { timeoutMs: 5000, message: 'the other goes on', intervalMs: 5 });
   t.equal(slow.seen.length, 3, 'nothing more for the one let go');
   t.equal(fanout.groupCount, 1);
   fanout.leave(fine);
@@ -112,7 +105,7 @@ t.test('the pause after each frame coalesces a storm into few frames, whole and 
   fanout.tryJoin({}, m);
   for (let i = 0; i < 20; i++) await append(100);
   const last = journal.lastPosition();
-  await until(() => m.position === last, 'caught up after the storm');
+  await waitFor(() => m.position === last, { timeoutMs: 5000, message: 'caught up after the storm', intervalMs: 5 });
   t.same(m.seen, range(1, last));
   t.ok(m.frames.length < 20, `${m.frames.length} frames for 20 appends of 100`);
   t.ok(asked.length >= m.frames.length && asked.includes(true), 'asked after every window');

@@ -6,6 +6,7 @@ import { GENESIS_PREV, type JournalEntry } from '../../core/events/event.js';
 import { sealMessage } from '../../core/events/core-events.js';
 import { verifyMessage } from '../../core/identity/node-identity.js';
 import type { RawEvent } from '../../core/journal/journal.js';
+import { waitFor } from './wait-for.js';
 
 export type JournalFactory = (t: Test, options?: OpenJournalOptions) => Promise<LevelJournal>;
 
@@ -84,7 +85,7 @@ export function journalContract(t: Test, open: JournalFactory): void {
     await live;
     const last = j.lastPosition();
     t.ok(last >= 1250, 'every append is durable');
-    while (sub.position < last) await new Promise((r) => setTimeout(r, 5));
+    await waitFor(() => sub.position >= last, { timeoutMs: 10_000, message: `the subscription to reach position ${last}` });
     sub.close();
     await sub.done;
     t.same(seen, Array.from({ length: last - 99 }, (_, i) => i + 100));
@@ -97,7 +98,7 @@ export function journalContract(t: Test, open: JournalFactory): void {
     const sub = j.subscribe({ fromPosition: 1, batchSize: 512 }, (entries) => {
       for (const e of entries) seen.push([e.position, (e.event.data as { values: Record<string, number> }).values['system.load_1']]);
     });
-    while (sub.position < 10_000) await new Promise((r) => setTimeout(r, 5));
+    await waitFor(() => sub.position >= 10_000, { timeoutMs: 20_000, message: 'the subscription to read 10,000 entries' });
     sub.close();
     await sub.done;
     t.same(seen, Array.from({ length: 10_000 }, (_, i) => [i + 1, i]));
@@ -108,7 +109,7 @@ export function journalContract(t: Test, open: JournalFactory): void {
     const got: string[] = [];
     const sub = j.subscribe({ fromPosition: 1, types: ['node.stopped'] }, (es) => void got.push(...es.map((e) => e.event.type)));
     await j.append([reading(1), { type: 'node.stopped', data: { reason: 'x' } }, reading(2)]);
-    while (got.length < 1) await new Promise((r) => setTimeout(r, 5));
+    await waitFor(() => got.length >= 1, { timeoutMs: 10_000, message: 'the node.stopped event' });
     sub.close();
     await sub.done;
     t.same(got, ['node.stopped']);
@@ -174,7 +175,7 @@ export function journalContract(t: Test, open: JournalFactory): void {
       }),
     );
     await b.ingest(await rawFeed(a));
-    while (subs.some((s) => s.position < 5)) await new Promise((r) => setTimeout(r, 5));
+    await waitFor(() => subs.every((s) => s.position >= 5), { timeoutMs: 10_000, message: 'both subscriptions to reach position 5' });
     for (const s of subs) s.close();
     await Promise.all(subs.map((s) => s.done));
     const expected = (await collect(a.readOrigin(a.nodeId, 1))).map((e, i) => `${i + 1} ${e.event.id} ${JSON.stringify(e.event.data)}`);

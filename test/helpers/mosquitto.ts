@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Test } from 'tap';
 import { missingProgram } from './required-program.js';
 import { tempDir } from './temp-dir.js';
+import { waitFor } from './wait-for.js';
 
 export const MOSQUITTO = '/usr/sbin/mosquitto';
 export const MOSQUITTO_SUB = '/usr/bin/mosquitto_sub';
@@ -23,17 +24,13 @@ export async function freePort(): Promise<number> {
   return typeof address === 'object' && address ? address.port : 0;
 }
 
-export async function waitForPort(port: number, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
+export function waitForPort(port: number, ms = 10_000): Promise<void> {
+  const listens = () =>
+    new Promise<boolean>((resolve) => {
       const s = connect(port, '127.0.0.1', () => (s.destroy(), resolve(true)));
       s.on('error', () => resolve(false));
     });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`nothing listens on ${port}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  return waitFor(listens, { timeoutMs: ms, message: `something to listen on 127.0.0.1:${port}`, intervalMs: 50 });
 }
 
 /** Debian's mosquitto on a free loopback port, with the settings of deploy/mosquitto.conf and persistence, so a restart keeps sessions. */

@@ -1,4 +1,5 @@
 import { connect, type MqttClient } from 'mqtt';
+import { waitFor } from './wait-for.js';
 
 /** One received message. */
 export interface Received {
@@ -32,12 +33,9 @@ export class MqttListener {
     return this.messages.filter((m) => m.topic.includes('/events/')).map((m) => (JSON.parse(m.payload) as { position: number }).position);
   }
 
-  async until(check: () => boolean, ms = 10_000, what = 'condition'): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (!check()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+  /** Resolves when `check` holds, or rejects after `ms` saying what it waited for (waitFor). */
+  until(check: () => boolean, ms = 10_000, what = 'condition'): Promise<void> {
+    return waitFor(check, { timeoutMs: ms, message: what, intervalMs: 20 });
   }
 
   close(): Promise<void> {

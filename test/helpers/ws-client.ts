@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { waitFor } from './wait-for.js';
 
 /** A message the node's /ws sends (loosely typed for tests). */
 export interface WsMessage {
@@ -15,18 +16,15 @@ export class WsTestClient {
   readonly messages: WsMessage[] = [];
   readonly positions: number[] = [];
   closeCode: number | undefined;
-  private waiters: Array<() => void> = [];
 
   private constructor(readonly socket: WebSocket) {
     socket.on('message', (raw) => {
       const m = JSON.parse(String(raw)) as WsMessage;
       this.messages.push(m);
       for (const e of m.entries ?? []) this.positions.push(e.position);
-      this.wake();
     });
     socket.on('close', (code) => {
       this.closeCode = code;
-      this.wake();
     });
   }
 
@@ -41,30 +39,13 @@ export class WsTestClient {
     });
   }
 
-  private wake(): void {
-    const w = this.waiters;
-    this.waiters = [];
-    for (const f of w) f();
-  }
-
   send(message: unknown): void {
     this.socket.send(typeof message === 'string' ? message : JSON.stringify(message));
   }
 
-  /** Resolves when `check` holds (checked after every message), or rejects after `ms`. */
-  async until(check: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (!check()) {
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for ${what}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
+  /** Resolves when `check` holds, or rejects after `ms` saying what it waited for (waitFor). */
+  until(check: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
+    return waitFor(check, { timeoutMs: ms, message: what, intervalMs: 5 });
   }
 
   lastPosition(): number {
