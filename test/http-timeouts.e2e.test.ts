@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { HttpLimits } from '../adapters/http/app.js';
 import { httpNode } from './helpers/http-node.js';
 import { waitFor } from './helpers/wait-for.js';
+import { WsTestClient } from './helpers/ws-client.js';
 
 /** Opens `n` connections to the port; each gets `send` written once connected. */
 async function open(port: number, n: number, send: string): Promise<Array<{ socket: Socket; closed: () => boolean; answer: () => string }>> {
@@ -68,4 +69,17 @@ t.test('connections beyond http.maxConnections are closed at once; those within 
   first[0]!.socket.write('GET /api/whoami HTTP/1.1\r\nhost: x\r\n\r\n');
   await waitFor(() => first[0]!.answer().includes('\r\n\r\n'), { message: 'an answer on a connection within the cap' });
   t.match(first[0]!.answer(), /^HTTP\/1\.1 200 /);
+});
+
+t.test('a WebSocket is not a slow request: it stays open past http.requestTimeoutMs and keepAliveTimeoutMs', async (t) => {
+  const port = await serve(t, { requestTimeoutMs: 300, headersTimeoutMs: 200, keepAliveTimeoutMs: 200 });
+  const ws = await WsTestClient.connect(`ws://127.0.0.1:${port}/ws`);
+  t.teardown(() => ws.socket.close());
+  // A slow request on the side: once the node has closed it, the timeouts have been checked past the WebSocket's age.
+  const [slow] = await open(port, 1, 'POST /api/gpio/mode HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 10\r\n\r\n{');
+  t.teardown(() => slow!.socket.destroy());
+  await waitFor(() => slow!.closed(), { timeoutMs: 15_000, message: 'the node to close the slow request' });
+  t.equal(ws.closeCode, undefined, 'the WebSocket is still open');
+  ws.socket.send(JSON.stringify({ op: 'subscribe' }));
+  await waitFor(() => ws.messages.some((m) => m.op === 'subscribed'), { message: 'an answer on the WebSocket' });
 });
