@@ -40,6 +40,8 @@ export class WriteGuard {
   private repair: WriteRepair | undefined;
   private repairing: Promise<void> | undefined;
   private stopped = false;
+  /** Ends the backoff wait early (stop). */
+  private wake: (() => void) | undefined;
 
   constructor(
     private readonly state: JournalState,
@@ -85,6 +87,7 @@ export class WriteGuard {
   /** Stops repairing (the journal is closing) and waits for an attempt in progress. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.wake?.();
     await this.repairing;
   }
 
@@ -95,10 +98,15 @@ export class WriteGuard {
 
   private async repairLoop(repair: WriteRepair): Promise<void> {
     for (let attempt = 0; !this.stopped && this.state.fault; attempt++) {
-      await new Promise((resolve) => {
+      await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)]);
         (timer as { unref?: () => void }).unref?.(); // a retry never keeps a stopping process alive
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
       });
+      this.wake = undefined;
       if (this.stopped || this.state.closed) return;
       if (!(await repair.roomToWrite().catch(() => false))) continue;
       if (!(await this.rollLog())) continue;
