@@ -6,6 +6,7 @@ import YAML from 'yaml';
 import { openDataDirJournal } from '../adapters/cli/data-dir.js';
 import { runCli, spawnCli, waitForOutput, collect } from './helpers/cli.js';
 import { tempDir } from './helpers/temp-dir.js';
+import { waitFor } from './helpers/wait-for.js';
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -21,7 +22,6 @@ async function getJson(url: string): Promise<any> {
   return res.json();
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 t.test('a hub and two edges, as real processes on 127.0.0.1, converge to the same vectors and projections', async (t) => {
   const root = tempDir(t, 'smollama-sync-e2e-');
@@ -72,18 +72,18 @@ t.test('a hub and two edges, as real processes on 127.0.0.1, converge to the sam
   const status = (n: (typeof names)[number]) => getJson(`http://127.0.0.1:${ports[n]}/sync/status`);
   let vectors: Array<Record<string, number>> = [];
   let stableSince = 0;
-  const deadline = Date.now() + 90_000;
-  while (Date.now() < deadline) {
-    vectors = (await Promise.all(names.map(status))).map((s) => s.vector);
-    const same = vectors.every((v) => JSON.stringify(sortKeys(v)) === JSON.stringify(sortKeys(vectors[0]!)));
-    const complete = Object.keys(vectors[0]!).length === 3;
-    if (same && complete) {
-      stableSince ||= Date.now();
-      if (Date.now() - stableSince > 2000) break;
-    } else stableSince = 0;
-    await sleep(250);
-  }
-  t.ok(stableSince > 0, `vectors converged: ${JSON.stringify(vectors)}`);
+  // Converged = the same complete vector on all three, unchanged for 2 s.
+  await waitFor(
+    async () => {
+      vectors = (await Promise.all(names.map(status))).map((s) => s.vector);
+      const same = vectors.every((v) => JSON.stringify(sortKeys(v)) === JSON.stringify(sortKeys(vectors[0]!)));
+      const complete = Object.keys(vectors[0]!).length === 3;
+      if (!same || !complete) stableSince = 0;
+      else stableSince ||= Date.now();
+      return stableSince > 0 && Date.now() - stableSince > 2000;
+    },
+    { timeoutMs: 90_000, intervalMs: 250, message: 'the three vectors to converge' },
+  ).catch((err: unknown) => t.fail(`${(err as Error).message}: ${JSON.stringify(vectors)}`));
   for (const n of names) t.ok((vectors[0]![keys[n]!.nodeId] ?? 0) > 3000, `every node holds ${n}'s history`);
 
   // Projections catch up asynchronously: compare once they have.
@@ -95,11 +95,13 @@ t.test('a hub and two edges, as real processes on 127.0.0.1, converge to the sam
     return JSON.stringify({ nodes: nodes.nodes.map(({ self: _self, lastSeen: _local, lastSeenBy: _by, ...rest }: Shown) => rest), sources });
   };
   let views: string[] = [];
-  for (let i = 0; i < 40; i++) {
-    views = await Promise.all(names.map(view));
-    if (views.every((v) => v === views[0])) break;
-    await sleep(250);
-  }
+  await waitFor(
+    async () => {
+      views = await Promise.all(names.map(view));
+      return views.every((v) => v === views[0]);
+    },
+    { timeoutMs: 10_000, intervalMs: 250, message: 'the three views to agree' },
+  ).catch(() => undefined); // the assertions below show how they differ
   t.equal(views[1], views[0], 'edge-1 shows the same nodes and sources as the hub');
   t.equal(views[2], views[0], 'edge-2 shows the same nodes and sources as the hub');
   const hubNodes = JSON.parse(views[0]!).nodes as Array<{ origin: string; syncPeers: Record<string, { vector: Record<string, number> }> }>;
