@@ -17,6 +17,10 @@ import { httpNode } from './helpers/http-node.js';
 import { tempDir } from './helpers/temp-dir.js';
 import { waitFor } from './helpers/wait-for.js';
 import { flood, sampleRss, rssMb, startBodyNode } from './helpers/body-flood.js';
+import { nodeAgent } from './helpers/node-agent.js';
+import { FakeOllama } from './helpers/fake-ollama.js';
+import { ROUTE_BODIES } from '../adapters/http/body-gate.js';
+import { testNode } from './helpers/segment-fixtures.js';
 
 const SEGMENT = 'application/x-smollama-segment';
 const code = (res: { json(): unknown }) => (res.json() as { error?: { code?: string } }).error?.code;
@@ -144,7 +148,7 @@ t.test('a client that asks before sending gets the refusal instead of 100 Contin
 t.test('a trusted node still syncs through the full app, pushing a segment that streams to disk', async (t) => {
   const { app, service, journal } = await lanNode(t);
   const port = await listen(app);
-  const remote = await SyncService.open((await import('./helpers/segment-fixtures.js').then((m) => m.testNode(200))).journal, tempDir(t), syncSection.parse({ cluster: 'limits' }), createRegistry());
+  const remote = await SyncService.open((await testNode(200)).journal, tempDir(t), syncSection.parse({ cluster: 'limits' }), createRegistry());
   t.teardown(() => remote.journal.close());
   await service.trust.add(remote.journal.publicKey, 'remote', journal.nodeId);
   await remote.trust.add(journal.publicKey, 'node', remote.journal.nodeId);
@@ -215,5 +219,16 @@ t.test('huge unsigned and wrongly signed bodies do not raise the node process\'s
   for (const r of results) {
     t.ok(r.written < bytes / 4, `a refused client got only ${(r.written / 1048576).toFixed(1)} MB of its 200 MB out before the node closed the connection`);
     if (r.status !== undefined) t.ok([401, 403].includes(r.status), `refused with ${r.status} ${r.code}`);
+  }
+});
+
+t.test('every route named in the body table exists, so a renamed route cannot silently lose its limit', async (t) => {
+  const fake = await FakeOllama.start();
+  t.teardown(() => fake.close());
+  const { app } = await httpNode(t, nodeAgent(t, fake));
+  await app.ready();
+  for (const key of Object.keys(ROUTE_BODIES)) {
+    const [method, url] = key.split(' ') as [string, string];
+    t.ok(app.hasRoute({ method: method as 'POST', url }), `${key} is a route of the app`);
   }
 });
