@@ -15,6 +15,7 @@ t.test('a bulk build ended at any moment after its workers start ends them witho
     const sink = build.open('m#8', 8, 2, [undefined, undefined]);
     sink.add(0, [1, 0, 0, 0, 0, 0, 0, 0]);
     sink.add(1, [0, 1, 0, 0, 0, 0, 0, 0]);
+    // A deliberate stagger (0, 30, … 330 ms), not a wait: it places each abort at another moment of the workers' start.
     if (i > 0) await new Promise((r) => setTimeout(r, i * 30));
     await build.abort();
     await t.rejects(build.drain(), { code: ErrorCodes.VECTOR_INDEX_BUILD_FAILED }, `round ${i}: an aborted build says so`);

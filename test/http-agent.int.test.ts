@@ -3,6 +3,7 @@ import { ErrorCodes } from '../core/errors.js';
 import { httpNode } from './helpers/http-node.js';
 import { nodeAgent } from './helpers/node-agent.js';
 import { FakeOllama } from './helpers/fake-ollama.js';
+import { waitFor } from './helpers/wait-for.js';
 
 const LAN = '192.168.1.20';
 
@@ -108,11 +109,12 @@ t.test('over a real socket a slow answer is streamed whole; a client that leaves
   const reader = left.body!.getReader();
   t.match(new TextDecoder().decode((await reader.read()).value), /event: start/, 'the stream started');
   leave.abort();
-  const started = Date.now();
   let error: { code: string } | undefined;
-  while (!error && Date.now() - started < 4_000) {
+  const abandoned = async () => {
     for await (const e of journal.read({ types: ['agent.answered'] })) error = (e.event.data as { error?: { code: string } }).error ?? error;
-    if (!error) await new Promise((r) => setTimeout(r, 50));
-  }
+    return error !== undefined;
+  };
+  // The model answers after 5 s: an error journaled within 4 s means the question was given up first.
+  await waitFor(abandoned, { timeoutMs: 4_000, intervalMs: 50, message: 'agent.answered with an error' });
   t.equal(error?.code, ErrorCodes.LLM_ABORTED, 'the question was abandoned before the model finished, and journaled so');
 });

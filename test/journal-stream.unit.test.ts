@@ -2,6 +2,7 @@ import t from 'tap';
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { JournalStream } from '../ui/src/journal-stream.js';
 import type { JournalEntry } from '../ui/src/types.js';
+import { waitFor } from './helpers/wait-for.js';
 
 /** A WebSocket double for the browser's: records what the stream sends, lets the test speak for the server. */
 class FakeSocket {
@@ -74,7 +75,7 @@ t.test('a repeated frame or entry is not delivered twice, and a reconnect resume
   socket.server(events(6, 7));
   t.same(got, [5, 6, 7]);
   socket.onclose?.();
-  await new Promise((r) => setTimeout(r, 600));
+  await waitFor(() => FakeSocket.last !== socket, { timeoutMs: 5000, message: 'the stream to reconnect after its backoff' });
   const again = FakeSocket.last!;
   t.not(again, socket, 'it reconnected');
   again.open();

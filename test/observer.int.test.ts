@@ -5,6 +5,7 @@ import { FallbackEmbedder } from '../core/embeddings/fallback-embedder.js';
 import { observerInputs } from '../adapters/tools/observer-inputs.js';
 import { listObservations } from '../projections/observations.js';
 import { fakeOllamaWorld, T0, MIN, HOUR } from './helpers/fake-ollama-world.js';
+import { waitFor } from './helpers/wait-for.js';
 
 const SETTINGS = { intervalMs: 15 * MIN, minIntervalMs: 5 * MIN, maxIntervalMs: 60 * MIN, windowMs: 15 * MIN, maxObservations: 5 };
 
@@ -158,7 +159,7 @@ t.test('the interval adapts within bounds and the observer re-arms itself', asyn
     const before = scheduled.length;
     fire!();
     // Wait for the run to finish and re-arm (no fixed sleep: CI machines are slow and loaded).
-    for (let waited = 0; scheduled.length === before && waited < 30_000; waited += 10) await new Promise((r) => setTimeout(r, 10));
+    await waitFor(() => scheduled.length > before, { timeoutMs: 30_000, message: `run ${i + 1} to finish and re-arm` });
   }
   t.same(scheduled, [1000, 22.5 * MIN, 33.75 * MIN, 50.625 * MIN, 60 * MIN, 60 * MIN], 'quiet: longer, up to the maximum');
   await obs.stop();

@@ -8,6 +8,7 @@ import type { Journal } from '../core/journal/journal.js';
 import { openLevelJournal } from '../core/journal/open-journal.js';
 import { tempDir } from './helpers/temp-dir.js';
 import { centredRandom, unitLength } from './helpers/prng.js';
+import { waitFor } from './helpers/wait-for.js';
 
 const DIM = 48;
 const MODEL = 'test-model';
@@ -45,11 +46,6 @@ function projection(journal: Journal, options: VectorsProjectionOptions): Vector
 
 /** Top-10 ids for each query. */
 const top10 = (v: VectorsProjection, queries: number[][]) => queries.map((q) => v.search(MODEL, DIM, q, 10).map((h) => h.meta.id));
-
-/** Polls until `cond` holds (no sleeps of a guessed length). */
-async function until(cond: () => boolean): Promise<void> {
-  while (!cond()) await new Promise((resolve) => setImmediate(resolve));
-}
 
 t.test('a bulk build in two workers (or one) finds the same neighbours as a build on the main thread, deletes included', async (t) => {
   const dir = tempDir(t);
@@ -216,7 +212,7 @@ t.test('the event loop keeps turning while the worker inserts, and searches answ
   }, 1);
   t.teardown(() => clearInterval(timer));
   await v.start();
-  await until(() => v.store.bulkActive || v.bulkBuilds > 0);
+  await waitFor(() => v.store.bulkActive || v.bulkBuilds > 0, { timeoutMs: 30_000, intervalMs: 1, message: 'the bulk build to begin' });
   await v.caughtUp();
   clearInterval(timer);
   t.equal(v.bulkBuilds, 1);

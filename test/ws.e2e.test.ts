@@ -71,6 +71,7 @@ t.test('a client that reconnects from its last position sees every event exactly
     let i = 0;
     while (writing) {
       await sample({ 'test.temp': i++ });
+      // The writer paces itself (events keep coming during the reconnects); it waits for nothing.
       await new Promise((r) => setTimeout(r, 2));
     }
   })();
@@ -108,6 +109,7 @@ t.test('a client that does not read is dropped with 4008 and the journal does no
   while (dropped === 0 && batches < 400) {
     await journal.append(Array.from({ length: 20 }, () => ({ type: 'reading.sampled', data: { values } })));
     batches++;
+    // Pacing, not waiting: gives the server time to find the paused client over its limit.
     if (batches % 20 === 0) await new Promise((r) => setTimeout(r, 50));
   }
   const appendMs = Date.now() - started;
@@ -176,6 +178,7 @@ t.test('in a write storm a live client gets at most one window per pause, then c
   const started = Date.now();
   while (Date.now() - started < 4500) {
     await journal.append(Array.from({ length: 50 }, (_, i) => ({ type: 'reading.sampled', data: { values: { 'test.i': i } } })));
+    // The storm's own pace (about 2,500 events/s for 4.5 s), part of the scenario.
     await new Promise((r) => setTimeout(r, 20));
   }
   const last = journal.lastPosition();

@@ -152,6 +152,7 @@ export class FakeOllama {
     const next = this.queue.shift() ?? this.options.chat;
     if (!next) return json(res, 500, { error: 'fake ollama: no scripted reply left' });
     const reply = typeof next === 'function' ? await next(body, index) : next;
+    // The scripted delay is the scenario (a model that is slow to answer), not a wait for anything.
     if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
     if (res.destroyed) return;
     if (reply.status) return json(res, reply.status, { error: reply.error ?? 'scripted failure' });
