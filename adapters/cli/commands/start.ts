@@ -18,7 +18,8 @@ import { MqttToolClient } from '../../tools/mqtt-access.js';
 import { watchDataDisk } from '../disk-watch.js';
 import { StartedParts, bounded, dataDirEntries, removeCreated } from '../start-parts.js';
 
-export const SOFTWARE = 'smollama 0.1.0';
+export { SOFTWARE } from '../../version.js';
+import { SOFTWARE } from '../../version.js';
 
 export interface RunningNode {
   readonly node: SmolNode;
