@@ -11,6 +11,7 @@ const LEVEL_LIBS = ['classic-level', 'memory-level'];
 
 const PURE_MESSAGE = 'core/ and projections/ do no I/O of their own: take a port as a parameter and implement it in adapters/.';
 const LEVEL_MESSAGE = 'Only core/journal/ may use LevelDB; read journal data through the journal or a projection runner.';
+const JOURNAL_TOOLS_MESSAGE = 'journal-tools/ never imports adapters/: take a port from core (e.g. core/sync/sync-port.ts) and let the CLI pass the adapter in.';
 const ENV_MESSAGE = 'Configuration is parsed once in adapters/config and passed down; nothing else reads the environment.';
 
 /** `process.env` through an import (`import { env } from 'node:process'`). */
@@ -91,6 +92,16 @@ export default defineConfig(
     rules: {
       'no-restricted-imports': pureLayerImports({ allowLevel: false, forbidProjections: false }),
       'no-restricted-syntax': pureLayerDynamicImports({ allowLevel: false }),
+    },
+  },
+  {
+    // The journal tools do file I/O (export files, repair) but take the node's services as ports
+    // from core (core/sync/sync-port.ts); the CLI passes the adapters in. ENV_IMPORTS again: this
+    // block replaces the options of the one above.
+    files: ['journal-tools/**'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: ENV_IMPORTS, patterns: [{ group: ['**/adapters', '**/adapters/**'], message: JOURNAL_TOOLS_MESSAGE }] }],
+      'no-restricted-syntax': ['error', { selector: 'ImportExpression[source.value=/(^|\\x2F)adapters(\\x2F|$)/]', message: JOURNAL_TOOLS_MESSAGE }],
     },
   },
 );

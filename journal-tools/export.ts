@@ -1,6 +1,6 @@
 import type { VersionVector } from '../core/journal/journal.js';
 import { SmolError, ErrorCodes } from '../core/errors.js';
-import type { SyncService } from '../adapters/sync/sync-service.js';
+import type { SyncPort } from '../core/sync/sync-port.js';
 import { readVectorFile } from './vector.js';
 
 /** Which vector to export for: a vector file, a named trusted peer, or everything. */
@@ -21,7 +21,7 @@ export interface ExportResult {
  * Throws SMOL_CLI_USAGE for an unknown peer, SMOL_SEGMENT_FOREIGN_CLUSTER for a vector file of
  * another cluster.
  */
-export async function exportSegment(sync: SyncService, basis: ExportBasis, out: string): Promise<ExportResult> {
+export async function exportSegment(sync: SyncPort, basis: ExportBasis, out: string): Promise<ExportResult> {
   let theirs: VersionVector = {};
   let peer: string | undefined;
   if ('for' in basis) {

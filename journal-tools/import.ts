@@ -1,4 +1,4 @@
-import type { SyncService, ImportReport } from '../adapters/sync/sync-service.js';
+import type { ImportReport, SyncPort } from '../core/sync/sync-port.js';
 import type {} from '../core/events/sync-events.js'; // brings sync.completed / sync.failed into EventDataMap
 
 export interface ImportSummary {
@@ -12,7 +12,7 @@ export interface ImportSummary {
  * `journal import`: every segment in the given files and directories, verified and applied;
  * held ones kept for later. Journals one `sync.completed` (via usb) per exporter that brought events.
  */
-export async function importSegments(sync: SyncService, paths: readonly string[], now: () => number = Date.now): Promise<ImportSummary> {
+export async function importSegments(sync: SyncPort, paths: readonly string[], now: () => number = Date.now): Promise<ImportSummary> {
   const started = now();
   const reports: ImportReport[] = [];
   for (const p of paths) reports.push(...(await sync.importPath(p)));

@@ -38,6 +38,14 @@ t.test('core may not reach into adapters or journal-tools, even dynamically', as
   t.same(await errorsFor(`export const load = () => import('node:fs/promises');\n`, 'core/x.ts'), ['no-restricted-syntax']);
 });
 
+t.test('journal-tools may not import adapters, even dynamically, but may use core, node:fs and LevelDB', async (t) => {
+  t.same(await errorsFor(`import type { SyncService } from '../adapters/sync/sync-service.js';\nexport type X = SyncService;\n`, 'journal-tools/x.ts'), ['no-restricted-imports']);
+  t.same(await errorsFor(`export const load = () => import('../adapters/sync/sync-service.js');\n`, 'journal-tools/x.ts'), ['no-restricted-syntax']);
+  t.same(await errorsFor(`import { env } from 'node:process';\nexport const foo = env.FOO;\n`, 'journal-tools/x.ts'), ['no-restricted-imports'], 'the environment rule still holds there');
+  const ok = `import type { SyncPort } from '../core/sync/sync-port.js';\nimport { readFile } from 'node:fs/promises';\nimport { ClassicLevel } from 'classic-level';\nexport const x = [readFile, ClassicLevel];\nexport type Y = SyncPort;\n`;
+  t.same(await errorsFor(ok, 'journal-tools/x.ts'), []);
+});
+
 t.test('core and projections may use node:crypto and zod', async (t) => {
   const code = `import { createHash } from 'node:crypto';\nimport { z } from 'zod';\nexport const x = [createHash, z];\n`;
   t.same(await errorsFor(code, 'core/x.ts'), []);

@@ -16,6 +16,7 @@ import { PeerState } from './peer-state.js';
 import { fileSource, isDirectory, keepPending, listSegmentFiles, segmentFileName, writeSegmentFile } from './segment-files.js';
 import { loadJournalIdentity, signerFor } from './journal-identity.js';
 import { writeNodeKeyFile } from './node-key-file.js';
+import type { ImportReport, SyncPort } from '../../core/sync/sync-port.js';
 
 export type SyncConfig = Config['sync'];
 
@@ -30,19 +31,8 @@ export type SyncTransport = 'http' | 'usb';
 /** Conflicts journaled per delivering peer at most: past that a hostile peer only gets refused. */
 export const MAX_CONFLICTS_JOURNALED_PER_PEER = 64;
 
-/** What happened to one segment. */
-export interface ImportReport {
-  readonly source: string;
-  readonly status: 'applied' | 'replayed' | 'held' | 'failed';
-  /** The error code for 'failed', SMOL_SEGMENT_REPLAYED / SMOL_SEGMENT_GAP for the others that applied nothing. */
-  readonly code: string | undefined;
-  readonly message: string;
-  readonly applied: number;
-  /** Applied events other than seals and sync bookkeeping. */
-  readonly substantive: number;
-  readonly exporter: string | undefined;
-  readonly bytes: number;
-}
+/** What happened to one segment (the type lives with the port in core, for journal-tools). */
+export type { ImportReport } from '../../core/sync/sync-port.js';
 
 /** Layout of sync's part of the data directory. */
 export function syncPaths(dataDir: string) {
@@ -54,7 +44,7 @@ export function syncPaths(dataDir: string) {
  * area and retried whenever something new arrives), exports cut for a peer's vector, the trust list
  * and what each peer is known to hold. Shared by the CLI (USB) and the HTTP routes and client.
  */
-export class SyncService {
+export class SyncService implements SyncPort {
   private queue: Promise<unknown> = Promise.resolve();
   private lastSyncSeal = -Infinity;
   private readonly now: () => number = Date.now;
