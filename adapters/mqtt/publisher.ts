@@ -5,6 +5,7 @@ import type { Journal, Subscription } from '../../core/journal/journal.js';
 import { hlcWall } from '../../core/clock/hlc.js';
 import { readCursor, writeCursor } from './cursor-file.js';
 import { topicsOf, type Topics } from './topics.js';
+import { discoveryMessageOf, staleMessagesOf, type DiscoveryContext, type DiscoveryOverride, type DiscoverySource } from './ha-discovery.js';
 
 type QoS = 0 | 1 | 2;
 
@@ -32,6 +33,12 @@ export interface PublisherOptions {
   readonly discoveryQos?: QoS;
   readonly discovery: boolean;
   readonly discoveryPrefix: string;
+  /** Home Assistant's birth topic: `online` there re-sends every discovery config (default homeassistant/status; '' = none). */
+  readonly birthTopic?: string;
+  /** GPIO outputs announced as switches (their commands are handled elsewhere, see start-mqtt). */
+  readonly switchPins?: ReadonlySet<string>;
+  /** Per-source corrections of the Home Assistant classes (`mqtt.discoveryOverrides`). */
+  readonly discoveryOverrides?: Readonly<Record<string, DiscoveryOverride>>;
   /** Where the last acknowledged position is kept (in the data directory). */
   readonly cursorPath: string;
   /** Where to start when there is no cursor yet (default: the next event appended). */
@@ -47,6 +54,11 @@ export interface PublisherOptions {
  * this node's readings retained at <prefix>/<node>/readings/<source>, online/offline at
  * <prefix>/<node>/status (offline by last will), and Home Assistant discovery for its sources.
  *
+ * Discovery is sent again on every (re)connect and whenever Home Assistant says it is back
+ * (`online` on its birth topic): a broker that restarts without persistence has lost every
+ * retained config, and Home Assistant would lose the entities until the node restarted. After a
+ * reconnect the latest readings are sent again too, for the same reason.
+ *
  * The journal is the buffer: a batch counts as published only once the broker acknowledged all
  * of it, and the acknowledged position is kept in a file, so after a broker outage or a restart
  * the stream resumes where it stopped (at least once: a batch cut by an outage may repeat).
@@ -59,7 +71,11 @@ export class MqttPublisher {
   private saved: number;
   private saveTimer: ReturnType<typeof setInterval> | undefined;
   private stopping = false;
-  private readonly sources = new Map<string, { unit?: string | undefined; label?: string | undefined }>();
+  /** This node's sources as registered, for discovery: the stream registers them at each start. */
+  private readonly sources = new Map<string, DiscoverySource>();
+  /** The last retained reading message per source, sent again after a reconnect. */
+  private readonly latest = new Map<string, OutMessage>();
+  private readonly discovery: DiscoveryContext;
   private wakeStop: (() => void) | undefined;
   private readonly stopped = new Promise<void>((resolve) => (this.wakeStop = resolve));
 
@@ -69,12 +85,21 @@ export class MqttPublisher {
   ) {
     this.topics = topicsOf(options.prefix, options.node.name, options.discoveryPrefix);
     this.acked = this.saved = start - 1;
+    this.discovery = {
+      node: { name: options.node.name, nodeId: options.journal.nodeId, role: options.node.role, software: options.node.software },
+      topics: this.topics,
+      switchPins: options.switchPins ?? new Set(),
+      overrides: options.discoveryOverrides ?? {},
+    };
+    const birthTopic = options.birthTopic ?? 'homeassistant/status';
     const clientOptions: IClientOptions = {
       clientId: `smollama-${options.node.name}-${options.journal.nodeId.slice(0, 8)}`,
       protocolVersion: 4,
       clean: true,
       reconnectPeriod: options.reconnectPeriodMs ?? 1000,
       connectTimeout: 10_000,
+      // Subscriptions are made again on each connect (below), not replayed by mqtt.js as well.
+      resubscribe: false,
       will: { topic: this.topics.status, payload: Buffer.from('offline'), qos: 1, retain: true },
       ...(options.username ? { username: options.username, password: options.password ?? '' } : {}),
     };
@@ -82,6 +107,19 @@ export class MqttPublisher {
     this.client.on('connect', () => {
       options.log?.(`mqtt: connected to ${options.url}`);
       this.client.publish(this.topics.status, 'online', { qos: 1, retain: true });
+      if (!options.discovery) return;
+      if (birthTopic) {
+        this.client.subscribe(birthTopic, { qos: 1 }, (err, granted) => {
+          const refused = err ?? (granted?.[0]?.qos === 128 ? new Error('refused by the broker') : undefined);
+          if (refused) options.log?.(`mqtt: cannot subscribe to ${birthTopic} (Home Assistant restarts will not re-send discovery): ${refused.message}`);
+        });
+      }
+      this.announce();
+      for (const m of this.latest.values()) this.send(m);
+    });
+    this.client.on('message', (topic, payload, packet) => {
+      // A retained birth message is old news: this connect has just announced everything.
+      if (options.discovery && topic === birthTopic && !packet.retain && payload.toString('utf8').trim() === 'online') this.announce();
     });
     this.client.on('offline', () => options.log?.(`mqtt: broker ${options.url} unreachable; the journal keeps the stream until it is back`));
     this.client.on('error', (err) => options.log?.(`mqtt: ${err.message}`));
@@ -118,31 +156,45 @@ export class MqttPublisher {
     if (event.origin !== this.options.journal.nodeId || event.v !== 1) return out;
     if (event.type === 'source.registered') {
       const s = event.data as EventDataMap['source.registered'];
-      this.sources.set(s.source, { unit: s.unit, label: s.label });
-      if (this.options.discovery) out.push({ topic: this.topics.discovery(s.source), payload: JSON.stringify(this.discoveryConfig(s)), qos: this.options.discoveryQos ?? 1, retain: true });
+      const source: DiscoverySource = { source: s.source, provider: s.provider, unit: s.unit, label: s.label };
+      this.sources.set(s.source, source);
+      // The components this source is not are cleared first (an older version announced pins as sensors).
+      if (this.options.discovery) out.push(...[...staleMessagesOf(source, this.discovery), discoveryMessageOf(source, this.discovery)].map((m) => this.discoveryOut(m)));
     } else if (event.type === 'reading.sampled') {
       const at = new Date(hlcWall(event.hlc)).toISOString();
       for (const [source, value] of Object.entries((event.data as EventDataMap['reading.sampled']).values)) {
-        const unit = this.sources.get(source)?.unit;
-        out.push({ topic: this.topics.reading(source), payload: JSON.stringify({ value, ...(unit ? { unit } : {}), at, position: entry.position }), qos: this.options.readingsQos ?? 1, retain: true });
+        out.push(this.readingOut(source, value, at, entry.position));
       }
+    } else if (event.type === 'gpio.written') {
+      // A written output's state is known at once: a switch in Home Assistant shows it without
+      // waiting for the next GPIO sample.
+      const w = event.data as EventDataMap['gpio.written'];
+      out.push(this.readingOut(`gpio.${w.pin}`, w.value, new Date(hlcWall(event.hlc)).toISOString(), entry.position));
     }
     return out;
   }
 
-  private discoveryConfig(s: EventDataMap['source.registered']) {
-    const { node } = this.options;
-    return {
-      name: s.label ?? s.source,
-      unique_id: this.topics.uniqueId(s.source),
-      state_topic: this.topics.reading(s.source),
-      value_template: '{{ value_json.value }}',
-      ...(s.unit ? { unit_of_measurement: s.unit, state_class: 'measurement' } : {}),
-      availability_topic: this.topics.status,
-      payload_available: 'online',
-      payload_not_available: 'offline',
-      device: { identifiers: [`smollama_${this.options.journal.nodeId}`], name: `Smollama ${node.name}`, manufacturer: 'Smollama', model: node.role, sw_version: node.software },
-    };
+  private readingOut(source: string, value: number, at: string, position: number): OutMessage {
+    const unit = this.sources.get(source)?.unit;
+    const m = { topic: this.topics.reading(source), payload: JSON.stringify({ value, ...(unit ? { unit } : {}), at, position }), qos: this.options.readingsQos ?? 1, retain: true };
+    this.latest.set(source, m);
+    return m;
+  }
+
+  private discoveryOut(m: { topic: string; payload: string }): OutMessage {
+    return { ...m, qos: this.options.discoveryQos ?? 1, retain: true };
+  }
+
+  /** Sends the discovery config of every source this node registered (again). */
+  private announce(): void {
+    for (const source of this.sources.values()) this.send(this.discoveryOut(discoveryMessageOf(source, this.discovery)));
+  }
+
+  /** Sends outside the stream (nothing waits for it); a failure is logged, the next connect sends again. */
+  private send(m: OutMessage): void {
+    this.client.publishAsync(m.topic, m.payload, { qos: m.qos, retain: m.retain }).catch((err: unknown) => {
+      if (!this.stopping) this.options.log?.(`mqtt: ${m.topic} not sent: ${(err as Error).message}`);
+    });
   }
 
   private async publishBatch(entries: JournalEntry[], to: number): Promise<void> {

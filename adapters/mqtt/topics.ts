@@ -7,8 +7,12 @@ export interface Topics {
   readonly ask: string;
   /** Where answers go when a question names no MQTT 5 response topic. */
   readonly answers: string;
-  /** Home Assistant discovery config topic of one source. */
-  discovery(source: string): string;
+  /** `<prefix>/<node>/tools/`: direct tool calls arrive on `<toolsBase><name>`. */
+  readonly toolsBase: string;
+  /** Home Assistant discovery config topic of one source as one component (sensor, binary_sensor, switch). */
+  discovery(component: string, source: string): string;
+  /** Where commands to a GPIO output arrive (a Home Assistant switch's command topic). */
+  gpioCommand(pin: string): string;
   /** Unique id of one source in Home Assistant. */
   uniqueId(source: string): string;
 }
@@ -23,7 +27,11 @@ export function topicsOf(prefix: string, node: string, discoveryPrefix: string):
     status: `${prefix}/${node}/status`,
     ask: `${prefix}/${node}/ask`,
     answers: `${prefix}/${node}/answers`,
-    discovery: (source) => `${discoveryPrefix}/sensor/${objectId(source)}/config`,
+    toolsBase: `${prefix}/${node}/tools/`,
+    // <discovery prefix>/<component>/<object id>/config, object id = unique_id: Home Assistant's
+    // documented best practice for entities with a unique id (no node id level).
+    discovery: (component, source) => `${discoveryPrefix}/${component}/${objectId(source)}/config`,
+    gpioCommand: (pin) => `${prefix}/${node}/gpio/${clean(pin)}/set`,
     uniqueId: objectId,
   };
 }
