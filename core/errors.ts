@@ -91,6 +91,12 @@ export const ErrorCodes = {
   CLOCK_SKEW: 'SMOL_CLOCK_SKEW',
   /** The MQTT broker's port could not be bound. */
   MQTT_LISTEN_FAILED: 'SMOL_MQTT_LISTEN_FAILED',
+  /** A registered source that has no reading yet (or cannot be read on this machine), unlike an unknown one (SMOL_NOT_FOUND). */
+  SENSOR_NO_READING: 'SMOL_SENSOR_NO_READING',
+  /** `journal tail --follow` on a node that is not running: nothing writes its journal. */
+  NODE_NOT_RUNNING: 'SMOL_NODE_NOT_RUNNING',
+  /** The node that holds the journal runs, but its API cannot be reached (no HTTP, refused, lost). */
+  NODE_UNREACHABLE: 'SMOL_NODE_UNREACHABLE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

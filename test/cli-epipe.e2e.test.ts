@@ -33,7 +33,8 @@ t.test('output into a closed pipe ends quietly with the command\'s exit code', a
   for (const args of [
     ['journal', 'vector', '--json'],
     ['journal', 'tail', '--limit', '300', '--json'],
-    ['journal', 'tail', '--follow'],
+    // `journal tail --follow` needs a running node now (a stopped one is SMOL_NODE_NOT_RUNNING):
+    // its closed pipe is tested in journal-tools-live.e2e.test.ts.
   ]) {
     const r = await intoClosedPipe([...args, '--data-dir', dataDir]);
     const name = args.join(' ');

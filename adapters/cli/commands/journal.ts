@@ -1,20 +1,20 @@
 import { join } from 'node:path';
 import type { Config } from '../../config/schema.js';
 import { createRegistry } from '../../../core/events/default-registry.js';
-import { hlcToIso } from '../../../core/clock/hlc.js';
-import type { JournalEntry } from '../../../core/events/event.js';
 import { allProjections } from '../../../projections/all.js';
 import { journalStats } from '../../../journal-tools/stats.js';
-import { tailEvents, followEvents } from '../../../journal-tools/tail.js';
+import { tailEvents } from '../../../journal-tools/tail.js';
 import { inspectEvent } from '../../../journal-tools/inspect.js';
 import { verifyJournal } from '../../../journal-tools/verify.js';
 import { rebuildProjections } from '../../../journal-tools/rebuild.js';
-import { SmolError, ErrorCodes } from '../../../core/errors.js';
+import { SmolError, ErrorCodes, isSmolError } from '../../../core/errors.js';
 import type { Journal } from '../../../core/journal/journal.js';
 import { VectorsProjection } from '../../vectors/vectors-projection.js';
 import { repairLevelJournal } from '../../../journal-tools/repair.js';
 import { dataPaths, openNodeJournal } from '../data-dir.js';
 import { emit, type Output } from '../output.js';
+import { findRunningNode } from '../remote-node.js';
+import { LIVE_SUBCOMMANDS, printEntry, printInspected, printStats, runLiveJournal, type LiveSubcommand } from './journal-live.js';
 
 export interface JournalCommand {
   readonly sub: 'stats' | 'tail' | 'inspect' | 'verify' | 'rebuild' | 'repair';
@@ -40,43 +40,42 @@ async function rebuildVectors(journal: Journal, dir: string): Promise<{ name: st
   return { name: VECTORS, position: vectors.position, ms: Math.round(performance.now() - started) };
 }
 
-const line = (e: JournalEntry) => `${String(e.position).padStart(8)}  ${hlcToIso(e.event.hlc)}  ${e.event.id}  ${e.event.type}  ${JSON.stringify(e.event.data)}`;
+const isLive = (sub: JournalCommand['sub']): sub is LiveSubcommand => (LIVE_SUBCOMMANDS as readonly string[]).includes(sub);
 
-/** `smollama journal …`: offline tools; they need the node stopped (the journal is locked while it runs). */
+/**
+ * `smollama journal …`: offline tools open the journal, so they need the node stopped (LevelDB's
+ * lock). `stats`, `tail [--follow]` and `inspect` work either way: while the node runs they ask it
+ * (journal-live.ts), printing the same thing.
+ */
 export async function runJournal(config: Config, cmd: JournalCommand, output: Output): Promise<number> {
   if (cmd.sub === 'repair') return runRepair(config, cmd.json, output);
-  const journal = await openNodeJournal(config, { mustExist: true });
+  const tailOptions = { limit: cmd.limit ?? 20, ...(cmd.types ? { types: cmd.types } : {}), ...(cmd.origins ? { origins: cmd.origins } : {}) };
+  let journal;
+  try {
+    // The lock says whether a node runs, whatever status.json claims (a killed node leaves it behind).
+    journal = await openNodeJournal(config, { mustExist: true });
+  } catch (err) {
+    if (!isLive(cmd.sub) || !isSmolError(err, ErrorCodes.ALREADY_RUNNING)) throw err;
+    const node = await findRunningNode(config.dataDir);
+    return runLiveJournal(config, { sub: cmd.sub, json: cmd.json, tail: tailOptions, ...(cmd.follow ? { follow: true } : {}), ...(cmd.id !== undefined ? { id: cmd.id } : {}), ...(cmd.position !== undefined ? { position: cmd.position } : {}) }, output, node);
+  }
   try {
     switch (cmd.sub) {
       case 'stats': {
-        const s = await journalStats(journal, dataPaths(config.dataDir).journal, allProjections.map((p) => p.name));
-        emit(output, cmd.json, s, () =>
-          [
-            `node ${s.nodeId}: ${s.events} events, ${s.bytesOnDisk} bytes on disk`,
-            ...Object.entries(s.byType).map(([t, n]) => `  ${t}: ${n}`),
-            ...s.feeds.map((f) => `feed ${f.origin}: head ${f.head}, last at ${f.lastAt}`),
-            ...s.projections.map((p) => `projection ${p.name}: v${p.version ?? '-'} at ${p.position ?? 'never built'}`),
-          ].join('\n'),
-        );
+        printStats(output, cmd.json, await journalStats(journal, dataPaths(config.dataDir).journal, allProjections.map((p) => p.name)));
         return 0;
       }
       case 'tail': {
-        const opts = { limit: cmd.limit ?? 20, ...(cmd.types ? { types: cmd.types } : {}), ...(cmd.origins ? { origins: cmd.origins } : {}) };
-        const entries = await tailEvents(journal, opts);
-        for (const e of entries) output.out(cmd.json ? JSON.stringify(e) : line(e));
-        if (!cmd.follow) return 0;
-        const sub = followEvents(journal, journal.lastPosition(), opts, (e) => output.out(cmd.json ? JSON.stringify(e) : line(e)));
-        await new Promise<void>((resolve) => {
-          process.once('SIGINT', () => resolve());
-          process.once('SIGTERM', () => resolve());
-          void output.closed?.then(resolve); // `journal tail --follow | head`: the reader is gone
-        });
-        sub.close();
+        // We hold the lock, so no node runs and nothing will be written: there is nothing to follow.
+        // Said up front, before any output, so a script sees the failure and not a tail that never moves.
+        if (cmd.follow) {
+          throw new SmolError(ErrorCodes.NODE_NOT_RUNNING, `the node on ${config.dataDir} is not running: nothing writes its journal, so there is nothing to follow; start it (\`smollama start\`), or leave out --follow for its last events`);
+        }
+        for (const e of await tailEvents(journal, tailOptions)) printEntry(output, cmd.json, e);
         return 0;
       }
       case 'inspect': {
-        const found = await inspectEvent(journal, { ...(cmd.id ? { id: cmd.id } : {}), ...(cmd.position ? { position: cmd.position } : {}) });
-        emit(output, cmd.json, found, () => JSON.stringify(found, null, 2));
+        printInspected(output, cmd.json, await inspectEvent(journal, { ...(cmd.id ? { id: cmd.id } : {}), ...(cmd.position ? { position: cmd.position } : {}) }));
         return 0;
       }
       case 'verify': {

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { ErrorCodes, SmolError } from '../../../core/errors.js';
 import type { JournalEntry } from '../../../core/events/event.js';
+import { inspectEvent } from '../../../journal-tools/inspect.js';
+import { journalCounts } from '../../../journal-tools/stats.js';
+import { allProjections } from '../../../projections/all.js';
 import type { RouteGroup } from '../app.js';
 import { requireScope } from '../auth/guard.js';
 import { parseInput } from '../validate.js';
@@ -19,8 +22,15 @@ const JournalQuery = z
   .refine((q) => q.from === undefined || q.to === undefined || q.from <= q.to, { message: 'from must not be after to', path: ['from'] });
 const EventParams = z.object({ id: z.string().regex(/^[^:]{1,200}:[1-9]\d{0,15}$/, 'expected an event id origin:seq') });
 const PositionParams = z.object({ position: queryInt(1, 2 ** 48) });
+const InspectQuery = z
+  .object({ id: EventParams.shape.id.optional(), position: queryInt(1, 2 ** 48).optional() })
+  .strict()
+  .refine((q) => (q.id === undefined) !== (q.position === undefined), { message: 'give either id (origin:seq) or position', path: ['id'] });
 
-/** Journal queries: by type, origin and position range; one event by id or position. */
+/**
+ * Journal queries: by type, origin and position range; one event by id or position; what
+ * `smollama journal stats` and `journal inspect` show, so they work next to a running node.
+ */
 export const apiJournalRoutes: RouteGroup = async (app, { deps }) => {
   const { journal } = deps;
   app.addHook('onRequest', requireScope('read'));
@@ -58,4 +68,14 @@ export const apiJournalRoutes: RouteGroup = async (app, { deps }) => {
     if (!entry) throw new SmolError(ErrorCodes.NOT_FOUND, `no event at position ${position} (last is ${journal.lastPosition()})`);
     return entry;
   });
+
+  // `journal inspect`: the event with the hash and size of its stored bytes.
+  app.get('/api/journal/inspect', async (request) => {
+    const q = parseInput(InspectQuery, request.query, 'query');
+    return inspectEvent(journal, q.id !== undefined ? { id: q.id } : { position: q.position! });
+  });
+
+  // `journal stats` without the size on disk (the CLI measures the data directory itself). A full
+  // scan: it costs what the local command costs, interleaved with the node's other work.
+  app.get('/api/journal/stats', async () => journalCounts(journal, allProjections.map((p) => p.name)));
 };
