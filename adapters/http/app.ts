@@ -18,7 +18,7 @@ import { staticRoutes } from './routes/static.js';
 import { openaiRoutes, type OpenAiRouteDeps } from './routes/openai.js';
 import { syncRoutes, type SyncRouteDeps } from './routes/sync.js';
 import { apiAgentRoutes, type AgentChatPort } from './routes/api-agent.js';
-import { samplingFirst, type SamplingIdle } from './sampling-first.js';
+import { samplingFirst, samplingFirstBeforeSerializing, type SamplingIdle } from './sampling-first.js';
 
 /** What the HTTP app needs of the running node (SmolNode fits). */
 export interface AppNode {
@@ -123,7 +123,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Before any body is read: fastify parses bodies after onRequest (body-limits test checks it).
     gate(request, reply);
   });
-  if (deps.node.sampling) app.addHook('onRequest', samplingFirst(deps.node.sampling));
+  if (deps.node.sampling) {
+    app.addHook('onRequest', samplingFirst(deps.node.sampling));
+    app.addHook('preSerialization', samplingFirstBeforeSerializing(deps.node.sampling));
+  }
   app.addHook('preParsing', async (request, reply) => sendContinue(request, reply));
   app.addHook('onSend', closeIfBodyUnread);
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
