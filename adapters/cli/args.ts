@@ -64,6 +64,11 @@ export const commands = {
     summary: "ask this node's agent a question (its sensors, memories and tools answer)", json: true,
     positionals: [{ name: 'question', help: 'the question, quoted', required: true }],
   }),
+  tool: command({
+    summary: "call one of this node's tools directly, without a model (journaled; no TOOL: list them)", json: true,
+    options: { arg: texts('KEY=VALUE', 'one argument: a JSON value (17, true, "17"), or text') },
+    positionals: [{ name: 'tool', help: 'the tool, e.g. read_source' }, { name: 'arguments', help: 'all arguments as one JSON object, e.g. \'{"source": "system.cpu_temp"}\'' }],
+  }),
   'journal stats': command({ summary: 'events per origin and type, journal size', json: true }),
   'journal tail': command({
     summary: 'the latest events, oldest first', json: true,

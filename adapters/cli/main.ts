@@ -41,6 +41,8 @@ async function dispatch(cmd: Exclude<ParsedCommand, { name: 'help' | 'init' }>, 
       return (await import('./commands/status.js')).runStatus(config, cmd.global.json, output);
     case 'ask':
       return (await import('./commands/ask.js')).runAsk(config, cmd.args.question, cmd.global.json, output);
+    case 'tool':
+      return (await import('./commands/tool.js')).runTool(config, { name: cmd.args.tool, argsJson: cmd.args.arguments, pairs: cmd.args.arg, json: cmd.global.json }, output);
     case 'journal stats':
     case 'journal verify':
       return journal(config, { sub: cmd.name === 'journal stats' ? 'stats' : 'verify', json: cmd.global.json }, output);

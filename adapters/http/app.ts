@@ -18,6 +18,8 @@ import { staticRoutes } from './routes/static.js';
 import { openaiRoutes, type OpenAiRouteDeps } from './routes/openai.js';
 import { syncRoutes, type SyncRouteDeps } from './routes/sync.js';
 import { apiAgentRoutes, type AgentChatPort } from './routes/api-agent.js';
+import { apiToolsRoutes } from './routes/api-tools.js';
+import type { ToolRegistry } from '../../core/tools/registry.js';
 import { samplingFirst, samplingFirstBeforeSerializing, type SamplingIdle } from './sampling-first.js';
 
 /** What the HTTP app needs of the running node (SmolNode fits). */
@@ -47,6 +49,8 @@ export interface AppDeps {
   readonly openai?: OpenAiRouteDeps;
   /** The agent, for the dashboard's chat (/api/agent/ask); absent = no chat route. */
   readonly agent?: AgentChatPort;
+  /** The node's tools, called directly (/api/tools); absent = no tool routes. */
+  readonly tools?: ToolRegistry;
   readonly now?: () => number;
   /** Fastify's logger (pino options or false); default off. */
   readonly logger?: boolean | Record<string, unknown>;
@@ -88,6 +92,7 @@ const routeGroups: readonly RouteGroup[] = [
   syncRoutes,
   openaiRoutes,
   apiAgentRoutes,
+  apiToolsRoutes,
   staticRoutes,
 ];
 

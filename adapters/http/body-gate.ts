@@ -28,6 +28,8 @@ export const ROUTE_BODIES: Readonly<Record<string, RouteBody>> = {
   'POST /api/agent/ask': { limit: 2 << 20, from: 'token' },
   'POST /v1/chat/completions': { limit: 4 << 20, from: 'token' },
   'POST /v1/embeddings': { limit: 2 << 20, from: 'token' },
+  // Tool arguments: the largest is an mqtt_publish payload (64 KiB, up to 6 bytes a character as JSON).
+  'POST /api/tools/:name': { limit: 512 << 10, from: 'token' },
 };
 
 /** Route config key set by onRoute: how the gate treats the route's body. */

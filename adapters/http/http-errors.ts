@@ -25,6 +25,10 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   SMOL_BODY_TOO_LARGE: 413,
   SMOL_HTTP_BUSY: 503,
   SMOL_EMBEDDING_INPUT_EMPTY: 400,
+  // Direct tool calls (/api/tools): a wrong call, and a tool that ran and could not do it.
+  SMOL_TOOL_UNKNOWN: 404,
+  SMOL_TOOL_ARGS_INVALID: 400,
+  SMOL_TOOL_FAILED: 422,
 };
 
 /** The HTTP status of an error code (500 for codes that mean the node itself failed). */

@@ -24,7 +24,7 @@ export interface InboxOptions {
    * refuses it (aedes, old mosquitto). Response topics need 5.
    */
   readonly protocol: 4 | 5 | 'auto';
-  /** Exact topics (no wildcards) and the handler of each. */
+  /** Exact topics and the handler of each; a topic may end in one `/+` level (`<prefix>/<node>/tools/+`). */
   readonly routes: ReadonlyMap<string, { readonly qos: QoS; readonly handle: InboxHandler }>;
   readonly onError: (err: unknown, topic: string) => void;
   readonly reconnectPeriodMs?: number;
@@ -53,7 +53,7 @@ export class MqttInbox {
 
   /** Connects (in the background; a broker that is not there yet is retried) and subscribes. */
   static start(options: InboxOptions): MqttInbox {
-    for (const topic of options.routes.keys()) if (/[#+]/.test(topic)) throw new TypeError(`inbox topics are exact, not filters: ${topic}`);
+    for (const topic of options.routes.keys()) if (/[#+]/.test(topic.replace(/\/\+$/, ''))) throw new TypeError(`inbox topics are exact (or end in /+), not filters: ${topic}`);
     return new MqttInbox(options);
   }
 
@@ -91,7 +91,7 @@ export class MqttInbox {
       });
     });
     client.on('message', (topic, payload, packet) => {
-      const route = o.routes.get(topic);
+      const route = o.routes.get(topic) ?? o.routes.get(topic.replace(/\/[^/]*$/, '/+'));
       if (!route) return;
       const props = packet.properties;
       const message: InboxMessage = {

@@ -8,6 +8,8 @@ import { startEmbeddedBroker, type BrokerCredentials, type EmbeddedBroker } from
 import { MqttPublisher } from './publisher.js';
 import { MqttInbox, type InboxHandler } from './inbox.js';
 import { MqttAsk } from './ask-handler.js';
+import { MqttToolCalls } from './tool-handler.js';
+import type { ToolRegistry } from '../../core/tools/registry.js';
 import { topicsOf } from './topics.js';
 
 type QoS = 0 | 1 | 2;
@@ -28,6 +30,7 @@ export interface MqttSettings {
   readonly discoveryPrefix: string;
   readonly ingest: readonly IngestRule[];
   readonly ask: { readonly enabled: boolean; readonly tools: 'read-only' | 'all' };
+  readonly tools: { readonly enabled: boolean; readonly tools: 'read-only' | 'all' };
 }
 
 /** The running MQTT side of a node. */
@@ -77,6 +80,8 @@ export async function startMqtt(options: {
   credentials?: BrokerCredentials;
   /** Answers questions on <prefix>/<node>/ask; absent = no questions. */
   agent?: { ask(question: string, options: AskOptions): Promise<AgentAnswer> };
+  /** Runs direct tool calls on <prefix>/<node>/tools/<name>; absent = none. */
+  tools?: ToolRegistry;
   log: (message: string) => void;
   /** Every refused message (bad payload, busy agent), besides the throttled log line. */
   onRefused?: (err: unknown, topic: string) => void;
@@ -125,9 +130,10 @@ export async function startMqtt(options: {
     for (const topic of ingest.topics()) routes.set(topic, { qos: 1, handle: (m) => ingest.handle(m.topic, m.payload) });
   }
   let asker: MqttAsk | undefined;
+  let toolCalls: MqttToolCalls | undefined;
   let inbox: MqttInbox | undefined;
+  const topics = topicsOf(settings.topicPrefix, options.node.name, settings.discoveryPrefix);
   if (settings.ask.enabled && options.agent) {
-    const topics = topicsOf(settings.topicPrefix, options.node.name, settings.discoveryPrefix);
     asker = new MqttAsk({
       agent: options.agent,
       publish: (topic, payload, o) => inbox!.publish(topic, payload, o),
@@ -138,6 +144,19 @@ export async function startMqtt(options: {
     });
     const a = asker;
     routes.set(topics.ask, { qos: 1, handle: (m) => a.handle(m) });
+  }
+  if (settings.tools.enabled && options.tools) {
+    const calls = new MqttToolCalls({
+      tools: options.tools,
+      publish: (topic, payload, o) => inbox!.publish(topic, payload, o),
+      base: topics.toolsBase,
+      qos: settings.qos,
+      ...(settings.tools.tools === 'read-only' ? { allowTool: (name: string) => READ_ONLY_TOOLS.has(name) } : {}),
+      onRefused: refused,
+    });
+    toolCalls = calls;
+    // One level below tools/: a tool's /answers topic (where 3.1.1 answers go) is not a call.
+    routes.set(`${topics.toolsBase}+`, { qos: 1, handle: (m) => calls.handle(m) });
   }
   if (routes.size > 0) {
     inbox = MqttInbox.start({
@@ -156,6 +175,7 @@ export async function startMqtt(options: {
   const closeInbox = () =>
     (inboxClosed ??= (async () => {
       await asker?.close();
+      await toolCalls?.close();
       await inbox?.close();
     })());
   return {

@@ -41,6 +41,13 @@ export class ToolRegistry {
     return this.tools.get(name);
   }
 
+  /** The tool of this name. Throws SMOL_TOOL_UNKNOWN, listing the tools there are. */
+  require(name: string): Tool {
+    const tool = this.tools.get(name);
+    if (!tool) throw new SmolError(ErrorCodes.TOOL_UNKNOWN, `no tool named "${name}" (tools: ${this.names().join(', ')})`, { details: { tools: this.names() } });
+    return tool;
+  }
+
   names(): string[] {
     return [...this.tools.keys()];
   }
@@ -52,6 +59,20 @@ export class ToolRegistry {
       .map((t) => ({ name: t.name, description: t.description, parameters: toolJsonSchema(t.parameters) }));
   }
 
+  /**
+   * The tool and its parsed arguments. Throws SMOL_TOOL_UNKNOWN, or SMOL_TOOL_ARGS_INVALID with
+   * `details.issues` (`[{path, message}]`, path as `a.b`). `call` runs it inside the journaled call;
+   * a direct call (core/tools/direct-call.ts) runs it first, so a bad call journals nothing.
+   */
+  check(name: string, args: unknown): { tool: Tool; parsed: unknown } {
+    const tool = this.require(name);
+    const parsed = tool.parameters.safeParse(args ?? {});
+    if (!parsed.success) {
+      throw new SmolError(ErrorCodes.TOOL_ARGS_INVALID, `${name}: ${describeIssues(parsed.error)}`, { details: { issues: issueList(parsed.error) } });
+    }
+    return { tool, parsed: parsed.data };
+  }
+
   /** Validates, runs and journals one call. */
   async call(name: string, args: unknown, ctx: ToolContext): Promise<ToolOutcome> {
     const now = this.deps.now ?? Date.now;
@@ -60,11 +81,8 @@ export class ToolRegistry {
     const started = now();
     let outcome: ToolOutcome;
     try {
-      const tool = this.tools.get(name);
-      if (!tool) throw new SmolError(ErrorCodes.TOOL_UNKNOWN, `no tool named "${name}" (tools: ${this.names().join(', ')})`);
-      const parsed = tool.parameters.safeParse(args ?? {});
-      if (!parsed.success) throw new SmolError(ErrorCodes.TOOL_ARGS_INVALID, `${name}: ${describeIssues(parsed.error)}`);
-      outcome = { ok: true, callId, result: await tool.execute(parsed.data, ctx) };
+      const { tool, parsed } = this.check(name, args);
+      outcome = { ok: true, callId, result: await tool.execute(parsed, ctx) };
     } catch (err) {
       const code = isSmolError(err) ? err.code : ErrorCodes.TOOL_FAILED;
       outcome = { ok: false, callId, error: { code, message: (err as Error)?.message ?? String(err) } };
@@ -89,6 +107,15 @@ export function toolJsonSchema(schema: z.ZodType): JsonSchema {
   const js = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
   delete js['$schema'];
   return js;
+}
+
+/** The fields a call got wrong, for a person's client: an unknown key is named as the field. */
+export function issueList(error: z.ZodError): Array<{ path: string; message: string }> {
+  return error.issues.slice(0, 5).flatMap((i) => {
+    const at = i.path.map(String);
+    if (i.code === 'unrecognized_keys') return i.keys.map((k) => ({ path: [...at, k].join('.'), message: 'not an argument of this tool' }));
+    return [{ path: at.length ? at.join('.') : '(arguments)', message: i.message }];
+  });
 }
 
 /** "path: message; path: message" — what the model needs to fix its call. */

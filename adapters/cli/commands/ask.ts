@@ -1,11 +1,8 @@
 import type { Config } from '../../config/schema.js';
 import { ErrorCodes, SmolError, isSmolError } from '../../../core/errors.js';
-import { createRegistry } from '../../../core/events/default-registry.js';
-import { ProjectionRunner } from '../../../core/projection/runner.js';
-import { allProjections } from '../../../projections/all.js';
-import { startAgentServices } from '../../tools/agent-services.js';
+import { withLocalAgent } from '../local-agent.js';
 import { readTokens } from '../../http/auth/tokens.js';
-import { openNodeJournal, readStatusFile } from '../data-dir.js';
+import { readStatusFile } from '../data-dir.js';
 import { emit, type Output } from '../output.js';
 
 interface AskResult {
@@ -33,35 +30,10 @@ export async function runAsk(config: Config, question: string, json: boolean, ou
 }
 
 async function askHere(config: Config, question: string): Promise<AskResult> {
-  const journal = await openNodeJournal(config);
-  const registry = createRegistry();
-  const runners = new Map<string, ProjectionRunner<unknown>>();
-  try {
-    for (const p of allProjections) {
-      const r = new ProjectionRunner(journal, p, registry);
-      runners.set(p.name, r);
-      await r.start();
-    }
-    for (const r of runners.values()) await r.caughtUp();
-    const node = {
-      journal,
-      runner<S>(name: string) {
-        const r = runners.get(name);
-        if (!r) throw new TypeError(`no projection named ${name}`);
-        return r as ProjectionRunner<S>;
-      },
-    };
-    const services = await startAgentServices({ config, node, registry, observe: false });
-    try {
-      const a = await services.agent.ask(question, { via: 'cli' });
-      return { answer: a.answer, model: a.model, via: 'journal', toolCalls: a.toolCalls };
-    } finally {
-      await services.stop();
-    }
-  } finally {
-    for (const r of runners.values()) await r.stop().catch(() => undefined);
-    await journal.close();
-  }
+  return withLocalAgent(config, async (services) => {
+    const a = await services.agent.ask(question, { via: 'cli' });
+    return { answer: a.answer, model: a.model, via: 'journal', toolCalls: a.toolCalls };
+  });
 }
 
 async function askRunning(config: Config, question: string): Promise<AskResult> {

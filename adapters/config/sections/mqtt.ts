@@ -73,7 +73,18 @@ export const mqttSection = z
       .strict()
       .prefault({})
       .describe('Questions to the agent over MQTT'),
+    tools: z
+      .object({
+        enabled: z.boolean().default(true).describe('Run tool calls sent to <prefix>/<node>/tools/<name> (the arguments as JSON), answered without a model'),
+        tools: z
+          .enum(['read-only', 'all'])
+          .default('read-only')
+          .describe('Tools MQTT callers may call directly: read-only (default), or all (GPIO writes, publishing, remembering)'),
+      })
+      .strict()
+      .prefault({})
+      .describe('Direct tool calls over MQTT'),
   })
   .strict()
   .prefault({})
-  .describe('MQTT event stream, broker, ingestion and questions');
+  .describe('MQTT event stream, broker, ingestion, questions and tool calls');
