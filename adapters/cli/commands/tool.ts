@@ -3,6 +3,7 @@ import { ErrorCodes, SmolError, isSmolError, type ErrorCode } from '../../../cor
 import type { JsonSchema } from '../../../core/llm/llm-port.js';
 import { callToolDirectly, listTools, outcomeError, type ToolInfo } from '../../../core/tools/direct-call.js';
 import { readTokens } from '../../http/auth/tokens.js';
+import { CLIENT_HEADER } from '../../http/routes/api-tools.js';
 import { findRunningNode } from '../remote-node.js';
 import { withLocalAgent } from '../local-agent.js';
 import { emit, type Output } from '../output.js';
@@ -115,7 +116,7 @@ async function runningApi(config: Config): Promise<<T>(method: 'GET' | 'POST', p
   return async <T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> => {
     const res = await fetch(new URL(path, node.url), {
       method,
-      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      headers: { authorization: `Bearer ${token}`, [CLIENT_HEADER]: 'cli', ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     }).catch((err: unknown) => {
       throw new SmolError(ErrorCodes.NODE_UNREACHABLE, `cannot reach the node running on pid ${node.pid} at ${node.url}: ${(err as Error).message}`);

@@ -12,6 +12,10 @@ import { assertJournalWritable } from '../journal-writable.js';
 
 const ToolParams = z.object({ name: z.string().min(1).max(64) });
 
+/** The header `smollama tool` sends so its calls through a running node are journaled as via cli (a label, not a credential). */
+export const CLIENT_HEADER = 'x-smollama-client';
+const viaOf = (request: FastifyRequest): 'api' | 'cli' => (request.headers[CLIENT_HEADER] === 'cli' ? 'cli' : 'api');
+
 /**
  * The instruction executor over HTTP: any tool, called directly, without a model.
  * `GET /api/tools` lists them with their JSON Schemas (read scope). `POST /api/tools/:name` with the
@@ -35,7 +39,7 @@ export const apiToolsRoutes: RouteGroup = async (app, { deps }) => {
     }
     const admin = request.access?.scope === 'admin';
     const outcome = await callToolDirectly(tools, name, args, {
-      via: 'api',
+      via: viaOf(request),
       // tool.called / tool.completed are low-value writes: refused below the low-space watermark too.
       beforeRun: () => assertJournalWritable(deps.journal, true),
       signal: abortWhenClientGone(reply),
