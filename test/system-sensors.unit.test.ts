@@ -193,7 +193,7 @@ t.test('sources lists every system source with its unit, a label and simulated f
     ],
   );
   t.equal(sources.find((s) => s.source === 'system.cpu_temp')?.unit, '°C');
-  t.equal(sources.find((s) => s.source === 'system.disk_free')?.unit, 'MB');
+  t.equal(sources.find((s) => s.source === 'system.disk_free')?.unit, 'MiB', 'MiB: the value is bytes / 1024²');
   t.ok(sources.every((s) => s.provider === 'system' && s.simulated === false && typeof s.label === 'string'));
 });
 

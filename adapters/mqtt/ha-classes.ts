@@ -57,16 +57,16 @@ const PERCENT_BY_NAME: ReadonlyArray<readonly [RegExp, string]> = [
 ];
 const PPM_BY_NAME: ReadonlyArray<readonly [RegExp, string]> = [
   [/co2|carbon_dioxide/, 'carbon_dioxide'],
-  [/(^|[._])co($|[._])|carbon_monoxide/, 'carbon_monoxide'],
+  [/(^|[._\s])co($|[._\s])|carbon_monoxide/, 'carbon_monoxide'],
 ];
 const UGM3_BY_NAME: ReadonlyArray<readonly [RegExp, string]> = [
   [/pm2_?5/, 'pm25'],
   [/pm10/, 'pm10'],
-  [/pm1($|[._])/, 'pm1'],
+  [/pm1($|[._\s])/, 'pm1'],
 ];
 
 // Counters that only go up until they reset (a reboot): Home Assistant's total_increasing.
-const COUNTER_NAME = /(^|[._])(uptime|count|counter|total)($|[._])/;
+const COUNTER_NAME = /(^|[._\s])(uptime|count|counter|total)($|[._\s])/;
 
 /** Device classes Home Assistant accepts with each state class, for overrides given in the config. */
 const STATE_CLASSES_OF: Readonly<Record<string, readonly StateClass[]>> = {

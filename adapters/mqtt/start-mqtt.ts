@@ -11,6 +11,8 @@ import { MqttAsk } from './ask-handler.js';
 import { MqttToolCalls } from './tool-handler.js';
 import type { ToolRegistry } from '../../core/tools/registry.js';
 import { topicsOf } from './topics.js';
+import { gpioCommandRoutes, switchPinsOf, type GpioWriter } from './gpio-commands.js';
+import type { DiscoveryOverride } from './ha-discovery.js';
 
 type QoS = 0 | 1 | 2;
 
@@ -28,6 +30,9 @@ export interface MqttSettings {
   readonly discoveryQos: QoS;
   readonly discovery: boolean;
   readonly discoveryPrefix: string;
+  readonly birthTopic: string;
+  readonly switches: 'auto' | 'on' | 'off';
+  readonly discoveryOverrides: Readonly<Record<string, DiscoveryOverride>>;
   readonly ingest: readonly IngestRule[];
   readonly ask: { readonly enabled: boolean; readonly tools: 'read-only' | 'all' };
   readonly tools: { readonly enabled: boolean; readonly tools: 'read-only' | 'all' };
@@ -78,6 +83,10 @@ export async function startMqtt(options: {
   initialPosition: number;
   /** Who the embedded broker lets in from addresses other than loopback (API tokens); absent = nobody. */
   credentials?: BrokerCredentials;
+  /** Addresses the embedded broker lets in without a token (default loopback); tests act as LAN clients. */
+  brokerTrusted?: (address: string | undefined) => boolean;
+  /** GPIO outputs Home Assistant may switch (mqtt.switches), written through the node's journaled write. */
+  gpio?: GpioWriter;
   /** Answers questions on <prefix>/<node>/ask; absent = no questions. */
   agent?: { ask(question: string, options: AskOptions): Promise<AgentAnswer> };
   /** Runs direct tool calls on <prefix>/<node>/tools/<name>; absent = none. */
@@ -93,7 +102,7 @@ export async function startMqtt(options: {
   let url = settings.url;
   if (url === '') {
     try {
-      broker = await startEmbeddedBroker({ host: settings.embeddedHost, port: settings.embeddedPort, ...(options.credentials ? { credentials: options.credentials } : {}) });
+      broker = await startEmbeddedBroker({ host: settings.embeddedHost, port: settings.embeddedPort, ...(options.credentials ? { credentials: options.credentials } : {}), ...(options.brokerTrusted ? { trusted: options.brokerTrusted } : {}) });
     } catch (err) {
       log(`mqtt: SMOL_MQTT_LISTEN_FAILED: the embedded broker cannot listen on ${settings.embeddedHost}:${settings.embeddedPort} (${(err as Error).message}); running without MQTT. Set mqtt.url to use that broker, or mqtt.embeddedPort.`);
       return undefined;
@@ -101,6 +110,7 @@ export async function startMqtt(options: {
     url = broker.url;
   }
   const credentials = settings.username ? { username: settings.username, password: settings.password } : {};
+  const switchPins = switchPinsOf(settings.switches, broker !== undefined, options.gpio);
   const publisher = await MqttPublisher.start({
     journal: options.journal,
     url,
@@ -112,6 +122,9 @@ export async function startMqtt(options: {
     discoveryQos: settings.discoveryQos,
     discovery: settings.discovery,
     discoveryPrefix: settings.discoveryPrefix,
+    birthTopic: settings.birthTopic,
+    switchPins,
+    discoveryOverrides: settings.discoveryOverrides,
     cursorPath: join(options.dataDir, 'mqtt-position.json'),
     initialPosition: options.initialPosition,
     ...(options.reconnectPeriodMs !== undefined ? { reconnectPeriodMs: options.reconnectPeriodMs } : {}),
@@ -158,6 +171,7 @@ export async function startMqtt(options: {
     // One level below tools/: a tool's /answers topic (where 3.1.1 answers go) is not a call.
     routes.set(`${topics.toolsBase}+`, { qos: 1, handle: (m) => calls.handle(m) });
   }
+  if (options.gpio) for (const [topic, route] of gpioCommandRoutes(topics, switchPins, options.gpio)) routes.set(topic, route);
   if (routes.size > 0) {
     inbox = MqttInbox.start({
       url,

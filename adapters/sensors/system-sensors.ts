@@ -45,9 +45,9 @@ const SOURCES: readonly SourceInfo[] = (
     ['load_5', undefined, 'Load average (5 min)'],
     ['load_15', undefined, 'Load average (15 min)'],
     ['mem_used', '%', 'Memory used'],
-    ['mem_available', 'MB', 'Memory available'],
+    ['mem_available', 'MiB', 'Memory available'],
     ['disk_used', '%', 'Disk used'],
-    ['disk_free', 'MB', 'Disk free'],
+    ['disk_free', 'MiB', 'Disk free'],
     ['uptime', 's', 'Uptime'],
   ] as const
 ).map(([name, unit, label]) =>

@@ -33,14 +33,18 @@ export function waitForPort(port: number, ms = 10_000): Promise<void> {
   return waitFor(listens, { timeoutMs: ms, message: `something to listen on 127.0.0.1:${port}`, intervalMs: 50 });
 }
 
-/** Debian's mosquitto on a free loopback port, with the settings of deploy/mosquitto.conf and persistence, so a restart keeps sessions. */
-export async function mosquitto(t: Test) {
+/**
+ * Debian's mosquitto on a free loopback port, with the settings of deploy/mosquitto.conf and
+ * persistence, so a restart keeps sessions; `persistence: false` makes a restart forget everything
+ * (retained messages too), like a broker without a database.
+ */
+export async function mosquitto(t: Test, options: { persistence?: boolean } = {}) {
   const dir = tempDir(t, 'smollama-mosquitto-');
   // Run as root, mosquitto drops to its own user: it must be able to write its database here.
   chmodSync(dir, 0o777);
   const port = await freePort();
   const conf = join(dir, 'mosquitto.conf');
-  writeFileSync(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'max_queued_messages 0', 'max_inflight_messages 0', 'persistence true', `persistence_location ${dir}/`, ''].join('\n'));
+  writeFileSync(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'max_queued_messages 0', 'max_inflight_messages 0', ...(options.persistence === false ? ['persistence false'] : ['persistence true', `persistence_location ${dir}/`]), ''].join('\n'));
   let proc: ChildProcess | undefined;
   const start = async () => {
     proc = spawn(MOSQUITTO, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });

@@ -38,6 +38,20 @@ const ingestList = z.array(ingestRule).superRefine((rules, ctx) => {
   });
 });
 
+/** Corrections of what Home Assistant is told about one source (its guesses come from the unit and name). */
+const discoveryOverride = z
+  .object({
+    binary: z.boolean().optional().describe('an on/off source (1/0): announced as a binary_sensor; false = a sensor'),
+    onValue: z.union([z.literal(0), z.literal(1)]).optional().describe('the reading that means on (default 1; a Zigbee2MQTT contact is 1 when closed, so a door is on = open at 0)'),
+    deviceClass: z
+      .string()
+      .regex(/^[a-z0-9_]*$/, 'expected a Home Assistant device class such as door, temperature or battery, or empty for none')
+      .optional()
+      .describe('Home Assistant device class, e.g. door, moisture, battery; empty = none'),
+    stateClass: z.enum(['measurement', 'total', 'total_increasing', 'none']).optional().describe('Home Assistant state class; none = no statistics'),
+  })
+  .strict();
+
 /** `mqtt`: the event stream to a broker, the embedded broker used when none is configured, ingestion and questions. */
 export const mqttSection = z
   .object({
@@ -60,7 +74,26 @@ export const mqttSection = z
     readingsQos: qos.default(1).describe('QoS of the retained latest readings (0, 1 or 2)'),
     discoveryQos: qos.default(1).describe('QoS of the retained Home Assistant discovery configs (0, 1 or 2)'),
     discovery: z.boolean().default(true).describe('Announce readings to Home Assistant (MQTT discovery)'),
-    discoveryPrefix: z.string().min(1).default('homeassistant').describe('Home Assistant discovery prefix'),
+    discoveryPrefix: z
+      .string()
+      .regex(/^[^#+\s]+$/, 'no spaces or MQTT wildcards')
+      .default('homeassistant')
+      .describe('Home Assistant discovery prefix'),
+    birthTopic: z
+      .string()
+      .regex(/^[^#+\s]*$/, 'an exact topic, without MQTT wildcards')
+      .default('homeassistant/status')
+      .describe("Home Assistant's birth message topic: on `online` there every discovery config is sent again (empty = not listened to)"),
+    switches: z
+      .enum(['auto', 'on', 'off'])
+      .default('auto')
+      .describe(
+        'GPIO outputs as Home Assistant switches, commanded on <prefix>/<node>/gpio/<pin>/set: auto = only with the embedded broker (publishing needs the admin token); on = also with an external broker, where anyone who may publish there can switch the pins; off = outputs are announced read-only',
+      ),
+    discoveryOverrides: z
+      .record(z.string().regex(SOURCE_NAME, 'expected a source id such as mqtt.front_door or gpio.door'), discoveryOverride)
+      .default({})
+      .describe('Per source id: what Home Assistant is told when the guess from unit and name is wrong (binary, onValue, deviceClass, stateClass)'),
     ingest: ingestList.default([]).describe('External sensors: readings taken from device topics (Zigbee2MQTT, Tasmota JSON) and journaled'),
     ask: z
       .object({
