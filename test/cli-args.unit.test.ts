@@ -91,6 +91,7 @@ t.test('every command in the table parses from its own words', async (t) => {
       'trust add': ['KEY'],
       'trust remove': ['hub'],
       ask: ['how warm is it?'],
+      completion: ['bash'],
     };
     const extra = extras[name] ?? [];
     t.equal(parseCommandLine([...name.split(' '), ...extra]).name, name);
@@ -108,7 +109,7 @@ t.test('help is asked for with no command, --help, -h or help <command>', async 
 });
 
 t.test('an unknown command or subcommand is a usage error naming it', async (t) => {
-  t.match(usageError(t, ['fly']), "unknown command 'fly' (commands: start, status, init, ask, journal, trust)");
+  t.match(usageError(t, ['fly']), "unknown command 'fly' (commands: start, status, doctor, completion, init, ask, journal, trust)");
   t.match(usageError(t, ['journal', 'fly']), "unknown journal command 'fly'");
   t.match(usageError(t, ['journal']), 'journal needs a subcommand: stats, tail, inspect, verify, repair, rebuild, vector, export, import');
 });

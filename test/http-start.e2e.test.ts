@@ -11,7 +11,7 @@ function capture(): Output & { lines: string[] } {
   return { lines, out: (l) => void lines.push(l), err: (l) => void lines.push(l) };
 }
 
-t.test('smollama start serves the API on config.http.port, records the URL, and status shows the tokens', async (t) => {
+t.test('smollama start serves the API on config.http.port, records the URL, and status --show-tokens shows the tokens', async (t) => {
   const cwd = tempDir(t);
   const config = await loadConfig({ cwd, env: {}, flags: { port: '0', set: ['mqtt.enabled=false', 'sensors.system.intervalMs=200', 'sensors.gpio.mode=simulated'] } });
   const output = capture();
@@ -24,7 +24,7 @@ t.test('smollama start serves the API on config.http.port, records the URL, and 
   t.equal((await health.json()).node.name, config.node.name);
   t.equal((await readStatusFile(config.dataDir))?.http, running.http.url);
   const status = capture();
-  await runStatus(config, false, status);
+  await runStatus(config, false, status, { showTokens: true });
   t.ok(status.lines.join('\n').includes(`api token (admin): ${running.http.tokens.admin}`));
   t.ok(status.lines.join('\n').includes(`dashboard: ${running.http.url}`));
 });

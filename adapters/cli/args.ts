@@ -55,7 +55,18 @@ const checkEventId = (id: string): string | undefined => {
 /** Every command. Names with a space are subcommands of a group (`journal`). */
 export const commands = {
   start: command({ summary: 'run this node: sensors, journal, dashboard, MQTT, observer' }),
-  status: command({ summary: "this node's identity, journal heads and sensors", json: true }),
+  status: command({
+    summary: "this node's identity, journal heads and sensors", json: true,
+    options: { 'show-tokens': flag('also print the API tokens (read-only and admin); they are secrets') },
+  }),
+  doctor: command({
+    summary: 'check this machine for a node: Node.js, data dir, disk, ports, Ollama and models, GPIO, clock, MQTT, trust, peers', json: true,
+    options: { pull: flag('pull the configured models that Ollama lacks') },
+  }),
+  completion: command({
+    summary: 'print a shell completion script: eval "$(smollama completion bash)"',
+    positionals: [{ name: 'shell', help: 'bash or zsh', required: true, check: (s: string) => (s === 'bash' || s === 'zsh' ? undefined : `expected bash or zsh, got "${s}"`) }],
+  }),
   init: command({
     summary: 'write a commented example config',
     options: { out: textOr('FILE', 'where to write it', 'smollama.yaml'), force: flag('overwrite an existing file') },
@@ -136,6 +147,7 @@ const globalOptions = {
   set: texts('KEY=VALUE', 'set any config key, e.g. sensors.gpio.mode=simulated'),
   json: flag('print JSON (read commands)'),
   help: flag('show help', 'h'),
+  version: flag('print the version', 'V'),
 };
 
 /** A command's full name, e.g. `journal tail`. */
@@ -150,6 +162,7 @@ export interface GlobalArgs {
 /** A command with its typed arguments, or a request for help on a topic. */
 export type ParsedCommand =
   | { readonly name: 'help'; readonly topic: string | undefined }
+  | { readonly name: 'version' }
   | { [K in CommandName]: { readonly name: K; readonly args: ArgsOf<(typeof commands)[K]>; readonly global: GlobalArgs } }[CommandName];
 
 const table: Readonly<Record<string, CommandSpec>> = commands as unknown as Record<string, CommandSpec>;
@@ -216,6 +229,8 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
   const tokens = dashWordsAsPositionals(argv, parsed.tokens);
   const words = tokens.flatMap((t) => (t.kind === 'positional' ? [t.value] : []));
   const help = tokens.some((t) => t.kind === 'option' && t.name === 'help');
+  // `smollama --version` (or `-V` after any command, as git does) needs no valid command.
+  if (!help && tokens.some((t) => t.kind === 'option' && t.name === 'version')) return { name: 'version' };
   const found = resolveCommand(words, help);
   if ('topic' in found) return { name: 'help', topic: found.topic };
   if (help) return { name: 'help', topic: found.name };
@@ -262,6 +277,15 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
   const str = (k: string) => raw[k] as string | undefined;
   const configFlags: ConfigFlags = { dataDir: str('data-dir'), name: str('name'), role: str('role'), port: str('port'), set };
   return { name: found.name, args, global: { configFile: str('config'), configFlags, json: raw['json'] === true } } as ParsedCommand;
+}
+
+/** Every command with its options (own and common) and positionals, for shell completion: one table, no copy. */
+export function commandTable(): Array<{ name: string; options: string[]; positionals: string[] }> {
+  return Object.entries(table).map(([name, spec]) => ({
+    name,
+    options: [...Object.keys(spec.options), ...Object.keys(globalOptions).filter((k) => k !== 'json' || spec.json)].map((k) => `--${k}`),
+    positionals: spec.positionals.map((p) => p.name),
+  }));
 }
 
 const row = (left: string, right: string): string => `  ${left.padEnd(24)} ${right}`;

@@ -66,20 +66,31 @@ export async function createDataDir(dataDir: string): Promise<void> {
  */
 export async function secureDataDir(dataDir: string, warn: Warn): Promise<string[]> {
   const lines: string[] = [];
-  const check = async (path: string, wanted: number) => {
-    const s = await stat(path).catch(() => undefined);
-    if (!s || (s.mode & 0o077) === 0) return;
-    const was = octal(s.mode);
+  for (const { path, mode, wanted } of await widePermissions(dataDir)) {
+    const was = octal(mode);
     const changed = await chmod(path, wanted).then(() => true, () => false);
     const line = changed
       ? `warning ${ErrorCodes.FILE_PERMISSIONS}: ${path} was mode ${was}, readable by other local users; changed to ${octal(wanted)}`
       : `warning ${ErrorCodes.FILE_PERMISSIONS}: ${path} is mode ${was}, readable by other local users, and could not be changed; run chmod ${octal(wanted).slice(1)} ${path}`;
     lines.push(line);
     warn(line);
+  }
+  return lines;
+}
+
+/**
+ * The data directory (wanted 0700) and secret files (wanted 0600) that other local users can
+ * read or write, changing nothing (`smollama doctor` reports them; start tightens them).
+ */
+export async function widePermissions(dataDir: string): Promise<Array<{ path: string; mode: number; wanted: number }>> {
+  const out: Array<{ path: string; mode: number; wanted: number }> = [];
+  const check = async (path: string, wanted: number) => {
+    const s = await stat(path).catch(() => undefined);
+    if (s && (s.mode & 0o077) !== 0) out.push({ path, mode: s.mode & 0o777, wanted });
   };
   await check(dataDir, 0o700);
   for (const name of SECRET_FILES) await check(join(dataDir, name), 0o600);
-  return lines;
+  return out;
 }
 
 /**

@@ -15,6 +15,14 @@ export async function main(argv: readonly string[], output: Output = consoleOutp
       output.out(usageText(cmd.topic));
       return 0;
     }
+    if (cmd.name === 'version') {
+      output.out((await import('../version.js')).VERSION);
+      return 0;
+    }
+    if (cmd.name === 'completion') {
+      output.out((await import('./commands/completion.js')).completionScript(cmd.args.shell as 'bash' | 'zsh'));
+      return 0;
+    }
     if (cmd.name === 'init') {
       const path = resolve(cwd, cmd.args.out);
       await writeExampleConfig(path, { force: cmd.args.force });
@@ -22,6 +30,8 @@ export async function main(argv: readonly string[], output: Output = consoleOutp
       return 0;
     }
     const config = await loadConfig({ file: cmd.global.configFile, env, flags: cmd.global.configFlags, cwd });
+    // The doctor reports an unusable data directory as one of its checks, not as an error.
+    if (cmd.name === 'doctor') return await (await import('./commands/doctor.js')).runDoctor(config, { json: cmd.global.json, pull: cmd.args.pull }, output);
     await checkDataDirPath(config.dataDir);
     return await dispatch(cmd, config, output);
   } catch (err) {
@@ -33,12 +43,12 @@ export async function main(argv: readonly string[], output: Output = consoleOutp
 // `trust show` or `journal vector` on a Pi should not wait for.
 const journal = async (...a: Parameters<typeof import('./commands/journal.js').runJournal>) => (await import('./commands/journal.js')).runJournal(...a);
 
-async function dispatch(cmd: Exclude<ParsedCommand, { name: 'help' | 'init' }>, config: Awaited<ReturnType<typeof loadConfig>>, output: Output): Promise<number> {
+async function dispatch(cmd: Exclude<ParsedCommand, { name: 'help' | 'init' | 'version' | 'completion' | 'doctor' }>, config: Awaited<ReturnType<typeof loadConfig>>, output: Output): Promise<number> {
   switch (cmd.name) {
     case 'start':
       return (await import('./commands/start.js')).runStart(config, output);
     case 'status':
-      return (await import('./commands/status.js')).runStatus(config, cmd.global.json, output);
+      return (await import('./commands/status.js')).runStatus(config, cmd.global.json, output, { showTokens: cmd.args['show-tokens'] });
     case 'ask':
       return (await import('./commands/ask.js')).runAsk(config, cmd.args.question, cmd.global.json, output);
     case 'tool':

@@ -5,7 +5,8 @@ import { NgramEmbedder } from '../../core/embeddings/ngram-embedder.js';
 /**
  * A scripted server that speaks Ollama's HTTP protocol on 127.0.0.1, so tests drive the real
  * `ollama` client: /api/chat (tools, structured `format`, NDJSON streaming), /api/embed,
- * /api/tags, /api/version. It runs no model: each chat answer is the next scripted reply.
+ * /api/tags, /api/show, /api/pull (streamed progress), /api/version. It runs no model: each chat
+ * answer is the next scripted reply, and a pull only adds the name to the installed models.
  */
 
 export interface ScriptedToolCall {
@@ -50,6 +51,11 @@ export interface FakeOllamaOptions {
   /** Embedding function (default: the offline n-gram embedder at 384 dimensions). */
   readonly embed?: (texts: string[], model: string) => number[][] | Promise<number[][]>;
   readonly version?: string;
+  /** Models a pull can fetch (default: any name); others fail as Ollama's registry does. */
+  readonly pullable?: readonly string[];
+  /** Layer size a pull reports, in bytes, and in how many progress steps (default 10 MB in 10). */
+  readonly pullBytes?: number;
+  readonly pullSteps?: number;
 }
 
 export interface RecordedRequest {
@@ -64,6 +70,8 @@ export class FakeOllama {
   private chatCount = 0;
   private failures: Array<{ status: number; error: string }> = [];
   private readonly sockets = new Set<import('node:net').Socket>();
+  /** Models added by /api/pull. */
+  private readonly pulled: string[] = [];
 
   private constructor(
     private readonly server: Server,
@@ -88,7 +96,7 @@ export class FakeOllama {
   }
 
   get models(): readonly string[] {
-    return this.options.models ?? ['qwen2.5:1.5b', 'all-minilm'];
+    return [...(this.options.models ?? ['qwen2.5:1.5b', 'all-minilm']), ...this.pulled];
   }
 
   /** Queues chat answers (replies or handlers), used in order before `options.chat`. */
@@ -129,6 +137,8 @@ export class FakeOllama {
       if (fail) return json(res, fail.status, { error: fail.error });
       if (req.method === 'GET' && path === '/api/version') return json(res, 200, { version: this.options.version ?? '0.9.0' });
       if (req.method === 'GET' && path === '/api/tags') return json(res, 200, { models: this.models.map(modelEntry) });
+      if (req.method === 'POST' && path === '/api/show') return this.show(res, body as { model?: string; name?: string });
+      if (req.method === 'POST' && path === '/api/pull') return await this.pull(res, body as { model?: string; name?: string; stream?: boolean });
       if (req.method === 'POST' && path === '/api/embed') return await this.embed(res, body as { model: string; input: string | string[] });
       if (req.method === 'POST' && path === '/api/chat') return await this.chat(res, body as WireChatRequest);
       json(res, 404, { error: `404 page not found` });
@@ -136,6 +146,33 @@ export class FakeOllama {
       if (!res.headersSent) json(res, 500, { error: String(err) });
       else res.destroy();
     }
+  }
+
+  private show(res: ServerResponse, body: { model?: string; name?: string }): void {
+    const name = body.model ?? body.name ?? '';
+    if (!this.hasModel(name)) return json(res, 404, { error: `model '${name}' not found` });
+    const entry = modelEntry(name);
+    json(res, 200, { license: '', modelfile: `FROM ${name}`, parameters: '', template: '{{ .Prompt }}', details: entry.details, model_info: {}, capabilities: ['completion', 'tools'], modified_at: entry.modified_at });
+  }
+
+  /** Ollama's pull: NDJSON status lines (manifest, a layer's download in steps, verify, success). */
+  private async pull(res: ServerResponse, body: { model?: string; name?: string; stream?: boolean }): Promise<void> {
+    const name = body.model ?? body.name ?? '';
+    if (this.options.pullable && !this.options.pullable.includes(name)) return json(res, 500, { error: 'pull model manifest: file does not exist' });
+    const total = this.options.pullBytes ?? 10_000_000;
+    const steps = this.options.pullSteps ?? 10;
+    const digest = 'sha256:' + '1'.repeat(64);
+    const lines: unknown[] = [{ status: 'pulling manifest' }];
+    for (let i = 0; i <= steps; i++) lines.push({ status: `pulling ${digest.slice(7, 19)}`, digest, total, completed: Math.round((total * i) / steps) });
+    lines.push({ status: 'verifying sha256 digest' }, { status: 'writing manifest' }, { status: 'success' });
+    if (!this.hasModel(name)) this.pulled.push(name);
+    if (body.stream === false) return json(res, 200, { status: 'success' });
+    res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+    for (const l of lines) {
+      res.write(JSON.stringify(l) + '\n');
+      await new Promise((r) => setImmediate(r));
+    }
+    res.end();
   }
 
   private async embed(res: ServerResponse, body: { model: string; input: string | string[] }): Promise<void> {

@@ -7,12 +7,15 @@ import { readTokens } from '../../http/auth/tokens.js';
 
 /**
  * `smollama status`: while a node runs its journal is locked, so the running node's status file
- * is read; otherwise the journal itself. Throws SMOL_NOT_FOUND when there is no node here.
+ * is read; otherwise the journal itself. The API tokens are secrets: shown only with `showTokens`
+ * (`--show-tokens`), so a status pasted into a chat or a bug report leaks none.
+ * Throws SMOL_NOT_FOUND when there is no node here.
  */
-export async function runStatus(config: Config, json: boolean, output: Output): Promise<number> {
+export async function runStatus(config: Config, json: boolean, output: Output, options: { showTokens?: boolean } = {}): Promise<number> {
   // The API tokens: only the data directory's owner can read them (the file is 0600). Read after
   // the journal has been looked for, so a missing or unusable data directory is what gets reported.
   const apiTokens = async () => {
+    if (!options.showTokens) return { api: undefined, tokenLines: [] };
     const tokens = await readTokens(config.dataDir);
     const api = tokens ? { readToken: tokens.read, adminToken: tokens.admin } : null;
     const tokenLines = tokens ? [`api token (admin): ${tokens.admin}`, `api token (read-only): ${tokens.read}`] : [];
