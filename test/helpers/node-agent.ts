@@ -12,7 +12,7 @@ import type { FakeOllama } from './fake-ollama.js';
 
 /**
  * The agent side of an httpNode, on the scripted Ollama server: pass the result as httpNode's
- * `extra`, and the app serves the chat (/api/agent/ask) and /v1 from that node's agent.
+ * `extra`, and the app serves the chat (/api/agent/ask), /v1 and /api/tools from that node's agent.
  */
 export function nodeAgent(t: Test, fake: FakeOllama): (node: SmolNode) => Promise<Partial<AppDeps>> {
   return async (node) => {
@@ -25,6 +25,6 @@ export function nodeAgent(t: Test, fake: FakeOllama): (node: SmolNode) => Promis
       embedder: { embedder, forModel: (m) => embedder.forModel(m) },
     });
     t.teardown(() => services.stop());
-    return { agent: services.agent, openai: { agent: services.agent, llm: services.llm, embedder: services.embedder, embedderFor: services.queryEmbedder } };
+    return { agent: services.agent, tools: services.tools, openai: { agent: services.agent, llm: services.llm, embedder: services.embedder, embedderFor: services.queryEmbedder } };
   };
 }
