@@ -57,6 +57,9 @@ t.test('a read-only tool runs with the read token, is journaled with via api, an
   ]);
   const math = await app.inject({ method: 'POST', url: '/api/tools/math', headers: read, remoteAddress: LAN, payload: { expression: '6 * 7' } });
   t.match(math.json(), { result: { value: 42 } }, 'a second tool, same route');
+  const noBody = await app.inject({ method: 'POST', url: '/api/tools/list_sources', headers: read, remoteAddress: LAN });
+  t.equal(noBody.statusCode, 200, 'no body: no arguments');
+  t.match(noBody.json(), { tool: 'list_sources', result: { sources: [{ source: 'test.temp' }] } });
 });
 
 t.test('a tool that writes is refused with the read token (nothing journaled, nothing written) and runs with the admin token', async (t) => {
