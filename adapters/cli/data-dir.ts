@@ -82,6 +82,8 @@ export interface NodeStatusFile {
   readonly vector: Record<string, number>;
   readonly gpioMode: string | null;
   readonly http: string | null;
+  /** Every unit with its state (a node before issue 10 wrote none). */
+  readonly units?: ReadonlyArray<{ readonly name: string; readonly state: string; readonly code?: string; readonly message?: string }>;
 }
 
 const StatusFile = z.object({
@@ -96,6 +98,7 @@ const StatusFile = z.object({
   vector: z.record(z.string(), z.number()),
   gpioMode: z.string().nullable(),
   http: z.string().nullable(),
+  units: z.array(z.object({ name: z.string(), state: z.string(), code: z.string().optional(), message: z.string().optional() })).optional(),
 });
 
 /**

@@ -33,7 +33,7 @@ export async function main(argv: readonly string[], output: Output = consoleOutp
     // The doctor reports an unusable data directory as one of its checks, not as an error.
     if (cmd.name === 'doctor') return await (await import('./commands/doctor.js')).runDoctor(config, { json: cmd.global.json, pull: cmd.args.pull }, output);
     await checkDataDirPath(config.dataDir);
-    return await dispatch(cmd, config, output);
+    return await dispatch(cmd, config, output, env);
   } catch (err) {
     return reportError(output, err);
   }
@@ -43,10 +43,10 @@ export async function main(argv: readonly string[], output: Output = consoleOutp
 // `trust show` or `journal vector` on a Pi should not wait for.
 const journal = async (...a: Parameters<typeof import('./commands/journal.js').runJournal>) => (await import('./commands/journal.js')).runJournal(...a);
 
-async function dispatch(cmd: Exclude<ParsedCommand, { name: 'help' | 'init' | 'version' | 'completion' | 'doctor' }>, config: Awaited<ReturnType<typeof loadConfig>>, output: Output): Promise<number> {
+async function dispatch(cmd: Exclude<ParsedCommand, { name: 'help' | 'init' | 'version' | 'completion' | 'doctor' }>, config: Awaited<ReturnType<typeof loadConfig>>, output: Output, env: NodeJS.ProcessEnv = {}): Promise<number> {
   switch (cmd.name) {
     case 'start':
-      return (await import('./commands/start.js')).runStart(config, output);
+      return (await import('./commands/start.js')).runStart(config, output, { journalStream: env['JOURNAL_STREAM'] });
     case 'status':
       return (await import('./commands/status.js')).runStatus(config, cmd.global.json, output, { showTokens: cmd.args['show-tokens'] });
     case 'ask':

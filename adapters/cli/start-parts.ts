@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { isSmolError } from '../../core/errors.js';
 
 /**
- * Runs `work`, giving up after `ms` with a log line: a stop step that hangs (a journal on a full
- * disk, a client that never lets go) must not keep the process, and the LevelDB lock, past its
- * deadline. Never throws: a step that fails is logged and the next one runs.
+ * Runs `work`, giving up after `ms` with a log line: a step that hangs (a status file on a full
+ * disk) must not keep the process past its deadline (the units' stops are bounded by the unit
+ * registry, core/runtime/units.ts). Never throws: a step that fails is logged and the next one runs.
  */
 export async function bounded(what: string, work: () => Promise<unknown>, ms: number, log: (message: string) => void): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -19,26 +19,6 @@ export async function bounded(what: string, work: () => Promise<unknown>, ms: nu
     log(`stop: ${what} failed: ${isSmolError(err) ? `${err.code}: ` : ''}${(err as Error)?.message ?? String(err)}`);
   } finally {
     clearTimeout(timer);
-  }
-}
-
-/**
- * The parts of a node that have started, in order. A start that fails unwinds exactly these, in
- * reverse, each bounded (the unit registry of issue 10 will replace this list).
- */
-export class StartedParts {
-  private readonly parts: Array<{ name: string; stop: () => Promise<unknown> }> = [];
-
-  constructor(private readonly log: (message: string) => void) {}
-
-  add(name: string, stop: () => Promise<unknown>): void {
-    this.parts.push({ name, stop });
-  }
-
-  /** Stops every started part, newest first; each within `stepMs`. */
-  async unwind(stepMs = 3000): Promise<void> {
-    for (const part of this.parts.reverse()) await bounded(`stopping ${part.name}`, part.stop, stepMs, this.log);
-    this.parts.length = 0;
   }
 }
 

@@ -11,6 +11,7 @@ export interface ConfigFlags {
   readonly name?: string | undefined;
   readonly role?: string | undefined;
   readonly port?: string | number | undefined;
+  readonly logLevel?: string | undefined;
   readonly set?: readonly string[] | undefined;
 }
 
@@ -80,6 +81,7 @@ const NAMED_FLAGS = [
   { flag: 'name', cli: '--name', path: ['node', 'name'] },
   { flag: 'role', cli: '--role', path: ['node', 'role'] },
   { flag: 'port', cli: '--port', path: ['http', 'port'] },
+  { flag: 'logLevel', cli: '--log-level', path: ['log', 'level'] },
 ] as const;
 
 /**

@@ -10,6 +10,7 @@ import { mqttSection } from './sections/mqtt.js';
 import { llmSection } from './sections/llm.js';
 import { observerSection } from './sections/observer.js';
 import { agentSection } from './sections/agent.js';
+import { logSection } from './sections/log.js';
 
 /**
  * The top-level keys, in the order the example config shows them. A new section is one file in
@@ -28,6 +29,7 @@ const sections = {
   llm: llmSection,
   observer: observerSection,
   agent: agentSection,
+  log: logSection,
 };
 
 /** The configuration schema: strict objects (a typo'd key is an error), defaults everywhere. */

@@ -1,4 +1,5 @@
-import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import type { UnitReport } from '../../core/runtime/units.js';
 import websocket from '@fastify/websocket';
 import type { Journal } from '../../core/journal/journal.js';
 import type { ProjectionRunner } from '../../core/projection/runner.js';
@@ -54,6 +55,10 @@ export interface AppDeps {
   readonly now?: () => number;
   /** Fastify's logger (pino options or false); default off. */
   readonly logger?: boolean | Record<string, unknown>;
+  /** The node's logger (pino) for requests and errors, instead of `logger`; requests are logged at debug. */
+  readonly loggerInstance?: FastifyBaseLogger;
+  /** Every unit of the node with its state, for /api/health; absent = none listed. */
+  readonly units?: () => readonly UnitReport[];
   /** Timeouts, connection cap and body limits (the http config section); defaults as there. */
   readonly limits?: Partial<HttpLimits>;
 }
@@ -101,7 +106,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const limits = { ...DEFAULT_HTTP_LIMITS, ...deps.limits };
   const headersTimeout = Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs);
   const app = Fastify({
-    logger: deps.logger ?? false,
+    ...(deps.loggerInstance ? { loggerInstance: deps.loggerInstance, logController: new LogController({ disableRequestLogging: true }) } : { logger: deps.logger ?? false }),
     bodyLimit: limits.bodyLimitBytes,
     // Node drops a request that has not fully arrived in time (408); fastify's default is never.
     requestTimeout: limits.requestTimeoutMs,
@@ -118,6 +123,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onRoute', applyRouteBodies);
   const gate = bodyGate(limits);
   app.setErrorHandler(handleError);
+  // One line per request, at debug: a dashboard polling every second would drown the log at info.
+  if (deps.loggerInstance) app.addHook('onResponse', async (request, reply) => request.log.debug({ method: request.method, url: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request'));
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send({ error: { code: ErrorCodes.NOT_FOUND, message: `no route ${request.method} ${request.url.split('?')[0]}` } } satisfies ErrorBody);
   });

@@ -13,6 +13,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   SMOL_GPIO_PIN_UNKNOWN: 404,
   SMOL_GPIO_NOT_OUTPUT: 409,
   SMOL_SENSOR_UNAVAILABLE: 409,
+  SMOL_SENSOR_NO_READING: 409,
   SMOL_SEGMENT_GAP: 409,
   SMOL_SEGMENT_CONFLICT: 409,
   SMOL_JOURNAL_CLOSED: 503,
@@ -45,8 +46,9 @@ export interface ErrorBody {
 export function handleError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {
   if (isSmolError(error)) {
     const status = statusOf(error.code);
-    // A busy node says so to the client; logging every refusal would let a flood fill the log too.
-    if (status >= 500 && error.code !== ErrorCodes.HTTP_BUSY) request.log.error({ err: error }, 'request failed');
+    // A node that refuses for now (busy, disk full, model away: 503) says so to the client and, once,
+    // where it is handled; logging every refusal would let a flood fill the log too.
+    if (status >= 500) request.log[status === 503 ? 'debug' : 'error']({ err: error, method: request.method, url: request.url.split('?')[0] }, 'request failed');
     if (error.code === ErrorCodes.HTTP_BUSY) void reply.header('retry-after', '1');
     void reply.status(status).send({ error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } } satisfies ErrorBody);
     return;
@@ -57,6 +59,7 @@ export function handleError(error: FastifyError | Error, request: FastifyRequest
     void reply.status(status).send({ error: { code, message: error.message } } satisfies ErrorBody);
     return;
   }
-  request.log.error({ err: error }, 'request failed');
-  void reply.status(500).send({ error: { code: ErrorCodes.INTERNAL, message: 'internal error; see the node log' } } satisfies ErrorBody);
+  // The cause goes to the node log (err: type, message with its causes, stack), the request id to both.
+  request.log.error({ err: error, method: request.method, url: request.url.split('?')[0] }, 'request failed');
+  void reply.status(500).send({ error: { code: ErrorCodes.INTERNAL, message: `internal error; see the node log (request ${request.id})` } } satisfies ErrorBody);
 }

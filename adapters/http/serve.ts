@@ -20,6 +20,8 @@ export interface ServeOptions {
   /** Optional deps of other route groups (search, sync, …). */
   readonly extra?: Partial<AppDeps>;
   readonly log?: (message: string) => void;
+  /** The API tokens, when the caller has read them already (else read or made here). */
+  readonly tokens?: ApiTokens;
 }
 
 /** A listening dashboard and API. */
@@ -33,7 +35,7 @@ export interface RunningHttp {
 
 /** Builds the app and listens. Throws SMOL_HTTP_LISTEN_FAILED when the port cannot be bound. */
 export async function serveHttp(options: ServeOptions): Promise<RunningHttp> {
-  const tokens = await loadOrCreateTokens(options.dataDir);
+  const tokens = options.tokens ?? (await loadOrCreateTokens(options.dataDir));
   const uiDir = findUiDir();
   const app = await buildApp({
     journal: options.journal,

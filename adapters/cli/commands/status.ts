@@ -53,6 +53,7 @@ export async function runStatus(config: Config, json: boolean, output: Output, o
           `events: ${status.lastPosition} (as of ${status.updatedAt})`,
           `gpio: ${status.gpioMode ?? 'off'}`,
           ...(status.http ? [`dashboard: ${status.http}`] : []),
+          ...(status.units?.length ? ['units:', ...status.units.map((u) => `  ${u.name.padEnd(12)} ${u.state}${u.code ? ` ${u.code}` : ''}${u.message ? ` — ${u.message}` : ''}`)] : []),
           ...tokenLines,
         ].join('\n')
       : `a node is running on ${config.dataDir} (its status file is not written yet)`,

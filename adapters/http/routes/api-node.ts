@@ -6,6 +6,7 @@ import { sourceList, type SensorsState } from '../../../projections/sensors.js';
 import type { RouteGroup } from '../app.js';
 import { requireScope } from '../auth/guard.js';
 import { parseInput } from '../validate.js';
+import { overallState } from '../../../core/runtime/units.js';
 
 const GpioModeBody = z.object({ mode: z.enum(['hardware', 'simulated']), reason: z.string().max(200).optional() }).strict();
 const PinParams = z.object({ name: z.string().min(1).max(63) });
@@ -34,12 +35,19 @@ export const apiNodeRoutes: RouteGroup = async (app, { deps }) => {
     return [];
   };
 
+  // Every unit with its state; a degraded or failed one (other than the journal, whose problem is above) is a problem too.
+  const units = () =>
+    (deps.units?.() ?? []).map((u) => ({ name: u.name, state: u.state, ...(u.code ? { code: u.code } : {}), ...(u.message ? { message: u.message } : {}) }));
+
   // Public, for monitors: nothing here is secret. Degraded still answers 200: the node is up and serving reads.
   app.get('/api/health', async () => {
-    const degraded = problems();
+    const listed = units();
+    const unitProblems = listed.filter((u) => u.name !== 'journal' && (u.state === 'degraded' || u.state === 'failed')).map((u) => ({ code: u.code ?? ErrorCodes.INTERNAL, message: `${u.name}: ${u.message ?? u.state}`, unit: u.name }));
+    const degraded = [...problems(), ...unitProblems];
     return {
-      status: degraded.length > 0 ? 'degraded' : 'ok',
+      status: degraded.length > 0 || overallState(listed) !== 'ok' ? 'degraded' : 'ok',
       problems: degraded,
+      units: listed,
       node: { id: journal.nodeId, name: info.name, role: info.role, software: info.software },
       uptimeS: Math.round((now() - info.startedAt) / 1000),
       lastPosition: journal.lastPosition(),
