@@ -144,6 +144,7 @@ const globalOptions = {
   name: text('NAME', 'node name'),
   role: text('ROLE', 'llama or alpaca'),
   port: text('PORT', 'HTTP port'),
+  'log-level': text('LEVEL', 'log level: error, warn, info, debug, … (log.level)'),
   set: texts('KEY=VALUE', 'set any config key, e.g. sensors.gpio.mode=simulated'),
   json: flag('print JSON (read commands)'),
   help: flag('show help', 'h'),
@@ -275,7 +276,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
   const set = globalOptions.set.convert(raw['set'], '--set');
   for (const s of set) if (s.indexOf('=') <= 0) throw usage(`--set expects KEY=VALUE, got "${s}"`);
   const str = (k: string) => raw[k] as string | undefined;
-  const configFlags: ConfigFlags = { dataDir: str('data-dir'), name: str('name'), role: str('role'), port: str('port'), set };
+  const configFlags: ConfigFlags = { dataDir: str('data-dir'), name: str('name'), role: str('role'), port: str('port'), logLevel: str('log-level'), set };
   return { name: found.name, args, global: { configFile: str('config'), configFlags, json: raw['json'] === true } } as ParsedCommand;
 }
 
