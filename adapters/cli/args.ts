@@ -204,30 +204,31 @@ const shortFlags = new Set(Object.values(allOptions).flatMap((o) => (o.short ? [
 type Token = ReturnType<typeof parseArgs>['tokens'] extends (infer T)[] | undefined ? T : never;
 
 /**
- * A word such as `-dEj7M5…` is an argument, not a cluster of short options: public keys are
- * base64url and may start with a dash. A lone `-x` is an option (unknown ones are refused by name),
- * and so is a cluster made only of known short flags (`-h`).
+ * A word such as `-dEj7M5…` or `-gw4D…d-Fp…` is an argument, not a cluster of short options:
+ * public keys are base64url and may start with a dash (and hold more dashes). A lone `-x` is an
+ * option (unknown ones are refused by name), and so is a cluster made only of known short flags
+ * (`-h`). Such words are hidden from parseArgs behind a placeholder and restored afterwards:
+ * parseArgs expands a cluster into one token per letter, so its tokens cannot be mapped back to
+ * the word by index.
  */
-function dashWordsAsPositionals(argv: readonly string[], tokens: readonly Token[]): Token[] {
-  const out: Token[] = [];
-  const seen = new Set<number>();
-  for (const t of tokens) {
-    const word = argv[t.index] ?? '';
-    const cluster = t.kind === 'option' && /^-[^-]./.test(word);
-    if (!cluster || [...word.slice(1)].every((c) => shortFlags.has(c))) {
-      out.push(t);
-      continue;
-    }
-    if (!seen.has(t.index)) out.push({ kind: 'positional', index: t.index, value: word });
-    seen.add(t.index);
-  }
-  return out;
+const HIDDEN = '\u0000arg:';
+
+function hideDashWords(argv: readonly string[]): string[] {
+  const end = argv.indexOf('--');
+  return argv.map((word, i) => ((end === -1 || i < end) && /^-[^-]./.test(word) && ![...word.slice(1)].every((c) => shortFlags.has(c)) ? `${HIDDEN}${word}` : word));
+}
+
+const restoreDashWord = (v: string): string => (v.startsWith(HIDDEN) ? v.slice(HIDDEN.length) : v);
+
+/** Positionals get their words back; option values keep the placeholder until they are checked (a hidden word is a value, `--limit --follow` is not). */
+function restoreDashWords(tokens: readonly Token[]): Token[] {
+  return tokens.map((t) => (t.kind === 'positional' ? { ...t, value: restoreDashWord(t.value) } : t));
 }
 
 /** Parses argv (without node and script). Throws SMOL_CLI_USAGE naming the bad command, option or value. */
 export function parseCommandLine(argv: readonly string[]): ParsedCommand {
-  const parsed = parseArgs({ args: [...argv], options: parseArgsOptions, strict: false, allowPositionals: true, tokens: true });
-  const tokens = dashWordsAsPositionals(argv, parsed.tokens);
+  const parsed = parseArgs({ args: hideDashWords(argv), options: parseArgsOptions, strict: false, allowPositionals: true, tokens: true });
+  const tokens = restoreDashWords(parsed.tokens);
   const words = tokens.flatMap((t) => (t.kind === 'positional' ? [t.value] : []));
   const help = tokens.some((t) => t.kind === 'option' && t.name === 'help');
   // `smollama --version` (or `-V` after any command, as git does) needs no valid command.
@@ -248,7 +249,8 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
     } else {
       // parseArgs would take `--limit --follow` as limit "--follow"; a value must not look like an option.
       if (t.value === undefined || (!t.inlineValue && t.value.startsWith('-'))) throw usage(`${t.rawName} needs a value`);
-      raw[t.name] = o.multiple ? [...((raw[t.name] as string[] | undefined) ?? []), t.value] : t.value;
+      const value = restoreDashWord(t.value);
+      raw[t.name] = o.multiple ? [...((raw[t.name] as string[] | undefined) ?? []), value] : value;
     }
   }
 
