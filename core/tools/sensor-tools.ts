@@ -31,8 +31,13 @@ export function sensorTools(sensors: SensorAccess, now: () => number = Date.now)
         const o = origin(n);
         const row = await sensors.latest(o, source);
         if (!row) {
-          const known = (await sensors.list(o)).map((s) => s.source);
-          throw new SmolError(ErrorCodes.NOT_FOUND, `no source "${source}"; known: ${known.join(', ') || 'none'}`);
+          const all = await sensors.list(o);
+          // A registered source without a value exists: saying "no source" would send the model looking elsewhere.
+          const registered = all.find((s) => s.source === source);
+          if (registered) {
+            throw new SmolError(ErrorCodes.SENSOR_NO_READING, `source "${source}"${registered.label ? ` (${registered.label})` : ''} exists but has no reading yet; it may not be readable on this machine`, { details: { source } });
+          }
+          throw new SmolError(ErrorCodes.NOT_FOUND, `no source "${source}"; known: ${all.map((s) => s.source).join(', ') || 'none'}`);
         }
         return row;
       },
