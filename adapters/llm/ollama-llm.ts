@@ -138,9 +138,13 @@ export class OllamaLlm implements LlmPort {
   }
 
   private request(r: LlmChatRequest): ChatRequest & { model: string } {
-    const options: Record<string, number> = {};
+    // Ollama's names for the sampling settings (its Modelfile parameters).
+    const options: Record<string, number | string[]> = {};
     if (r.temperature !== undefined) options['temperature'] = r.temperature;
     if (r.maxTokens !== undefined) options['num_predict'] = r.maxTokens;
+    if (r.topP !== undefined) options['top_p'] = r.topP;
+    if (r.stop?.length) options['stop'] = [...r.stop];
+    if (r.seed !== undefined) options['seed'] = r.seed;
     if (this.options.numCtx !== undefined) options['num_ctx'] = this.options.numCtx;
     return {
       model: r.model ?? this.model,

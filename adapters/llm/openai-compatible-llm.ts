@@ -143,9 +143,14 @@ export class OpenAiCompatibleLlm implements LlmPort {
       stream,
       ...(stream ? { stream_options: { include_usage: true } } : {}),
       ...(r.tools?.length ? { tools: r.tools.map((t) => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.parameters } })) } : {}),
-      ...(r.format ? { response_format: { type: 'json_schema', json_schema: { name: 'answer', schema: r.format, strict: true } } } : {}),
+      ...(r.toolChoice && r.tools?.length ? { tool_choice: typeof r.toolChoice === 'string' ? r.toolChoice : { type: 'function', function: { name: r.toolChoice.name } } } : {}),
+      ...(r.format === 'json' ? { response_format: { type: 'json_object' } } : {}),
+      ...(r.format && r.format !== 'json' ? { response_format: { type: 'json_schema', json_schema: { name: r.formatName ?? 'answer', schema: r.format, strict: r.formatStrict ?? true } } } : {}),
       ...(r.temperature !== undefined ? { temperature: r.temperature } : {}),
       ...(r.maxTokens !== undefined ? { max_tokens: r.maxTokens } : {}),
+      ...(r.topP !== undefined ? { top_p: r.topP } : {}),
+      ...(r.stop?.length ? { stop: [...r.stop] } : {}),
+      ...(r.seed !== undefined ? { seed: r.seed } : {}),
     };
   }
 }

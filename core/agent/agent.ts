@@ -1,7 +1,7 @@
-import { isSmolError, ErrorCodes } from '../errors.js';
+import { isSmolError, ErrorCodes, SmolError } from '../errors.js';
 import type { EventDraft } from '../events/event.js';
 import type { EventDataMap } from '../events/core-events.js';
-import type { LlmChatRequest, LlmChatResult, LlmMessage, LlmPort, LlmToolCall, LlmToolSpec } from '../llm/llm-port.js';
+import type { LlmChatRequest, LlmChatResult, LlmFormat, LlmMessage, LlmPort, LlmSampling, LlmToolCall, LlmToolChoice, LlmToolSpec } from '../llm/llm-port.js';
 import type { ToolRegistry } from '../tools/registry.js';
 import { systemPrompt } from './system-prompt.js';
 
@@ -21,7 +21,7 @@ export interface AgentDeps {
   readonly maxToolResultChars?: number;
 }
 
-export interface AskOptions {
+export interface AskOptions extends LlmSampling {
   /** The channel the question came through (journaled). */
   readonly via: 'cli' | 'api' | 'mqtt' | 'ui';
   /** Earlier turns: OpenAI-style clients send the whole conversation each time. A system message there is added to ours. */
@@ -29,8 +29,15 @@ export interface AskOptions {
   /** Tools the client runs itself: a call to one ends the loop and is handed back. */
   readonly clientTools?: readonly LlmToolSpec[];
   readonly model?: string;
-  readonly temperature?: number;
-  readonly maxTokens?: number;
+  /**
+   * 'auto' (default); 'none': no tools are offered; 'required' / a named tool: the first turn must
+   * call a tool (that one, the only one offered then), else SMOL_LLM_BAD_OUTPUT. Later turns are 'auto'.
+   */
+  readonly toolChoice?: LlmToolChoice;
+  /** Structured output of the answer, on every turn (LlmChatRequest.format). */
+  readonly format?: LlmFormat;
+  readonly formatName?: string;
+  readonly formatStrict?: boolean;
   /** Which node tools this caller may use (default: all); others are neither offered nor run. */
   readonly allowTool?: (name: string) => boolean;
   /** When given, answers are streamed: each piece of content as it arrives. */
@@ -77,6 +84,8 @@ export class Agent {
     const started = now();
     const conversationId = this.deps.newId();
     const model = options.model ?? this.deps.llm.model;
+    // Checked before anything is journaled: a refused question changes nothing.
+    const { allowed, clientSpecs, tools, firstTurn } = this.plan(options);
     await this.deps.journal.append([{ type: 'agent.asked', data: { conversationId, question, via: options.via, model } satisfies EventDataMap['agent.asked'] }]);
 
     const history = options.history ?? [];
@@ -86,9 +95,7 @@ export class Agent {
       ...history.filter((m) => m.role !== 'system'),
       ...(question ? [{ role: 'user' as const, content: question }] : []),
     ];
-    const clientNames = new Set((options.clientTools ?? []).map((t) => t.name));
-    const allowed = (name: string) => options.allowTool?.(name) ?? true;
-    const tools = [...this.deps.tools.specs().filter((t) => !clientNames.has(t.name) && allowed(t.name)), ...(options.clientTools ?? [])];
+    const clientNames = new Set(clientSpecs.map((t) => t.name));
     const registers = new Map<string, unknown>();
     const caller = { kind: 'agent' as const, via: options.via, conversationId };
     const usage = { promptTokens: 0, completionTokens: 0 };
@@ -103,20 +110,27 @@ export class Agent {
       for (;;) {
         iterations += 1;
         const last = iterations >= this.deps.maxIterations;
+        const first = iterations === 1 && firstTurn !== undefined;
+        // On the last turn the model must answer with what it has (or call the client's tools).
+        const offered = first ? firstTurn.tools : !last ? tools : clientSpecs;
         const request: LlmChatRequest = {
-          messages, model,
-          // On the last turn the model must answer with what it has (or call the client's tools).
-          ...(!last ? { tools } : options.clientTools?.length ? { tools: options.clientTools } : {}),
-          ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
-          ...(options.maxTokens !== undefined ? { maxTokens: options.maxTokens } : {}),
+          // Ollama cannot be made to call a tool: the first turn's system prompt asks for it, and the answer is checked below.
+          messages: first ? [{ ...messages[0]!, content: `${messages[0]!.content}\n${firstTurn.instruction}` }, ...messages.slice(1)] : messages,
+          model,
+          ...(offered.length ? { tools: offered } : {}),
+          ...(first ? { toolChoice: firstTurn.choice } : {}),
+          ...sampling(options),
           ...(options.signal ? { signal: options.signal } : {}),
         };
         const res = options.onDelta ? await this.streamTurn(request, options.onDelta) : await this.deps.llm.chat(request);
+        if (first && !res.toolCalls.some((c) => firstTurn.tools.some((t) => t.name === c.name))) {
+          throw new SmolError(ErrorCodes.LLM_BAD_OUTPUT, `tool_choice asked for a call to ${firstTurn.choice === 'required' ? 'a tool' : `the tool "${firstTurn.tools[0]!.name}"`}; the model answered without one`);
+        }
         answeredModel = res.model;
         usage.promptTokens += res.usage.promptTokens;
         usage.completionTokens += res.usage.completionTokens;
         messages.push({ role: 'assistant', content: res.content, ...(res.toolCalls.length ? { toolCalls: res.toolCalls } : {}) });
-        if (res.toolCalls.length === 0 || (last && !res.toolCalls.some((c) => clientNames.has(c.name)))) {
+        if (res.toolCalls.length === 0 || options.toolChoice === 'none' || (last && !res.toolCalls.some((c) => clientNames.has(c.name)))) {
           answer = res.content;
           finishReason = res.doneReason === 'length' ? 'length' : 'stop';
           break;
@@ -144,6 +158,40 @@ export class Agent {
     }
     await this.answered({ conversationId, answer, model: answeredModel, iterations, toolCalls, usage, durationMs: now() - started });
     return { conversationId, answer, model: answeredModel, iterations, toolCalls, clientToolCalls, finishReason, usage };
+  }
+
+  /**
+   * Checks the tool options as `ask` will (client tool names, tool_choice), without asking: a caller
+   * that streams checks first, so a bad request is a 400 before its answer has begun. Throws SMOL_BAD_REQUEST.
+   */
+  check(options: AskOptions): void {
+    this.plan(options);
+  }
+
+  /** The tools a question offers, and what its first turn must do. Throws SMOL_BAD_REQUEST. */
+  private plan(options: AskOptions) {
+    const allowed = (name: string) => options.allowTool?.(name) ?? true;
+    this.checkClientTools(options.clientTools ?? []);
+    const nodeTools = options.toolChoice === 'none' ? [] : this.deps.tools.specs().filter((t) => allowed(t.name));
+    const clientSpecs = options.toolChoice === 'none' ? [] : (options.clientTools ?? []);
+    const tools = [...nodeTools, ...clientSpecs];
+    return { allowed, clientSpecs, tools, firstTurn: firstTurnTools(options.toolChoice, tools) };
+  }
+
+  /**
+   * The names of the node's tools are reserved: a client tool of the same name would silently
+   * replace a tool the node journals and guards, so it is refused (whether or not this caller may
+   * use the node's tool), as is a name given twice. Throws SMOL_BAD_REQUEST naming the field.
+   */
+  private checkClientTools(clientTools: readonly LlmToolSpec[]): void {
+    const node = new Set(this.deps.tools.specs().map((t) => t.name));
+    const seen = new Set<string>();
+    clientTools.forEach((t, i) => {
+      const param = `tools.${i}.function.name`;
+      if (node.has(t.name)) throw new SmolError(ErrorCodes.BAD_REQUEST, `${param}: "${t.name}" is the name of one of this node's tools (GET /api/tools lists them); give your tool another name`, { details: { param } });
+      if (seen.has(t.name)) throw new SmolError(ErrorCodes.BAD_REQUEST, `${param}: "${t.name}" is given twice`, { details: { param } });
+      seen.add(t.name);
+    });
   }
 
   private async answered(data: EventDataMap['agent.answered']): Promise<void> {
@@ -176,4 +224,30 @@ export class Agent {
     const max = this.deps.maxToolResultChars ?? 8000;
     return s.length <= max ? s : `${s.slice(0, max)}… (cut: ${s.length} characters)`;
   }
+}
+
+/** What the first turn offers and asks for when tool_choice demands a call; undefined for 'auto' and 'none'. Throws SMOL_BAD_REQUEST for a name that is not offered. */
+function firstTurnTools(choice: LlmToolChoice | undefined, tools: readonly LlmToolSpec[]): { tools: readonly LlmToolSpec[]; choice: LlmToolChoice; instruction: string } | undefined {
+  if (choice === undefined || choice === 'auto' || choice === 'none') return undefined;
+  if (choice === 'required') {
+    if (tools.length === 0) throw new SmolError(ErrorCodes.BAD_REQUEST, 'tool_choice: "required" needs at least one tool', { details: { param: 'tool_choice' } });
+    return { tools, choice, instruction: 'Answer this turn by calling one of the tools.' };
+  }
+  const tool = tools.find((t) => t.name === choice.name);
+  if (!tool) throw new SmolError(ErrorCodes.BAD_REQUEST, `tool_choice: no tool "${choice.name}" is offered to this caller`, { details: { param: 'tool_choice' } });
+  return { tools: [tool], choice, instruction: `Answer this turn by calling the tool "${tool.name}".` };
+}
+
+/** The sampling settings that were given, for the model request. */
+function sampling(o: LlmSampling & Pick<AskOptions, 'format' | 'formatName' | 'formatStrict'>): Partial<LlmChatRequest> {
+  return {
+    ...(o.temperature !== undefined ? { temperature: o.temperature } : {}),
+    ...(o.maxTokens !== undefined ? { maxTokens: o.maxTokens } : {}),
+    ...(o.topP !== undefined ? { topP: o.topP } : {}),
+    ...(o.stop?.length ? { stop: o.stop } : {}),
+    ...(o.seed !== undefined ? { seed: o.seed } : {}),
+    ...(o.format !== undefined ? { format: o.format } : {}),
+    ...(o.formatName !== undefined ? { formatName: o.formatName } : {}),
+    ...(o.formatStrict !== undefined ? { formatStrict: o.formatStrict } : {}),
+  };
 }

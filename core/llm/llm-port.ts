@@ -35,15 +35,41 @@ export interface LlmToolSpec {
   readonly parameters: JsonSchema;
 }
 
-export interface LlmChatRequest {
-  readonly messages: readonly LlmMessage[];
-  readonly tools?: readonly LlmToolSpec[];
-  /** Structured output: the answer's content must be JSON matching this schema. */
-  readonly format?: JsonSchema;
-  /** Overrides the adapter's configured model. */
-  readonly model?: string;
+/**
+ * How the model may use the tools it is offered (OpenAI's `tool_choice`): 'auto' (its choice),
+ * 'none' (answer in text), 'required' (call at least one), or call the named tool.
+ */
+export type LlmToolChoice = 'auto' | 'none' | 'required' | { readonly name: string };
+
+/** Structured output: 'json' = the answer is a JSON object; a schema = JSON matching it. */
+export type LlmFormat = 'json' | JsonSchema;
+
+/** Sampling settings passed to the model as given; absent = the model's defaults. */
+export interface LlmSampling {
   readonly temperature?: number;
   readonly maxTokens?: number;
+  readonly topP?: number;
+  /** Sequences that end the answer (not included in it). */
+  readonly stop?: readonly string[];
+  /** Same seed, same settings, same prompt: the same answer, where the upstream supports it. */
+  readonly seed?: number;
+}
+
+export interface LlmChatRequest extends LlmSampling {
+  readonly messages: readonly LlmMessage[];
+  readonly tools?: readonly LlmToolSpec[];
+  /**
+   * Ollama has no tool_choice: callers enforce it by what they offer (agent.ts). An
+   * OpenAI-compatible upstream gets it as is.
+   */
+  readonly toolChoice?: LlmToolChoice;
+  /** Structured output: the answer's content must be JSON (matching the schema, if one is given). */
+  readonly format?: LlmFormat;
+  /** The schema's name and strictness, for upstreams that take them (OpenAI's json_schema); default 'answer', strict. */
+  readonly formatName?: string;
+  readonly formatStrict?: boolean;
+  /** Overrides the adapter's configured model. */
+  readonly model?: string;
   readonly signal?: AbortSignal;
 }
 
