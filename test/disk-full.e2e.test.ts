@@ -33,6 +33,8 @@ function startNodeProcess(dataDir: string): { child: ChildProcess; stderr: () =>
   let stderr = '';
   let exited = false;
   child.stderr?.on('data', (d) => (stderr += d));
+  // The node's log lines are on stdout (pino, issue 10); errors of the command itself on stderr.
+  child.stdout?.on('data', (d) => (stderr += d));
   child.on('exit', () => (exited = true));
   return { child, stderr: () => stderr, exited: () => exited };
 }
