@@ -2,6 +2,7 @@ import type { VersionVector } from '../core/journal/journal.js';
 import { SmolError, ErrorCodes } from '../core/errors.js';
 import type { SyncPort } from '../core/sync/sync-port.js';
 import { readVectorFile } from './vector.js';
+import type { ToolProgress } from './progress.js';
 
 /** Which vector to export for: a vector file, a named trusted peer, or everything. */
 export type ExportBasis = { readonly for: string } | { readonly peer: string } | { readonly all: true };
@@ -19,9 +20,9 @@ export interface ExportResult {
 /**
  * `journal export`: writes one segment of what the peer lacks to `out` (file or directory).
  * Throws SMOL_CLI_USAGE for an unknown peer, SMOL_SEGMENT_FOREIGN_CLUSTER for a vector file of
- * another cluster.
+ * another cluster. `onProgress` hears the bytes written (no total: the segment is compressed as it goes).
  */
-export async function exportSegment(sync: SyncPort, basis: ExportBasis, out: string): Promise<ExportResult> {
+export async function exportSegment(sync: SyncPort, basis: ExportBasis, out: string, onProgress?: ToolProgress): Promise<ExportResult> {
   let theirs: VersionVector = {};
   let peer: string | undefined;
   if ('for' in basis) {
@@ -37,6 +38,6 @@ export async function exportSegment(sync: SyncPort, basis: ExportBasis, out: str
     peer = node.nodeId;
     theirs = sync.peers.believed(peer);
   }
-  const written = await sync.exportTo(theirs, out, peer);
+  const written = await sync.exportTo(theirs, out, peer, onProgress);
   return written ? { ...written, peer } : { path: undefined, events: 0, bytes: 0, leftOut: 0, peer };
 }

@@ -1,5 +1,6 @@
 import type { ImportReport, SyncPort } from '../core/sync/sync-port.js';
 import type {} from '../core/events/sync-events.js'; // brings sync.completed / sync.failed into EventDataMap
+import type { ToolProgress } from './progress.js';
 
 export interface ImportSummary {
   readonly reports: ImportReport[];
@@ -11,11 +12,12 @@ export interface ImportSummary {
 /**
  * `journal import`: every segment in the given files and directories, verified and applied;
  * held ones kept for later. Journals one `sync.completed` (via usb) per exporter that brought events.
+ * `onProgress` hears the bytes read of each path's segment files, with the path.
  */
-export async function importSegments(sync: SyncPort, paths: readonly string[], now: () => number = Date.now): Promise<ImportSummary> {
+export async function importSegments(sync: SyncPort, paths: readonly string[], now: () => number = Date.now, onProgress?: ToolProgress): Promise<ImportSummary> {
   const started = now();
   const reports: ImportReport[] = [];
-  for (const p of paths) reports.push(...(await sync.importPath(p)));
+  for (const p of paths) reports.push(...(await sync.importPath(p, onProgress ? (done, total) => onProgress(done, total, p) : undefined)));
   const byExporter = new Map<string, { received: number; bytes: number }>();
   for (const r of reports) {
     if (!r.exporter || r.applied === 0) continue;

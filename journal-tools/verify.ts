@@ -5,6 +5,7 @@ import type { EventRegistry } from '../core/events/registry.js';
 import { nodeIdFromPublicKey, verifyMessage } from '../core/identity/node-identity.js';
 import type { LevelJournal } from '../core/journal/level-journal.js';
 import { isSmolError } from '../core/errors.js';
+import type { ToolProgress } from './progress.js';
 
 export interface VerifyProblem {
   readonly origin: string;
@@ -35,8 +36,10 @@ export interface VerifyReport {
  * every `feed.sealed` signed by the key the origin id is derived from and naming the real head,
  * every known event type valid against its schema, and the stored head equal to the last event.
  * Stops a feed at its first problem (later events of a broken chain prove nothing).
+ * `onProgress` hears events checked of the log's positions.
  */
-export async function verifyJournal(journal: LevelJournal, registry: EventRegistry): Promise<VerifyReport> {
+export async function verifyJournal(journal: LevelJournal, registry: EventRegistry, onProgress?: ToolProgress): Promise<VerifyReport> {
+  const positions = journal.lastPosition();
   const problems: VerifyProblem[] = [];
   const feeds: FeedReport[] = [];
   let total = 0;
@@ -82,6 +85,7 @@ export async function verifyJournal(journal: LevelJournal, registry: EventRegist
         prevHash = hashBody(origin, body);
         expectSeq = event.seq + 1;
         count++;
+        onProgress?.(total + count, positions);
       }
     } catch (err) {
       problem(expectSeq, undefined, 'undecodable', isSmolError(err) ? err.message : String(err));

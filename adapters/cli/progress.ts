@@ -64,7 +64,8 @@ export function progressBar(
       drawnAt = t;
       drawn = true;
       // Cut to the terminal's width: a wrapped line cannot be redrawn with `\r`.
-      const line = renderBar(label, done, total, unit).slice(0, Math.max(10, (stream.columns ?? 80) - 1));
+      // A pty without a size says 0 columns.
+      const line = renderBar(label, done, total, unit).slice(0, (stream.columns || 80) - 1);
       stream.write(clear + line);
     },
     finish() {
@@ -72,4 +73,29 @@ export function progressBar(
       drawn = false;
     },
   };
+}
+
+/**
+ * Runs `work` with a bar labelled `label` (and what the work says it is on: a projection, a path),
+ * cleared when it ends however it ends. Draws nothing where progressBar would not.
+ */
+export async function withProgress<T>(
+  label: string,
+  options: { json: boolean; unit?: string; stream?: ProgressStream },
+  work: (onProgress: (done: number, total: number | undefined, what?: string) => void) => Promise<T>,
+): Promise<T> {
+  let bar: ProgressBar | undefined;
+  let on: string | undefined;
+  try {
+    return await work((done, total, what) => {
+      if (!bar || what !== on) {
+        bar?.finish();
+        on = what;
+        bar = progressBar(what === undefined ? label : `${label} ${what}`, options);
+      }
+      bar.update(done, total);
+    });
+  } finally {
+    bar?.finish();
+  }
 }

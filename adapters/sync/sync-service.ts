@@ -77,14 +77,26 @@ export class SyncService implements SyncPort {
     return next;
   }
 
-  /** Imports a segment file, or every segment file of a directory, then retries held segments. */
-  async importPath(path: string, via: SyncTransport = 'usb'): Promise<ImportReport[]> {
+  /**
+   * Imports a segment file, or every segment file of a directory, then retries held segments.
+   * `onProgress` hears the bytes read of the files' total size.
+   */
+  async importPath(path: string, onProgress?: (done: number, total: number) => void, via: SyncTransport = 'usb'): Promise<ImportReport[]> {
     if (!(await stat(path).then(() => true, () => false))) {
       return [{ source: path, status: 'failed', code: ErrorCodes.NOT_FOUND, message: 'no such file or directory', applied: 0, substantive: 0, exporter: undefined, bytes: 0 }];
     }
     const files = (await isDirectory(path)) ? await listSegmentFiles(path) : [path];
+    const sizes = onProgress ? await Promise.all(files.map((f) => stat(f).then((s) => s.size, () => 0))) : [];
+    const total = sizes.reduce((a, b) => a + b, 0);
+    let before = 0;
     const reports: ImportReport[] = [];
-    for (const file of files) reports.push(await this.importOne(file, fileSource(file), { path: file }, via));
+    for (const [i, file] of files.entries()) {
+      const size = sizes[i] ?? 0;
+      const source = onProgress ? countingSource(fileSource(file), (n) => onProgress(before + Math.min(n, size), total)) : fileSource(file);
+      reports.push(await this.importOne(file, source, { path: file }, via));
+      before += size;
+      onProgress?.(before, total);
+    }
     if (reports.some((r) => r.applied > 0)) reports.push(...(await this.retryPending(via)));
     return reports;
   }
@@ -256,13 +268,13 @@ export class SyncService implements SyncPort {
    * Writes a segment of what `theirs` lacks to `out` (a file, or a directory to put it in under a
    * generated name). Remembers what was sent to `peer`. Returns undefined when there is nothing to send.
    */
-  async exportTo(theirs: VersionVector, out: string, peer?: string): Promise<{ path: string; events: number; bytes: number; leftOut: number } | undefined> {
+  async exportTo(theirs: VersionVector, out: string, peer?: string, onProgress?: (done: number, total: undefined) => void): Promise<{ path: string; events: number; bytes: number; leftOut: number } | undefined> {
     const planned = await this.planFor(theirs, { recordFor: true, sealNow: true });
     if (!planned) return undefined;
     const intoDir = await isDirectory(out);
     const tmpPath = intoDir ? join(out, `export-${process.pid}-${Date.now()}.tmp`) : out;
     let digest: Buffer | undefined;
-    const bytes = await writeSegmentFile(tmpPath, tapDigest(planned.stream, (d) => (digest = d)));
+    const bytes = await writeSegmentFile(tmpPath, tapDigest(planned.stream, (d) => (digest = d), onProgress));
     let path = tmpPath;
     if (intoDir && digest) {
       path = join(out, segmentFileName(planned.header, digest));
@@ -279,15 +291,30 @@ export class SyncService implements SyncPort {
   }
 }
 
-/** Passes a segment stream through and hands over its checksum (the trailer's first 32 bytes). */
-async function* tapDigest(stream: AsyncIterable<Buffer>, onDigest: (d: Buffer) => void): AsyncGenerator<Buffer> {
+/** Passes a segment stream through and hands over its checksum (the trailer's first 32 bytes), and the bytes so far. */
+async function* tapDigest(stream: AsyncIterable<Buffer>, onDigest: (d: Buffer) => void, onBytes?: (done: number, total: undefined) => void): AsyncGenerator<Buffer> {
   let last: Buffer | undefined;
+  let bytes = 0;
   for await (const chunk of stream) {
     last = chunk;
+    bytes += chunk.length;
+    onBytes?.(bytes, undefined);
     yield chunk;
   }
   // The writer's last chunk is `u32 0 | digest | signature | end marker`.
   if (last && last.length >= 4 + 32) onDigest(last.subarray(4, 36));
+}
+
+/** A segment source that tells how many bytes each read of it has reached (a conflict reads it twice). */
+function countingSource(source: SegmentSource, onBytes: (n: number) => void): SegmentSource {
+  return async function* () {
+    let n = 0;
+    for await (const chunk of source()) {
+      n += chunk.length;
+      onBytes(n);
+      yield chunk;
+    }
+  };
 }
 
 function report(source: string, o: ImportOutcome, status: ImportReport['status']): ImportReport {

@@ -48,10 +48,16 @@ export interface SyncPort {
     believed(nodeId: string): VersionVector;
     get(nodeId: string): { readonly known: VersionVector };
   };
-  /** Imports a segment file, or every segment file of a directory, then retries held segments. */
-  importPath(path: string): Promise<ImportReport[]>;
-  /** Writes one segment of what `theirs` lacks to `out` (file or directory); undefined when there is nothing to send. */
-  exportTo(theirs: VersionVector, out: string, peer?: string): Promise<ExportedSegment | undefined>;
+  /**
+   * Imports a segment file, or every segment file of a directory, then retries held segments.
+   * `onProgress` hears bytes read of the files' total size.
+   */
+  importPath(path: string, onProgress?: (done: number, total: number) => void): Promise<ImportReport[]>;
+  /**
+   * Writes one segment of what `theirs` lacks to `out` (file or directory); undefined when there
+   * is nothing to send. `onProgress` hears the bytes written so far (no total).
+   */
+  exportTo(theirs: VersionVector, out: string, peer?: string, onProgress?: (done: number, total: undefined) => void): Promise<ExportedSegment | undefined>;
   /** Held segment files waiting for what they build on. */
   pendingFiles(): Promise<string[]>;
 }

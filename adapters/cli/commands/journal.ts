@@ -13,6 +13,8 @@ import { VectorsProjection } from '../../vectors/vectors-projection.js';
 import { repairLevelJournal } from '../../../journal-tools/repair.js';
 import { dataPaths, openNodeJournal } from '../data-dir.js';
 import { emit, type Output } from '../output.js';
+import { pollProgress } from '../../../journal-tools/progress.js';
+import { withProgress } from '../progress.js';
 import { findRunningNode } from '../remote-node.js';
 import { LIVE_SUBCOMMANDS, printEntry, printInspected, printStats, runLiveJournal, type LiveSubcommand } from './journal-live.js';
 
@@ -31,11 +33,13 @@ export interface JournalCommand {
 const VECTORS = 'vectors';
 
 /** Drops the vector index files and replays the journal into new ones (no model is called). */
-async function rebuildVectors(journal: Journal, dir: string): Promise<{ name: string; position: number; ms: number }> {
+async function rebuildVectors(journal: Journal, dir: string, onProgress: (done: number, total: number, what: string) => void): Promise<{ name: string; position: number; ms: number }> {
   const started = performance.now();
   const vectors = new VectorsProjection(journal, createRegistry(), { dir });
   await vectors.rebuild();
-  await vectors.caughtUp();
+  // A bulk build moves the position only when it ends: the bar may sit at 0 until then.
+  const stop = pollProgress(() => onProgress(vectors.position, journal.lastPosition(), VECTORS));
+  await vectors.caughtUp().finally(stop);
   await vectors.stop();
   return { name: VECTORS, position: vectors.position, ms: Math.round(performance.now() - started) };
 }
@@ -79,7 +83,7 @@ export async function runJournal(config: Config, cmd: JournalCommand, output: Ou
         return 0;
       }
       case 'verify': {
-        const report = await verifyJournal(journal, createRegistry());
+        const report = await withProgress('verify', { json: cmd.json }, (onProgress) => verifyJournal(journal, createRegistry(), onProgress));
         emit(output, cmd.json, report, () => verifyText(report));
         return report.ok ? 0 : 1;
       }
@@ -88,8 +92,11 @@ export async function runJournal(config: Config, cmd: JournalCommand, output: Ou
         const known = [...allProjections.map((p) => p.name), VECTORS];
         if (cmd.projection && !known.includes(cmd.projection)) throw new SmolError(ErrorCodes.CLI_USAGE, `no projection named ${cmd.projection}; known: ${known.join(', ')}`);
         const chosen = allProjections.filter((p) => !cmd.projection || p.name === cmd.projection);
-        const done = await rebuildProjections(journal, createRegistry(), chosen);
-        if (!cmd.projection || cmd.projection === VECTORS) done.push(await rebuildVectors(journal, join(config.dataDir, VECTORS)));
+        const done = await withProgress('rebuild', { json: cmd.json }, async (onProgress) => {
+          const rebuilt = await rebuildProjections(journal, createRegistry(), chosen, onProgress);
+          if (!cmd.projection || cmd.projection === VECTORS) rebuilt.push(await rebuildVectors(journal, join(config.dataDir, VECTORS), onProgress));
+          return rebuilt;
+        });
         emit(output, cmd.json, done, () => done.map((d) => `rebuilt ${d.name} to position ${d.position} in ${d.ms} ms`).join('\n'));
         return 0;
       }

@@ -14,6 +14,7 @@ import { importSegments } from '../../../journal-tools/import.js';
 import { openNodeJournal } from '../data-dir.js';
 import { clockSkewReporter } from '../../sync/clock-skew-reporter.js';
 import { emit, type Output } from '../output.js';
+import { withProgress } from '../progress.js';
 
 export type SyncCommandName = 'journal vector' | 'journal export' | 'journal import' | 'trust show' | 'trust add' | 'trust list' | 'trust remove';
 type SyncCommand = Extract<ParsedCommand, { name: SyncCommandName }>;
@@ -65,13 +66,13 @@ export async function runSyncCommand(config: Config, cmd: SyncCommand, output: O
           }
           case 'journal export': {
             const basis: ExportBasis = cmd.args.for !== undefined ? { for: resolve(cmd.args.for) } : cmd.args.peer !== undefined ? { peer: cmd.args.peer } : { all: true };
-            const r = await exportSegment(sync, basis, resolve(cmd.args.out!));
+            const r = await withProgress('export', { json, unit: 'bytes' }, (onProgress) => exportSegment(sync, basis, resolve(cmd.args.out!), onProgress));
             if (!r.path) output.out('nothing to export: the peer already holds everything this node has (sealed)');
             else output.out(`wrote ${r.path}: ${r.events} events, ${r.bytes} bytes${r.leftOut ? ` (${r.leftOut} unsealed events left for next time)` : ''}`);
             return 0;
           }
           case 'journal import': {
-            const summary = await importSegments(sync, cmd.args.paths.map((p) => resolve(p)));
+            const summary = await withProgress('import', { json, unit: 'bytes' }, (onProgress) => importSegments(sync, cmd.args.paths.map((p) => resolve(p)), Date.now, onProgress));
             emit(output, json, summary, () =>
               [
                 ...summary.reports.map((r) => `${r.status.padEnd(8)} ${r.source}: ${r.code && r.status !== 'applied' ? `${r.code}: ` : ''}${r.message}`),
