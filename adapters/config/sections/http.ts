@@ -8,7 +8,7 @@ export const httpSection = z
     openOnLoopback: z
       .boolean()
       .default(true)
-      .describe('Let requests from this machine (127.0.0.1, ::1) in without a token; others need the token `smollama status` shows'),
+      .describe('Let requests from this machine (127.0.0.1, ::1) in without a token; others need a token (`smollama status --show-tokens`)'),
     requestTimeoutMs: z.number().int().min(100).default(60_000).describe('A request (headers and body) must arrive within this, or it is answered 408 and its connection closed (ms); bounds how long a slow client holds a connection, and how long a sync push may take to upload'),
     headersTimeoutMs: z.number().int().min(100).default(15_000).describe('Request headers must arrive within this (ms; at most requestTimeoutMs)'),
     keepAliveTimeoutMs: z.number().int().min(100).default(5_000).describe('An idle kept-alive connection is closed after this (ms)'),
