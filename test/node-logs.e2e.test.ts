@@ -2,7 +2,7 @@ import t, { type Test } from 'tap';
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { spawnCli, waitForOutput } from './helpers/cli.js';
+import { runCli, spawnCli, waitForOutput } from './helpers/cli.js';
 import { FakeOllama } from './helpers/fake-ollama.js';
 import { tempDir } from './helpers/temp-dir.js';
 import { waitFor, waitForValue } from './helpers/wait-for.js';
@@ -89,6 +89,16 @@ t.test('a node with log.format json: JSON lines with level and unit, units in /a
   t.equal(logged.err?.code, 'SMOL_LLM_BAD_OUTPUT', 'with the error and its code');
   t.ok(typeof logged.err?.message === 'string' && logged.err.message.length > 0, `and its message (${logged.err?.message})`);
   t.ok(logged.reqId !== undefined, 'under the request id');
+
+  // smollama status reads the running node's status.json: every unit with its state.
+  const status = await waitForValue(async () => {
+    const r = await runCli(['status', '--json', '--data-dir', join(dir, 'data')]);
+    const v = JSON.parse(r.stdout) as { units?: Array<{ name: string; state: string; code?: string }> };
+    return v.units?.find((u) => u.name === 'mqtt')?.state === 'degraded' ? v : undefined;
+  }, { timeoutMs: 20_000, message: 'status.json to list the units' });
+  t.same(status.units?.map((u) => u.name), health.units.map((u) => u.name), 'smollama status lists the same units');
+  const human = await runCli(['status', '--data-dir', join(dir, 'data')]);
+  t.match(human.stdout, /^ {2}mqtt +degraded SMOL_MQTT_UNREACHABLE/m, 'and prints them, one a line');
 
   child.kill('SIGTERM');
   await new Promise((resolve) => child.once('close', resolve));

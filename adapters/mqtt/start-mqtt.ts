@@ -11,6 +11,7 @@ import { MqttAsk } from './ask-handler.js';
 import { MqttToolCalls } from './tool-handler.js';
 import type { ToolRegistry } from '../../core/tools/registry.js';
 import { topicsOf } from './topics.js';
+import { repeatLimiter } from '../log/rate-limit.js';
 import { gpioCommandRoutes, switchPinsOf, type GpioWriter } from './gpio-commands.js';
 import type { DiscoveryOverride } from './ha-discovery.js';
 
@@ -51,20 +52,12 @@ export interface RunningMqtt {
   close(): Promise<void>;
 }
 
-/** Logs refusals of one topic at most once per interval, with how many were not logged. */
+/** Logs refusals of one topic at most once per interval, with how many were not logged (adapters/log/rate-limit.ts). */
 function throttledReport(log: (message: string) => void, intervalMs = 60_000) {
-  const last = new Map<string, { at: number; quiet: number }>();
+  const limit = repeatLimiter(intervalMs);
   return (err: unknown, topic: string) => {
-    const now = Date.now();
-    const seen = last.get(topic);
-    if (seen && now - seen.at < intervalMs) {
-      seen.quiet += 1;
-      return;
-    }
     const code = isSmolError(err) ? err.code : 'SMOL_INTERNAL';
-    const more = seen?.quiet ? ` (${seen.quiet} more since the last report)` : '';
-    log(`mqtt: ${code} on ${topic}: ${(err as Error)?.message ?? String(err)}${more}`);
-    last.set(topic, { at: now, quiet: 0 });
+    limit(topic, (quiet) => log(`mqtt: ${code} on ${topic}: ${(err as Error)?.message ?? String(err)}${quiet ? ` (${quiet} more since the last report)` : ''}`));
   };
 }
 
