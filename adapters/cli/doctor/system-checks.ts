@@ -104,10 +104,10 @@ export async function checkGpio(config: Config, paths: DetectPaths & { dev?: str
   const gpio = config.sensors.gpio;
   if (!gpio.enabled) return ok(name, 'disabled (sensors.gpio.enabled: false)');
   if (gpio.mode === 'simulated') return ok(name, 'simulated (sensors.gpio.mode: simulated)');
-  const hw = await detectPiHardware(paths);
   const dev = paths.dev ?? '/dev';
-  const chips = (await readdir(dev).catch(() => [] as string[])).filter((n) => /^gpiochip\d+$/.test(n));
   const gpiomem = paths.gpiomem ?? `${dev}/gpiomem`;
+  const hw = await detectPiHardware({ ...(paths.model ? { model: paths.model } : {}), gpiomem });
+  const chips = (await readdir(dev).catch(() => [] as string[])).filter((n) => /^gpiochip\d+$/.test(n));
   const chipText = chips.length > 0 ? `; ${chips.map((c) => `${dev}/${c}`).join(', ')} present` : '';
   if (hw.available) {
     const rw = await access(gpiomem, constants.R_OK | constants.W_OK).then(() => true, () => false);
