@@ -1,5 +1,6 @@
 import type { Config } from '../config/schema.js';
 import { createRegistry } from '../../core/events/default-registry.js';
+import type { EventRegistry } from '../../core/events/registry.js';
 import type { LevelJournal } from '../../core/journal/level-journal.js';
 import { SyncService } from './sync-service.js';
 import { SyncClient } from './http-client.js';
@@ -14,9 +15,9 @@ export interface RunningSync {
   stop(): Promise<void>;
 }
 
-/** Opens sync for a node: trust, peer state, held segments retried, the loop ready to start. */
-export async function startSync(config: Config, journal: LevelJournal, log: (message: string) => void): Promise<RunningSync> {
-  const service = await SyncService.open(journal, config.dataDir, config.sync, createRegistry());
+/** Opens sync for a node: trust, peer state, held segments retried, the loop ready to start. `registry`: the node's own (one per node). */
+export async function startSync(config: Config, journal: LevelJournal, log: (message: string) => void, registry: EventRegistry = createRegistry()): Promise<RunningSync> {
+  const service = await SyncService.open(journal, config.dataDir, config.sync, registry);
   const retried = await service.retryPending();
   const applied = retried.reduce((n, r) => n + r.applied, 0);
   if (applied > 0) log(`sync: applied ${applied} event(s) from held segments`);

@@ -15,9 +15,9 @@ declare module './context.js' {
 export function syncUnit(): NodeUnit {
   return {
     name: 'sync',
-    needs: ['journal'],
+    needs: ['journal', 'node'],
     async start({ config, log, shelf }) {
-      shelf.put('sync', await startSync(config, shelf.get('journal'), portLog(log)));
+      shelf.put('sync', await startSync(config, shelf.get('journal'), portLog(log), shelf.get('registry')));
     },
     async stop() {},
     health: () => ({ state: 'running' }),
