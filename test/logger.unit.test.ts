@@ -69,3 +69,11 @@ t.test('portLog: problems are warnings and limited per identical line; other lin
     'info mqtt: connected to mqtt://127.0.0.1:1883',
   ]);
 });
+
+t.test("portLog drops a line's own `unit: ` prefix, which the unit field now carries", async (t) => {
+  const { logger, lines } = capture({ format: 'json' });
+  const log = portLog(logger.child({ unit: 'mqtt' }));
+  log('mqtt: connected to mqtt://127.0.0.1:1883');
+  log('journal: something else');
+  t.same(lines.map((l) => (JSON.parse(l) as { msg: string }).msg), ['connected to mqtt://127.0.0.1:1883', 'journal: something else']);
+});

@@ -84,7 +84,11 @@ export function portLog(
   logger: Logger,
   limit?: (key: string, write: (repeated: number) => void) => void,
 ): (message: string, fields?: Record<string, unknown>) => void {
-  return (message, fields) => {
+  // Older adapters prefix their lines with their part (`mqtt: …`); the unit field says that now.
+  const unit = logger.bindings()['unit'];
+  const prefix = typeof unit === 'string' ? `${unit}: ` : undefined;
+  return (line, fields) => {
+    const message = prefix && line.startsWith(prefix) ? line.slice(prefix.length) : line;
     const level = isProblem(message, fields) ? 'warn' : 'info';
     const write = (repeated: number) => logger[level]({ ...fields, ...(repeated > 0 ? { repeated } : {}) }, repeated > 0 ? `${message} (${repeated} more like it since)` : message);
     if (limit && level === 'warn') limit(`${message}|${fields ? JSON.stringify(fields) : ''}`, write);
