@@ -8,7 +8,9 @@
 #   app     /opt/smollama            (root-owned; the service cannot modify its own code)
 #   config  /etc/smollama/smollama.yaml (written once by `smollama init`, never overwritten)
 #   data    /var/lib/smollama        (journal, identity; owned by user smollama)
-# Node.js comes only from the distribution's apt repositories; no third-party repositories.
+# Node.js comes from apt. This script adds no repositories itself; on Raspberry Pi OS 12 'bookworm'
+# (Node.js 18) the one supported way to Node.js 20 is NodeSource's apt repository (README), added
+# by the user before running this script, which then finds node 20 from apt.
 set -euo pipefail
 
 APP_DIR=/opt/smollama
@@ -43,7 +45,7 @@ major_of() { sed -E 's/^[0-9]+://; s/^([0-9]+).*/\1/' <<<"$1"; }
 step "Node.js >= $NODE_MIN_MAJOR"
 if command -v node >/dev/null; then
   have=$(node -p 'process.versions.node')
-  [[ $(major_of "$have") -ge $NODE_MIN_MAJOR ]] || die "Node.js $have is installed but Smollama needs $NODE_MIN_MAJOR or newer. Upgrade Node.js (e.g. Raspberry Pi OS 13 'trixie' ships 20.x) and run this again."
+  [[ $(major_of "$have") -ge $NODE_MIN_MAJOR ]] || die "Node.js $have is installed but Smollama needs $NODE_MIN_MAJOR or newer. On bookworm: curl -fsSL https://deb.nodesource.com/setup_20.x | sudo -E bash - && sudo apt-get install -y nodejs, then run this again."
   echo "found node $have at $(command -v node)"
 else
   apt-get update -qq; apt_updated=1
@@ -52,7 +54,7 @@ else
     die "no nodejs package is available from apt. Smollama needs Node.js $NODE_MIN_MAJOR or newer; install it and run this again."
   fi
   if [[ $(major_of "$candidate") -lt $NODE_MIN_MAJOR ]]; then
-    die "this distribution's nodejs is $candidate, but Smollama needs Node.js $NODE_MIN_MAJOR or newer. Raspberry Pi OS 12 'bookworm' ships 18.x: upgrade to Raspberry Pi OS 13 'trixie' (20.x), or install Node.js $NODE_MIN_MAJOR+ yourself so that 'node' is on PATH, then run this again."
+    die "this distribution's nodejs is $candidate, but Smollama needs Node.js $NODE_MIN_MAJOR or newer. Raspberry Pi OS 12 'bookworm' ships 18.x: add NodeSource's repository (curl -fsSL https://deb.nodesource.com/setup_20.x | sudo -E bash -) and run this again."
   fi
   apt_install nodejs
   echo "installed node $(node -p 'process.versions.node')"

@@ -15,7 +15,7 @@ t.test('Node.js older than 20 fails with the one supported upgrade; 20 and later
   const old = checkNodeVersion('18.19.0');
   t.equal(old.status, 'fail');
   t.equal(old.remedy, NODE_REMEDY);
-  t.match(old.remedy, /trixie/);
+  t.match(old.remedy, /nodesource/i);
   t.equal(checkNodeVersion('20.0.0').status, 'ok');
   t.equal(checkNodeVersion('22.3.1').status, 'ok');
 });

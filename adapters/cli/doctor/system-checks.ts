@@ -16,7 +16,7 @@ export const NODE_MIN_MAJOR = 20;
  * only from the distribution's apt repositories, no third-party repositories).
  */
 export const NODE_REMEDY =
-  "Raspberry Pi OS 12 'bookworm' ships Node.js 18: upgrade to Raspberry Pi OS 13 'trixie' (Node.js 20 from apt: sudo apt install nodejs npm), then run deploy/install-pi.sh again";
+  "Raspberry Pi OS 12 'bookworm' ships Node.js 18: install Node.js 20 from NodeSource's apt repository (curl -fsSL https://deb.nodesource.com/setup_20.x | sudo -E bash - && sudo apt-get install -y nodejs), then run deploy/install-pi.sh again";
 
 /** Node.js version against NODE_MIN_MAJOR. */
 export function checkNodeVersion(version = process.versions.node): CheckResult {
