@@ -1,50 +1,9 @@
 import t from 'tap';
-import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { JournalStream } from '../ui/src/journal-stream.js';
-import type { JournalEntry } from '../ui/src/types.js';
-
-/** A WebSocket double for the browser's: records what the stream sends, lets the test speak for the server. */
-class FakeSocket {
-  static readonly OPEN = 1;
-  static last: FakeSocket | undefined;
-  readyState = 0;
-  sent: Array<Record<string, unknown>> = [];
-  onopen: (() => void) | undefined;
-  onmessage: ((m: { data: string }) => void) | undefined;
-  onclose: (() => void) | undefined;
-  constructor(readonly url: string) {
-    FakeSocket.last = this;
-  }
-  send(data: string): void {
-    this.sent.push(JSON.parse(data) as Record<string, unknown>);
-  }
-  close(): void {
-    this.readyState = 3;
-  }
-  open(): void {
-    this.readyState = FakeSocket.OPEN;
-    this.onopen?.();
-  }
-  server(m: Record<string, unknown>): void {
-    this.onmessage?.({ data: JSON.stringify(m) });
-  }
-}
-
-const g = globalThis as unknown as { WebSocket: unknown; location: unknown };
-g.WebSocket = FakeSocket;
-g.location = { protocol: 'http:', host: '127.0.0.1:8080' };
-
-const entry = (position: number) => ({ position, event: { id: `n:${position}`, type: 'node.stopped' } }) as unknown as JournalEntry;
-const events = (...positions: number[]) => ({ op: 'events', entries: positions.map(entry), to: positions.at(-1) });
+import { events, streamPage } from './helpers/journal-stream-page.js';
 
 function page(fromPosition?: number) {
-  const controllers: ReactiveController[] = [];
-  const host: ReactiveControllerHost = { addController: (c) => void controllers.push(c), removeController: () => undefined, requestUpdate: () => undefined, updateComplete: Promise.resolve(true) };
-  const got: number[] = [];
   let replaced = 0;
-  const stream = new JournalStream(host, { ...(fromPosition ? { fromPosition } : {}), onEvents: (es) => got.push(...es.map((e) => e.position)), onJournalReplaced: () => replaced++ });
-  controllers.forEach((c) => c.hostConnected?.());
-  return { stream, got, socket: FakeSocket.last!, replaced: () => replaced };
+  return { ...streamPage({ ...(fromPosition ? { fromPosition } : {}), onJournalReplaced: () => replaced++ }), replaced: () => replaced };
 }
 
 t.test('a subscribe refused as past the journal\'s end tells the page its journal was replaced', async (t) => {
