@@ -2,12 +2,11 @@ import { ErrorCodes, SmolError, isSmolError } from '../../core/errors.js';
 import { callToolDirectly } from '../../core/tools/direct-call.js';
 import type { ToolRegistry } from '../../core/tools/registry.js';
 import type { InboxMessage } from './inbox.js';
-
-type QoS = 0 | 1 | 2;
+import { RequestLine, publishAnswer, responseTarget, type Publish, type QoS, type ResponseTarget } from './request-line.js';
 
 export interface MqttToolCallOptions {
   readonly tools: ToolRegistry;
-  readonly publish: (topic: string, payload: string, options: { qos: QoS; correlationData?: Buffer }) => Promise<void>;
+  readonly publish: Publish;
   /** `<prefix>/<node>/tools/`: calls arrive on `<base><name>`, answers without a response topic go to `<base><name>/answers`. */
   readonly base: string;
   readonly qos: QoS;
@@ -46,52 +45,37 @@ export function parseToolPayload(payload: Buffer): Record<string, unknown> {
  * every reconnect).
  */
 export class MqttToolCalls {
-  private chain: Promise<void> = Promise.resolve();
-  private taken = 0;
-  private readonly abort = new AbortController();
+  private readonly line = new RequestLine();
 
   constructor(private readonly options: MqttToolCallOptions) {}
 
   /** Takes one message from a tool topic; resolves once it is answered (or refused). */
   handle(message: InboxMessage): Promise<void> {
     const name = message.topic.slice(this.options.base.length);
-    const target = this.targetOf(message, name);
+    const target = responseTarget(message, `${this.options.base}${name}/answers`);
     let args: Record<string, unknown>;
     try {
       if (message.retain) throw new SmolError(ErrorCodes.MQTT_PAYLOAD_INVALID, 'retained tool calls are not run; publish the call without retain');
       args = parseToolPayload(message.payload);
-      if (this.abort.signal.aborted) throw new SmolError(ErrorCodes.AGENT_BUSY, 'the node is stopping');
       const maxWaiting = this.options.maxWaiting ?? 32;
-      if (this.taken > maxWaiting) throw new SmolError(ErrorCodes.AGENT_BUSY, `${maxWaiting} tool calls are waiting; call again later`);
+      this.line.admit(maxWaiting, `${maxWaiting} tool calls are waiting; call again later`);
     } catch (err) {
       return this.refuse(err as SmolError, message, target, name);
     }
-    this.taken += 1;
-    const run = this.chain.then(() => this.run(name, args, message, target)).finally(() => (this.taken -= 1));
-    this.chain = run.catch(() => undefined);
-    return run;
+    return this.line.run(() => this.call(name, args, message, target));
   }
 
   /** Stops taking calls and aborts the running one; waits up to `waitMs` for its answer to go out. */
-  async close(waitMs = 2000): Promise<void> {
-    this.abort.abort();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([this.chain, new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)))]);
-    clearTimeout(timer);
+  close(waitMs = 2000): Promise<void> {
+    return this.line.close(waitMs);
   }
 
-  private targetOf(message: InboxMessage, name: string): { topic: string; correlationData?: Buffer } {
-    const valid = message.responseTopic !== undefined && message.responseTopic !== '' && !/[#+]/.test(message.responseTopic);
-    const topic = valid ? message.responseTopic! : `${this.options.base}${name}/answers`;
-    return message.correlationData && valid ? { topic, correlationData: message.correlationData } : { topic };
-  }
-
-  private async run(name: string, args: Record<string, unknown>, message: InboxMessage, target: { topic: string; correlationData?: Buffer }): Promise<void> {
+  private async call(name: string, args: Record<string, unknown>, message: InboxMessage, target: ResponseTarget): Promise<void> {
     let body: Record<string, unknown>;
     try {
       const outcome = await callToolDirectly(this.options.tools, name, args, {
         via: 'mqtt',
-        signal: this.abort.signal,
+        signal: this.line.signal,
         ...(this.options.allowTool ? { allowTool: this.options.allowTool } : {}),
       });
       body = outcome.ok
@@ -103,17 +87,13 @@ export class MqttToolCalls {
       this.options.onRefused?.(e, message.topic);
       body = errorBody(name, e);
     }
-    await this.send(target, body);
+    await publishAnswer(this.options.publish, this.options.qos, target, body);
   }
 
-  private async refuse(err: SmolError, message: InboxMessage, target: { topic: string; correlationData?: Buffer }, name: string): Promise<void> {
+  private async refuse(err: SmolError, message: InboxMessage, target: ResponseTarget, name: string): Promise<void> {
     this.options.onRefused?.(err, message.topic);
     if (message.retain) return; // nobody is waiting for the answer to a retained message
-    await this.send(target, errorBody(name, err));
-  }
-
-  private async send(target: { topic: string; correlationData?: Buffer }, body: Record<string, unknown>): Promise<void> {
-    await this.options.publish(target.topic, JSON.stringify(body), { qos: this.options.qos, ...(target.correlationData ? { correlationData: target.correlationData } : {}) });
+    await publishAnswer(this.options.publish, this.options.qos, target, errorBody(name, err));
   }
 }
 
