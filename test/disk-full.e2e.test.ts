@@ -2,7 +2,7 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { runCli, spawnCli, waitForOutput } from './helpers/cli.js';
+import { runCli, spawnCli, waitForOutput, fastNodeArgs } from './helpers/cli.js';
 import { waitFor, waitForValue } from './helpers/wait-for.js';
 import { fillDisk, freeDisk, mountSmallDisk, smallDiskUnavailable } from './helpers/small-disk.js';
 
@@ -18,18 +18,7 @@ interface Health {
 }
 
 function startNodeProcess(dataDir: string): { child: ChildProcess; stderr: () => string; exited: () => boolean } {
-  const child = spawnCli([
-    'start',
-    '--data-dir', dataDir,
-    '--port', '0',
-    '--set', 'mqtt.enabled=false',
-    '--set', 'observer.enabled=false',
-    '--set', 'sensors.system.intervalMs=100',
-    '--set', 'sensors.gpio.mode=simulated',
-    '--set', 'sensors.gpio.intervalMs=100',
-    '--set', 'journal.minFreeBytes=0',
-    '--set', 'llm.host=http://127.0.0.1:9',
-  ]);
+  const child = spawnCli(fastNodeArgs(dataDir));
   let stderr = '';
   let exited = false;
   child.stderr?.on('data', (d) => (stderr += d));

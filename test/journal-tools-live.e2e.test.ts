@@ -4,7 +4,7 @@ import { chmodSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openDataDirJournal } from '../adapters/cli/data-dir.js';
-import { collect, runCli, spawnCli, waitForOutput, type CliResult } from './helpers/cli.js';
+import { collect, runCli, spawnCli, waitForOutput, type CliResult, fastNodeArgs } from './helpers/cli.js';
 import { tempDir } from './helpers/temp-dir.js';
 import { waitFor, waitForValue } from './helpers/wait-for.js';
 
@@ -24,18 +24,7 @@ interface RunningNode {
 }
 
 async function startNode(t: Test, dataDir: string): Promise<RunningNode> {
-  const child = spawnCli([
-    'start',
-    '--data-dir', dataDir,
-    '--port', '0',
-    '--set', 'mqtt.enabled=false',
-    '--set', 'observer.enabled=false',
-    '--set', 'sensors.system.intervalMs=100',
-    '--set', 'sensors.gpio.mode=simulated',
-    '--set', 'sensors.gpio.intervalMs=100',
-    '--set', 'journal.minFreeBytes=0',
-    '--set', 'llm.host=http://127.0.0.1:9',
-  ]);
+  const child = spawnCli(fastNodeArgs(dataDir));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   t.teardown(() => void child.kill('SIGKILL'));
   const url = (await waitForOutput(child, /dashboard: (\S+)/, 60_000)).replace('dashboard: ', '');

@@ -63,3 +63,23 @@ export function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs = 
     });
   });
 }
+
+/**
+ * `smollama start` arguments for a test node that samples fast and talks to nothing: a free port,
+ * no MQTT, no observer, simulated GPIO, system and GPIO sensors every 100 ms, no disk watermark,
+ * and a model host where nothing listens.
+ */
+export function fastNodeArgs(dataDir: string): string[] {
+  return [
+    'start',
+    '--data-dir', dataDir,
+    '--port', '0',
+    '--set', 'mqtt.enabled=false',
+    '--set', 'observer.enabled=false',
+    '--set', 'sensors.system.intervalMs=100',
+    '--set', 'sensors.gpio.mode=simulated',
+    '--set', 'sensors.gpio.intervalMs=100',
+    '--set', 'journal.minFreeBytes=0',
+    '--set', 'llm.host=http://127.0.0.1:9',
+  ];
+}
