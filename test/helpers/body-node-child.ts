@@ -11,7 +11,8 @@
 import { join } from 'node:path';
 import { openLevelJournal, openMemoryJournal } from '../../core/journal/open-journal.js';
 import { createRegistry } from '../../core/events/default-registry.js';
-import { buildApp, type AppNode } from '../../adapters/http/app.js';
+import { buildApp } from '../../adapters/http/app.js';
+import { stubAppNode } from './stub-app-node.js';
 import { generateTokens } from '../../adapters/http/auth/tokens.js';
 import { SyncService } from '../../adapters/sync/sync-service.js';
 import { syncSection } from '../../adapters/config/sections/sync.js';
@@ -21,17 +22,9 @@ async function child(dir: string): Promise<void> {
   const peer = await openMemoryJournal();
   const service = await SyncService.open(journal, dir, syncSection.parse({ cluster: 'bodies' }), createRegistry());
   await service.trust.add(peer.publicKey, 'peer', journal.nodeId);
-  const stubNode: AppNode = {
-    runner: () => {
-      throw new TypeError('no projections in this fixture');
-    },
-    gpio: undefined,
-    setGpioMode: async () => undefined,
-    writeGpio: async () => undefined,
-  };
   const app = await buildApp({
     journal,
-    node: stubNode,
+    node: stubAppNode,
     info: { name: 'child', role: 'alpaca', software: 'test', startedAt: Date.now() },
     auth: { tokens: generateTokens(), openOnLoopback: false },
     sync: { service },

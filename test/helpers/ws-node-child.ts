@@ -9,23 +9,16 @@
  * collects garbage on `{ op: 'gc' }` when run with --expose-gc (answering `{ gced }`), and exits on `{ op: 'exit' }`.
  */
 import { openLevelJournal } from '../../core/journal/open-journal.js';
-import { buildApp, type AppNode } from '../../adapters/http/app.js';
+import { buildApp } from '../../adapters/http/app.js';
+import { stubAppNode } from './stub-app-node.js';
 import { generateTokens } from '../../adapters/http/auth/tokens.js';
 import type { WsOptions } from '../../adapters/http/routes/ws.js';
 
 async function child(dir: string, options: WsOptions): Promise<void> {
   const journal = await openLevelJournal(dir);
-  const stubNode: AppNode = {
-    runner: () => {
-      throw new TypeError('no projections in this fixture');
-    },
-    gpio: undefined,
-    setGpioMode: async () => undefined,
-    writeGpio: async () => undefined,
-  };
   let stats: (() => unknown) | undefined;
   const ws = { ...options, monitor: (read: () => unknown) => (stats = read) } as WsOptions;
-  const app = await buildApp({ journal, node: stubNode, info: { name: 'child', role: 'alpaca', software: 'test', startedAt: Date.now() }, auth: { tokens: generateTokens() }, ws });
+  const app = await buildApp({ journal, node: stubAppNode, info: { name: 'child', role: 'alpaca', software: 'test', startedAt: Date.now() }, auth: { tokens: generateTokens() }, ws });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   process.on('message', (m: { op?: string }) => {
