@@ -2,6 +2,7 @@ import type { EventRegistry } from '../events/registry.js';
 import { decodeBodyType } from '../events/codec.js';
 import type { Journal, RawEvent } from '../journal/journal.js';
 import { SmolError, ErrorCodes, isSmolError } from '../errors.js';
+import { hashBody } from '../events/codec.js';
 import { readSegment, type SegmentRecord } from './segment-reader.js';
 import { planRanges, resolveHeldHashes, SegmentVerifier, type HeldConflict, type RangePlan } from './segment-verifier.js';
 import type { SegmentHeader } from './segment-format.js';
@@ -188,20 +189,23 @@ export interface SegmentConflict {
  */
 async function conflictError(journal: Journal, source: SegmentSource, digests: readonly Buffer[], header: SegmentHeader, plan: RangePlan, seen: HeldConflict): Promise<SmolError> {
   let first = { seq: seen.seq, ours: seen.ours, theirs: seen.theirs };
-  // Our hash of an event is the `prev` of the event after it (or the head's hash): looked up by seq,
-  // one indexed read per record, so the search does not depend on how our copy is laid out in the log.
-  const ourHash = async (seq: number): Promise<string | undefined> => (seq === plan.head ? plan.headHash : (await journal.get(plan.origin, seq + 1))?.event.prev);
-  search: for await (const item of readSegment(source(), { frameDigests: digests })) {
-    if (item.kind !== 'frame') continue;
-    for (const r of item.records) {
-      if (r.rangeIndex !== seen.rangeIndex || r.seq > plan.heldTo) continue;
-      if (r.seq >= first.seq) break search;
-      const hash = await ourHash(r.seq);
-      if (hash !== undefined && hash !== r.hash) {
-        first = { seq: r.seq, ours: hash, theirs: r.hash };
-        break search;
+  const ours = journal.readOriginRaw(plan.origin, plan.from, plan.heldTo)[Symbol.asyncIterator]();
+  try {
+    search: for await (const item of readSegment(source(), { frameDigests: digests })) {
+      if (item.kind !== 'frame') continue;
+      for (const r of item.records) {
+        if (r.rangeIndex !== seen.rangeIndex || r.seq > plan.heldTo) continue;
+        const mine = await ours.next();
+        if (mine.done) break search;
+        const hash = hashBody(plan.origin, mine.value.body);
+        if (hash !== r.hash) {
+          first = { seq: r.seq, ours: hash, theirs: r.hash };
+          break search;
+        }
       }
     }
+  } finally {
+    await ours.return?.();
   }
   const details: SegmentConflict = { exporter: header.exporter, origin: plan.origin, seq: first.seq, eventId: `${plan.origin}:${first.seq}`, ours: first.ours, theirs: first.theirs };
   return new SmolError(
