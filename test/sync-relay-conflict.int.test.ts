@@ -36,7 +36,9 @@ async function node(t: Test, root: string, name: string): Promise<Node> {
 }
 
 async function readings(n: Node, count: number, from: number): Promise<void> {
-  await n.journal.append(Array.from({ length: count }, (_, i) => ({ type: 'reading.sampled', data: { values: { 'a.temp': 20 + ((from + i) % 10) / 10 } } })));
+  // Values differ for every `from + i`: two copies of a node that append in the same millisecond
+  // would otherwise write byte-identical events, and the fork would start later than the test says.
+  await n.journal.append(Array.from({ length: count }, (_, i) => ({ type: 'reading.sampled', data: { values: { 'a.temp': 20 + (from + i) / 1000 } } })));
   await n.journal.seal();
 }
 
