@@ -105,7 +105,10 @@ t.test('stats, inspect and tail work while the node runs and print what they pri
   const localInspected = jsonOf<unknown>(t, await cli(dataDir, 'journal', 'inspect', id, '--json'), 'journal inspect stopped');
   t.same(localInspected, inspected, 'inspect: the very same answer (an event never changes)');
   const localTail = jsonLines((await cli(dataDir, 'journal', 'tail', '--limit', '5', '--json')).stdout);
-  t.same(shape(localTail[0]), shape(tailed[0]), 'tail: the same line shape');
+  // The newest five differ once the node stopped (node.stopped, the seal): compare the line's
+  // shape, not what its event's data holds.
+  const lineShape = (l: Entry | undefined) => shape(l ? { ...l, event: { ...l.event, data: {} } } : l);
+  t.same(lineShape(localTail[0]), lineShape(tailed[0]), 'tail: the same line shape');
   const same = jsonOf<unknown>(t, await cli(dataDir, 'journal', 'inspect', '--position', String(tailed[0]!.position), '--json'), 'inspect a tailed event');
   t.same({ position: (same as Entry).position, event: (same as Entry).event }, tailed[0], 'a line of the running tail is the stored event');
 });
