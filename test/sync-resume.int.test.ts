@@ -9,6 +9,7 @@ import { syncPlugin } from '../adapters/http/routes/sync.js';
 import { syncSection } from '../adapters/config/sections/sync.js';
 import { tempDir } from './helpers/temp-dir.js';
 import { appendReadings, testNode } from './helpers/segment-fixtures.js';
+import { steadyWriter } from './helpers/steady-writer.js';
 
 /** A TCP proxy that cuts every connection once `budget` bytes have come back from the server. */
 function cuttingProxy(target: number): { server: Server; port: () => number; cutAfter: (bytes: number) => void; cuts: () => number } {
@@ -73,14 +74,7 @@ t.test('a connection cut mid-sync loses only the segment in flight; the next rou
   const target = { name: 'hub', url: `http://127.0.0.1:${proxy.port()}` };
 
   // Appends go on on both sides the whole time.
-  let appending = true;
-  const appenders = [hubNode, edgeNode].map(async (n, i) => {
-    for (let k = 0; appending; k++) {
-      await n.journal.append([{ type: 'reading.sampled', data: { values: { [`side${i}`]: k } } }]);
-      // The writers pace themselves (part of the scenario), they wait for nothing.
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  });
+  const appenders = [hubNode, edgeNode].map((n, i) => steadyWriter(async (k) => void (await n.journal.append([{ type: 'reading.sampled', data: { values: { [`side${i}`]: k } } }])), 5));
 
   // Let about three segments through, then cut the connection.
   proxy.cutAfter(30_000);
@@ -92,8 +86,7 @@ t.test('a connection cut mid-sync loses only the segment in flight; the next rou
 
   const resumed = await client.syncWith(target);
   t.ok(resumed.received < 6000 + 200 - afterCut + 500, `the next round brought only the rest (${resumed.received} events)`);
-  appending = false;
-  await Promise.all(appenders);
+  await Promise.all(appenders.map((a) => a.stop()));
   await hubNode.journal.seal();
   await edgeNode.journal.seal();
   await client.syncWith(target);

@@ -11,6 +11,7 @@ import { exportSegment } from '../journal-tools/export.js';
 import { importSegments } from '../journal-tools/import.js';
 import { verifyJournal } from '../journal-tools/verify.js';
 import { tempDir } from './helpers/temp-dir.js';
+import { steadyWriter } from './helpers/steady-writer.js';
 
 // A million events take a while on a small machine; the default per-file timeout is for ordinary tests.
 t.setTimeout(900_000);
@@ -60,17 +61,8 @@ t.test(`an edge offline for 90 days (${EVENTS.toLocaleString('en-US')} events) s
   const bytes = statSync(exported.path!).size;
   t.comment(`exported ${exported.events} events in ${exportMs} ms (${Math.round(exported.events / (exportMs / 1000))} events/s), ${bytes} bytes, ${(bytes / exported.events).toFixed(2)} bytes/event`);
 
-  // The hub keeps appending while it imports.
-  let appending = true;
-  let appended = 0;
-  const appender = (async () => {
-    while (appending) {
-      await hubJournal.append([{ type: 'reading.sampled', data: { values: { 'hub.temp': 21 + (appended % 10) / 10 } } }]);
-      appended++;
-      // The writer paces itself (part of the scenario: a node that keeps sampling), it waits for nothing.
-      await new Promise((r) => setTimeout(r, 2));
-    }
-  })();
+  // The hub keeps appending while it imports (a node that keeps sampling).
+  const appender = steadyWriter(async (n) => void (await hubJournal.append([{ type: 'reading.sampled', data: { values: { 'hub.temp': 21 + (n % 10) / 10 } } }])), 2);
   const rssBefore = process.memoryUsage().rss;
   let rssPeak = rssBefore;
   const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 50);
@@ -78,8 +70,8 @@ t.test(`an edge offline for 90 days (${EVENTS.toLocaleString('en-US')} events) s
   const summary = await importSegments(hub, [stick]);
   const importMs = Date.now() - started;
   clearInterval(sampler);
-  appending = false;
-  await appender;
+  await appender.stop();
+  const appended = appender.count();
   t.comment(`imported ${summary.applied} events in ${importMs} ms (${Math.round(summary.applied / (importMs / 1000))} events/s) with full verification; RSS ${Math.round(rssBefore / 2 ** 20)} → peak ${Math.round(rssPeak / 2 ** 20)} MB; ${appended} hub appends meanwhile`);
   t.equal(summary.failed, 0, JSON.stringify(summary.reports.map((r) => r.message)));
   t.equal(summary.applied, exported.events, 'every event applied');

@@ -3,6 +3,7 @@ import t, { type Test } from 'tap';
 import { httpNode } from './helpers/http-node.js';
 import { WsTestClient } from './helpers/ws-client.js';
 import type { AppDeps } from '../adapters/http/app.js';
+import { steadyWriter } from './helpers/steady-writer.js';
 
 async function listening(t: Test, extra: Partial<AppDeps> = {}) {
   const fixture = await httpNode(t, extra);
@@ -67,15 +68,8 @@ t.test('without fromPosition a subscriber gets only what is appended after it su
 
 t.test('a client that reconnects from its last position sees every event exactly once while events keep coming', async (t) => {
   const { journal, connect, sample } = await listening(t);
-  let writing = true;
-  const writer = (async () => {
-    let i = 0;
-    while (writing) {
-      await sample({ 'test.temp': i++ });
-      // The writer paces itself (events keep coming during the reconnects); it waits for nothing.
-      await new Promise((r) => setTimeout(r, 2));
-    }
-  })();
+  // Events keep coming during the reconnects.
+  const writer = steadyWriter(async (i) => void (await sample({ 'test.temp': i })), 2);
   const seen: number[] = [];
   let from = 1;
   for (let round = 0; round < 4; round++) {
@@ -86,8 +80,7 @@ t.test('a client that reconnects from its last position sees every event exactly
     seen.push(...c.positions);
     from = c.lastPosition() + 1;
   }
-  writing = false;
-  await writer;
+  await writer.stop();
   const last = seen[seen.length - 1]!;
   t.same(seen, contiguous(1, last), 'no gap and no duplicate across 4 reconnects');
   t.ok(journal.lastPosition() >= last);
@@ -109,11 +102,11 @@ t.test('a client that does not read is dropped with 4008 and the journal does no
   const values = Object.fromEntries(Array.from({ length: 400 }, (_, i) => [`test.s${i}`, i * 1.5]));
   const started = Date.now();
   let batches = 0;
+  // Appends until the server has dropped the stalled client (its slow-client check runs on its own
+  // timer between the appends' fsyncs), at most 400 batches of 200 KB; the drop is waited for below.
   while (dropped === 0 && batches < 400) {
     await journal.append(Array.from({ length: 20 }, () => ({ type: 'reading.sampled', data: { values } })));
     batches++;
-    // Pacing, not waiting: gives the server time to find the paused client over its limit.
-    if (batches % 20 === 0) await new Promise((r) => setTimeout(r, 50));
   }
   const appendMs = Date.now() - started;
   const target = journal.lastPosition();
@@ -181,11 +174,10 @@ t.test('in a write storm a live client gets at most one window per pause, then c
   await c.until(() => c.messages.some((m) => m.op === 'live'), 5000, 'live');
   const first = journal.lastPosition() + 1;
   const started = Date.now();
-  while (Date.now() - started < 4500) {
-    await journal.append(Array.from({ length: 50 }, (_, i) => ({ type: 'reading.sampled', data: { values: { 'test.i': i } } })));
-    // The storm's own pace (about 2,500 events/s for 4.5 s), part of the scenario.
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  // The storm: 50 events every 20 ms (about 2,500 events/s) for 4.5 s.
+  const storm = steadyWriter(async () => void (await journal.append(Array.from({ length: 50 }, (_, i) => ({ type: 'reading.sampled', data: { values: { 'test.i': i } } })))), 20);
+  await waitFor(() => Date.now() - started >= 4500, { timeoutMs: 10_000, intervalMs: 50, message: 'the storm to last 4.5 s' });
+  await storm.stop();
   const last = journal.lastPosition();
   const received = c.positions.length;
   // One window of ≤ 512 before the first 100 ms window is judged, then ≤ 512 per pause.
