@@ -1,28 +1,10 @@
 import t, { type Test } from 'tap';
-import Fastify from 'fastify';
-import { OpenAI } from 'openai';
-import type { AddressInfo } from 'node:net';
-import { openaiRoutes } from '../adapters/http/routes/openai.js';
 import { OpenAiCompatibleLlm } from '../adapters/llm/openai-compatible-llm.js';
-import { fakeOllamaWorld, T0, MIN } from './helpers/fake-ollama-world.js';
+import { OpenAI } from 'openai';
+import { openAiNode } from './helpers/openai-node.js';
 
 async function serve(t: Test, scope: 'admin' | 'read' = 'admin') {
-  const w = await fakeOllamaWorld(t, { now: T0 - 5 * MIN });
-  await w.register([{ source: 'system.cpu_temp', unit: '°C', label: 'CPU temperature' }]);
-  await w.reading(T0 - MIN, { 'system.cpu_temp': 48.2 });
-  w.setNow(T0);
-  const s = await w.services();
-  const app = Fastify();
-  // buildApp's guard decides who the caller is; here the test does.
-  app.decorateRequest('access', null as never);
-  app.addHook('onRequest', async (request) => {
-    request.access = request.headers.authorization === 'Bearer wrong' ? { scope: undefined, via: 'bad-bearer' } : { scope, via: 'bearer' };
-  });
-  await app.register(openaiRoutes, { deps: { openai: { agent: s.agent, llm: s.llm, embedder: s.embedder, embedderFor: s.queryEmbedder } } });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  t.teardown(() => app.close());
-  const baseURL = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/v1`;
-  const client = new OpenAI({ baseURL, apiKey: 'node-token', maxRetries: 0 });
+  const { w, s, client, baseURL } = await openAiNode(t, { scope });
   return { w, s, client, baseURL };
 }
 

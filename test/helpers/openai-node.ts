@@ -20,7 +20,8 @@ export async function openAiNode(t: Test, options: { scope?: 'admin' | 'read'; m
   // buildApp's guard decides who the caller is; here the test does.
   app.decorateRequest('access', null as never);
   app.addHook('onRequest', async (request) => {
-    request.access = { scope: options.scope ?? 'admin', via: 'bearer' };
+    // `Bearer wrong` stands for a token that is no token of this node's.
+    request.access = request.headers.authorization === 'Bearer wrong' ? { scope: undefined, via: 'bad-bearer' } : { scope: options.scope ?? 'admin', via: 'bearer' };
   });
   await app.register(openaiRoutes, { deps: { openai: { agent: s.agent, llm: s.llm, embedder: s.embedder, embedderFor: s.queryEmbedder } } });
   await app.listen({ host: '127.0.0.1', port: 0 });
