@@ -97,6 +97,24 @@ export const ErrorCodes = {
   NODE_NOT_RUNNING: 'SMOL_NODE_NOT_RUNNING',
   /** The node that holds the journal runs, but its API cannot be reached (no HTTP, refused, lost). */
   NODE_UNREACHABLE: 'SMOL_NODE_UNREACHABLE',
+  // endurance: cold history, retention, memory budget
+  /** A cold-history file (journal/cold/*.seg) is missing, truncated, or fails its checksum or signature. */
+  COLD_FILE_CORRUPT: 'SMOL_COLD_FILE_CORRUPT',
+  /** A range of a feed was dropped by retention: the feed now starts at its basis. */
+  JOURNAL_RANGE_DROPPED: 'SMOL_JOURNAL_RANGE_DROPPED',
+  /** Refused because the node is under memory pressure (memory unit); try again later. */
+  MEMORY_PRESSURE: 'SMOL_MEMORY_PRESSURE',
+  // hardware: devices and outputs
+  /** A device read failed or returned a value the device is known to give on error (counted, never journaled). */
+  DEVICE_READ_FAILED: 'SMOL_DEVICE_READ_FAILED',
+  /** A configured device is not present (unplugged, no such sysfs node, no such chip). */
+  DEVICE_UNAVAILABLE: 'SMOL_DEVICE_UNAVAILABLE',
+  /** An I2C chip did not acknowledge its address or a byte. */
+  I2C_NO_ACK: 'SMOL_I2C_NO_ACK',
+  /** An output name that is not configured. */
+  OUTPUT_UNKNOWN: 'SMOL_OUTPUT_UNKNOWN',
+  /** An output (or a value for it) that the configuration's allowlist does not permit. */
+  OUTPUT_NOT_ALLOWED: 'SMOL_OUTPUT_NOT_ALLOWED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -30,6 +30,15 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   SMOL_TOOL_UNKNOWN: 404,
   SMOL_TOOL_ARGS_INVALID: 400,
   SMOL_TOOL_FAILED: 422,
+  // Endurance and hardware (issues 11, 12).
+  SMOL_JOURNAL_RANGE_DROPPED: 410,
+  SMOL_MEMORY_PRESSURE: 503,
+  SMOL_COLD_FILE_CORRUPT: 500,
+  SMOL_OUTPUT_UNKNOWN: 404,
+  SMOL_OUTPUT_NOT_ALLOWED: 403,
+  SMOL_DEVICE_UNAVAILABLE: 409,
+  SMOL_DEVICE_READ_FAILED: 409,
+  SMOL_I2C_NO_ACK: 409,
 };
 
 /** The HTTP status of an error code (500 for codes that mean the node itself failed). */
