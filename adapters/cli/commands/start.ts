@@ -7,6 +7,7 @@ import type { RunningMqtt } from '../../mqtt/start-mqtt.js';
 import { createLogger, portLog, stdoutIsJournal, type Logger } from '../../log/logger.js';
 import { Shelf, type NodeUnit, type UnitContext } from '../../units/context.js';
 import { journalUnit } from '../../units/journal.js';
+import { pushUnit } from '../../units/push.js';
 import { diskWatchUnit } from '../../units/disk-watch.js';
 import { tokensUnit } from '../../units/tokens.js';
 import { sensorsUnit } from '../../units/sensors.js';
@@ -32,6 +33,7 @@ export { SOFTWARE } from '../../version.js';
  */
 export const NODE_UNITS: readonly (() => NodeUnit)[] = [
   journalUnit,
+  pushUnit,
   diskWatchUnit,
   tokensUnit,
   sensorsUnit,
