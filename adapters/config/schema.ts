@@ -11,6 +11,8 @@ import { llmSection } from './sections/llm.js';
 import { observerSection } from './sections/observer.js';
 import { agentSection } from './sections/agent.js';
 import { logSection } from './sections/log.js';
+import { projectionsSection } from './sections/projections.js';
+import { memorySection } from './sections/memory.js';
 
 /**
  * The top-level keys, in the order the example config shows them. A new section is one file in
@@ -23,6 +25,7 @@ const sections = {
   sensors: sensorsSection,
   clock: clockSection,
   journal: journalSection,
+  projections: projectionsSection,
   http: httpSection,
   sync: syncSection,
   mqtt: mqttSection,
@@ -30,6 +33,7 @@ const sections = {
   observer: observerSection,
   agent: agentSection,
   log: logSection,
+  memory: memorySection,
 };
 
 /** The configuration schema: strict objects (a typo'd key is an error), defaults everywhere. */
