@@ -2,8 +2,9 @@ import { EventRegistry } from './registry.js';
 import { coreEventSpecs } from './core-events.js';
 import { syncEventSpecs } from './sync-events.js';
 import { agentEventSpecs } from './agent-events.js';
+import { memoryEventSpecs } from './memory-events.js';
 
 /** A registry with every event type this build knows. */
 export function createRegistry(): EventRegistry {
-  return new EventRegistry().registerAll(coreEventSpecs).registerAll(syncEventSpecs).registerAll(agentEventSpecs);
+  return new EventRegistry().registerAll(coreEventSpecs).registerAll(syncEventSpecs).registerAll(agentEventSpecs).registerAll(memoryEventSpecs);
 }
