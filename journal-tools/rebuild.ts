@@ -1,32 +1,39 @@
 import type { EventRegistry } from '../core/events/registry.js';
 import type { Journal } from '../core/journal/journal.js';
 import type { Projection } from '../core/projection/projection.js';
-import { ProjectionRunner } from '../core/projection/runner.js';
+import { ProjectionGroup } from '../core/projection/group.js';
+import { ProjectionRunner, type RunnerOptions } from '../core/projection/runner.js';
 import { pollProgress, type ToolProgress } from './progress.js';
 
 /**
- * Drops each projection's state and replays the whole journal into it. Returns events/s per
- * projection. `onProgress` hears each projection's position of the journal's last.
+ * Drops each projection's state and replays the journal into all of them in ONE pass (one
+ * subscription feeding every projection, committing every `commitEvery` events, so memory does
+ * not grow with the journal). Returns each projection's position and the pass's time.
+ * `onProgress` hears the pass's position of the journal's last.
  */
 export async function rebuildProjections(
   journal: Journal,
   registry: EventRegistry,
   projections: readonly Projection<any>[],
   onProgress?: ToolProgress,
+  options: RunnerOptions = {},
 ): Promise<Array<{ name: string; position: number; ms: number }>> {
-  const out = [];
-  for (const p of projections) {
-    const started = performance.now();
-    const runner = new ProjectionRunner(journal, p, registry);
-    await runner.store.clear();
-    await runner.start();
-    // The runner has no per-batch callback; its position is read a few times a second instead.
-    const report = () => onProgress?.(runner.position, journal.lastPosition(), p.name);
-    const stop = onProgress ? pollProgress(report) : () => undefined;
-    await runner.caughtUp().finally(stop);
+  const started = performance.now();
+  const runners = projections.map((p) => new ProjectionRunner(journal, p, registry, options));
+  for (const r of runners) await r.reset();
+  const group = new ProjectionGroup(journal, runners);
+  await group.start();
+  const what = projections.map((p) => p.name).join(', ');
+  // The group has no per-batch callback for tools; its position is read a few times a second instead.
+  const report = () => onProgress?.(group.position, journal.lastPosition(), what);
+  const stop = onProgress ? pollProgress(report) : () => undefined;
+  try {
+    await group.caughtUp();
     report();
-    await runner.stop();
-    out.push({ name: p.name, position: runner.position, ms: Math.round(performance.now() - started) });
+  } finally {
+    stop();
+    await group.stop();
   }
-  return out;
+  const ms = Math.round(performance.now() - started);
+  return runners.map((r) => ({ name: r.projection.name, position: r.position, ms }));
 }

@@ -8,11 +8,10 @@ export interface NodeViews {
 }
 
 /**
- * Waits until a projection has applied everything journaled so far and its records are committed,
- * so a read right after a write sees it (records become readable at commit).
+ * Waits until a projection has applied everything journaled so far, so a read right after a write
+ * sees it. No commit is needed: `runner.store` shows the records applied but not yet committed.
  */
 export async function settled<S>(runner: ProjectionRunner<S>, position?: number): Promise<ProjectionRunner<S>> {
   await runner.caughtUp(position);
-  await runner.flush();
   return runner;
 }

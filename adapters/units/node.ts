@@ -37,6 +37,7 @@ export function nodeUnit(): NodeUnit {
         role: config.node.role,
         software: SOFTWARE,
         projections: allProjections,
+        projectionOptions: { commitIntervalMs: config.projections.commitIntervalMs, commitEvery: config.projections.commitEvery },
         schedules: shelf.get('schedules'),
         ...(gpio ? { gpio } : {}),
         sourceIntervalsMs: config.sensors.sourceIntervalsMs,

@@ -7,6 +7,8 @@ type Root = AbstractLevel<any, Buffer, Buffer>;
 
 const CHECKPOINT = 'c';
 const RECORD = 'r:';
+/** State chunks (core/projection/state-chunks.ts), stored as the JSON strings the runner hashed. */
+const CHUNK = 's:';
 
 /**
  * A projection's state, checkpoint and records in one sublevel, so one batch commits all three.
@@ -35,7 +37,7 @@ export class LevelProjectionStore implements ProjectionStore {
    * already JSON, the bytes the sublevel would have written: abstract-level's per-operation
    * sublevel and encoding handling cost more than LevelDB's write of a replay's records.
    */
-  async commit(checkpoint: ProjectionCheckpoint, records: ReadonlyMap<string, unknown>): Promise<void> {
+  async commit(checkpoint: ProjectionCheckpoint, records: ReadonlyMap<string, unknown>, chunks?: ReadonlyMap<string, string | undefined>): Promise<void> {
     const refused = this.guard?.before();
     if (refused) throw refused;
     const batch = this.root.batch();
@@ -45,7 +47,16 @@ export class LevelProjectionStore implements ProjectionStore {
         if (value === undefined) batch.del(Buffer.from(recordPrefix + key, 'utf8'));
         else batch.put(Buffer.from(recordPrefix + key, 'utf8'), Buffer.from(JSON.stringify(value), 'utf8'));
       }
-      batch.put(Buffer.from(this.prefix + CHECKPOINT, 'utf8'), Buffer.from(JSON.stringify(checkpoint), 'utf8'));
+      let head: ProjectionCheckpoint = checkpoint;
+      if (chunks) {
+        const chunkPrefix = this.prefix + CHUNK;
+        for (const [key, raw] of chunks) {
+          if (raw === undefined) batch.del(Buffer.from(chunkPrefix + key, 'utf8'));
+          else batch.put(Buffer.from(chunkPrefix + key, 'utf8'), Buffer.from(raw, 'utf8'));
+        }
+        head = { version: checkpoint.version, position: checkpoint.position, chunked: true } as ProjectionCheckpoint;
+      }
+      batch.put(Buffer.from(this.prefix + CHECKPOINT, 'utf8'), Buffer.from(JSON.stringify(head), 'utf8'));
     } catch (err) {
       await batch.close();
       throw err;
@@ -54,6 +65,14 @@ export class LevelProjectionStore implements ProjectionStore {
       this.guard?.failed(cause);
       throw cause;
     });
+  }
+
+  async loadChunks(): Promise<Array<[string, string]>> {
+    const start = this.prefix + CHUNK;
+    const out: Array<[string, string]> = [];
+    const range = { gte: Buffer.from(start, 'utf8'), lt: Buffer.from(this.prefix + 's;', 'utf8') };
+    for await (const [key, value] of this.root.iterator(range)) out.push([key.toString('utf8').slice(start.length), value.toString('utf8')]);
+    return out;
   }
 
   async getRecord(key: string): Promise<unknown> {

@@ -28,6 +28,8 @@ export interface ProjectionCheckpoint<S = unknown> {
   /** The last journal position applied. */
   readonly position: number;
   readonly state: S;
+  /** The state is not in the checkpoint but in chunks (state-chunks.ts), read with `loadChunks`. */
+  readonly chunked?: boolean;
 }
 
 /** Range query over a projection's records. */
@@ -42,8 +44,14 @@ export interface RecordQuery {
 /** Where a projection's state, checkpoint and records are kept (a sublevel, or memory). */
 export interface ProjectionStore {
   load(): Promise<ProjectionCheckpoint | undefined>;
-  /** Atomically writes state, checkpoint and records (value undefined = delete). */
-  commit(checkpoint: ProjectionCheckpoint, records: ReadonlyMap<string, unknown>): Promise<void>;
+  /**
+   * Atomically writes state, checkpoint and records (value undefined = delete). With `chunks`
+   * (stores that have `loadChunks`), the checkpoint is written without its state, marked
+   * `chunked`, and the chunk writes (key → stored string, undefined = delete) go in the same batch.
+   */
+  commit(checkpoint: ProjectionCheckpoint, records: ReadonlyMap<string, unknown>, chunks?: ReadonlyMap<string, string | undefined>): Promise<void>;
+  /** The state chunks of a `chunked` checkpoint, as stored strings (stores that keep state incrementally). */
+  loadChunks?(): Promise<Array<[string, string]>>;
   getRecord(key: string): Promise<unknown>;
   records(query: RecordQuery): AsyncIterable<[string, unknown]>;
   /** Removes checkpoint and every record. */

@@ -2,7 +2,8 @@ import type { ClockJump } from '../clock/hlc.js';
 import type { EventRegistry } from '../events/registry.js';
 import type { Journal } from '../journal/journal.js';
 import type { Projection } from '../projection/projection.js';
-import { ProjectionRunner } from '../projection/runner.js';
+import { ProjectionRunner, type RunnerOptions } from '../projection/runner.js';
+import { ProjectionGroup } from '../projection/group.js';
 import type { GpioMode, GpioPort, SensorProvider } from '../sensors/sensor-port.js';
 import { Sampler, type SamplerSchedule } from './sampler.js';
 import { SamplingPriority } from './sampling-priority.js';
@@ -20,6 +21,8 @@ export interface SmolNodeDeps {
   readonly software: string;
   /** Read models to keep up to date (sensors, nodes, …). */
   readonly projections: readonly Projection<any>[];
+  /** How projections commit (config `projections`: commitIntervalMs, commitEvery). */
+  readonly projectionOptions?: RunnerOptions;
   readonly schedules: readonly SamplerSchedule[];
   readonly gpio?: GpioPort;
   readonly sourceIntervalsMs?: Readonly<Record<string, number>>;
@@ -36,6 +39,8 @@ export interface SmolNodeDeps {
  */
 export class SmolNode {
   readonly runners = new Map<string, ProjectionRunner<any>>();
+  /** Feeds every runner from one journal subscription (a cold start reads the journal once). */
+  private group: ProjectionGroup | undefined;
   private sampler: Sampler | undefined;
   /** Request work awaits `sampling.whenIdle()` so that API load cannot starve the sampler. */
   readonly sampling: SamplingPriority;
@@ -70,11 +75,10 @@ export class SmolNode {
    */
   static async create(deps: SmolNodeDeps): Promise<SmolNode> {
     const node = new SmolNode(deps);
-    for (const p of deps.projections) {
-      const runner = new ProjectionRunner(deps.journal, p, deps.registry);
-      node.runners.set(p.name, runner);
-      await runner.start();
-    }
+    for (const p of deps.projections) node.runners.set(p.name, new ProjectionRunner(deps.journal, p, deps.registry, deps.projectionOptions));
+    // Catch-up runs in the background: queries wait for it (runner.caughtUp), the start does not.
+    node.group = new ProjectionGroup(deps.journal, [...node.runners.values()], { ...(deps.log ? { log: deps.log } : {}), ...(deps.now ? { now: deps.now } : {}) });
+    await node.group.start();
     return node;
   }
 
@@ -172,12 +176,8 @@ export class SmolNode {
       await step('journaling node.stopped', () => this.deps.journal.appendOne('node.stopped', { reason }));
       await step('the final seal', () => this.deps.journal.seal());
     }
-    for (const [name, r] of this.runners) {
-      await step(`projection ${name}`, async () => {
-        await r.caughtUp();
-        await r.stop();
-      });
-    }
+    await step('projections catching up', () => this.group?.caughtUp() ?? Promise.resolve());
+    await step('committing projections', () => this.group?.stop() ?? Promise.resolve());
   }
 
   private async bounded(what: string, work: () => Promise<unknown>, ms: number): Promise<void> {
