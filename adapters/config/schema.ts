@@ -12,7 +12,6 @@ import { observerSection } from './sections/observer.js';
 import { agentSection } from './sections/agent.js';
 import { logSection } from './sections/log.js';
 import { projectionsSection } from './sections/projections.js';
-import { projectionsSection } from './sections/projections.js';
 import { memorySection } from './sections/memory.js';
 
 /**
@@ -26,7 +25,6 @@ const sections = {
   sensors: sensorsSection,
   clock: clockSection,
   journal: journalSection,
-  projections: projectionsSection,
   projections: projectionsSection,
   http: httpSection,
   sync: syncSection,
