@@ -3,6 +3,8 @@ import { SmolError, ErrorCodes } from '../errors.js';
 import type { OriginHead } from './journal.js';
 import type { Db } from './journal-state.js';
 import { originSeqKey, readPosition } from './keys.js';
+import { readFeedBases } from './basis/feed-bases.js';
+import type { FeedBasis } from './basis/feed-basis.js';
 
 /** Loaded from the meta sublevel when the journal opens. */
 export interface JournalMeta {
@@ -11,6 +13,8 @@ export interface JournalMeta {
   readonly lastPosition: number;
   /** Own events since our last `feed.sealed` (see countUnsealed); 0 when absent. */
   readonly unsealed?: number;
+  /** Where feeds start after retention (basis/feed-bases.ts); absent = every feed from seq 1. */
+  readonly bases?: Map<string, FeedBasis>;
 }
 
 /** Own events between automatic seals, unless the journal is opened with another sealEvery. */
@@ -28,7 +32,7 @@ export async function readJournalMeta(db: Db): Promise<JournalMeta> {
   const log = db.sublevel<Buffer, Buffer>('log', { keyEncoding: 'buffer', valueEncoding: 'buffer' });
   let lastPosition = 0;
   for await (const key of log.keys({ reverse: true, limit: 1 })) lastPosition = readPosition(key);
-  return { origins, heads, lastPosition };
+  return { origins, heads, lastPosition, bases: await readFeedBases(db) };
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Hlc } from '../clock/hlc.js';
 import type { EventDraft, JournalEntry, SmolEvent } from '../events/event.js';
 import type { EventDataMap, EventType } from '../events/core-events.js';
 import type { ProjectionStore } from '../projection/projection.js';
+import type { FeedBasis } from './basis/feed-basis.js';
 
 /** The newest event of one origin this node holds. */
 export interface OriginHead {
@@ -118,4 +119,9 @@ export interface Journal {
   writeFault?(): { readonly code: ErrorCode; readonly message: string; readonly sinceMs: number; readonly refused: number } | undefined;
   /** True while free space is below journal.minFreeBytes: low-value writes get SMOL_DISK_LOW. */
   readonly diskLow?: boolean;
+
+  /** Where `origin`'s feed starts when retention dropped its oldest events (core/journal/basis/feed-basis.ts). */
+  basis?(origin: string): FeedBasis | undefined;
+  /** Every feed basis this journal holds, by origin. */
+  bases?(): ReadonlyMap<string, FeedBasis>;
 }

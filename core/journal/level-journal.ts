@@ -12,6 +12,8 @@ import { LevelProjectionStore } from './level-projection-store.js';
 import { startSubscription } from './subscription.js';
 import type { WriteFault } from './journal-state.js';
 import type { FaultListener, WriteRepair } from './write-guard.js';
+import { FeedBases } from './basis/feed-bases.js';
+import type { FeedBasis } from './basis/feed-basis.js';
 
 export { READ_AHEAD_BYTES, VALUES_ONLY_KEY_ENCODING } from './journal-reader.js';
 export { DEFAULT_SEAL_EVERY, UNSEALED_SCAN_LIMIT, type JournalMeta } from './journal-meta.js';
@@ -40,6 +42,8 @@ export class LevelJournal implements Journal {
   private readonly writer: JournalWriter;
   private readonly reader: JournalReader;
   private readonly ingester: JournalIngest;
+  /** Where feeds start after retention (basis/feed-bases.ts). */
+  readonly feedBases: FeedBases;
 
   constructor(db: Db, meta: JournalMeta, options: LevelJournalOptions) {
     this.nodeId = options.identity.nodeId;
@@ -53,6 +57,7 @@ export class LevelJournal implements Journal {
       unsealed: meta.unsealed ?? 0,
     });
     this.reader = new JournalReader(this.state);
+    this.feedBases = new FeedBases(db, meta.bases ?? new Map());
     this.ingester = new JournalIngest(this.state, this.writer, this.reader, options.clock, this.nodeId);
   }
 
@@ -85,6 +90,22 @@ export class LevelJournal implements Journal {
     const refused = this.writer.guard.refusal('foreign');
     if (refused) return Promise.reject(refused);
     return this.ingester.ingest(events);
+  }
+
+  // ---- feed bases (basis/feed-bases.ts) -------------------------------------------------------
+
+  basis(origin: string): FeedBasis | undefined {
+    return this.feedBases.get(origin);
+  }
+
+  bases(): ReadonlyMap<string, FeedBasis> {
+    return this.feedBases.all();
+  }
+
+  /** Starts `origin`'s feed at a checked basis past our head (segment import), once queued ingests settled. */
+  async adoptBasis(origin: string, basis: FeedBasis, now: number): Promise<void> {
+    await this.ingester.drain();
+    await this.feedBases.adopt(this.state, origin, basis, now);
   }
 
   // ---- write health (write-guard.ts) ---------------------------------------------------------

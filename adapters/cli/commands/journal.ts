@@ -108,7 +108,7 @@ export async function runJournal(config: Config, cmd: JournalCommand, output: Ou
 
 function verifyText(report: Awaited<ReturnType<typeof verifyJournal>>): string {
   return report.ok
-    ? `ok: ${report.events} events in ${report.feeds.length} feed(s) verified` + report.feeds.map((f) => `\n  ${f.origin}: ${f.events} events, sealed to ${f.sealedTo}`).join('')
+    ? `ok: ${report.events} events in ${report.feeds.length} feed(s) verified` + report.feeds.map((f) => `\n  ${f.origin}: ${f.events} events, sealed to ${f.sealedTo}${f.basis ? `, starts at ${f.start} (retention basis ${f.basis.seq}, proven by the seal at ${f.basis.sealSeq}${f.belowBasis ? `; ${f.belowBasis} older events held below it` : ''})` : ''}`).join('')
     : `FAILED: ${report.problems.map((p) => `${p.kind}: ${p.message}`).join('\n')}`;
 }
 
