@@ -17,7 +17,38 @@ export interface JournalWriterOptions {
   readonly sync: boolean;
   /** Own events since our last seal, as counted when the journal opened. */
   readonly unsealed: number;
+  /**
+   * Readings-only appends wait up to this long (ms) to share one synced batch (0: every append
+   * is its own batch, as before). Anything else that is appended meanwhile takes them along.
+   */
+  readonly readingsCommitMs?: number;
+  /** One-shot timers for the readings window (tests pass manual ones). */
+  readonly timeouts?: Timeouts;
 }
+
+/** One-shot timers, injected so a test can drive the readings window. */
+export interface Timeouts {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const realTimeouts: Timeouts = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+};
+
+/** What the writer has written since the journal opened (the benchmark counts fsyncs with it). */
+export interface WriteStats {
+  /** Batches written to LevelDB. */
+  readonly batches: number;
+  /** Of those, written with sync (one fsync of LevelDB's log each). */
+  readonly syncs: number;
+  /** Events (log entries) written. */
+  readonly events: number;
+}
+
+/** The only type a readings window may hold back: sensor samples, which the next tick replaces. */
+export const HELD_TYPE = 'reading.sampled';
 
 interface PendingWrite {
   readonly ops: Op[];
@@ -25,6 +56,8 @@ interface PendingWrite {
   readonly items: readonly RingItem[];
   readonly first: number;
   readonly heads: Map<string, OriginHead>;
+  /** Readings only: may wait for the window. */
+  readonly hold: boolean;
   readonly resolve: () => void;
   readonly reject: (err: unknown) => void;
 }
@@ -34,6 +67,14 @@ interface PendingWrite {
  * tentative state and group-committed: everything that queues while a batch is being written goes
  * into the next batch, one fsync. After each commit the durable state, the ring and waiting
  * subscribers move on.
+ *
+ * Readings window (`readingsCommitMs`): an append of readings only is stamped at once but stays in
+ * the queue, unwritten, until the window that its first held reading opened ends, or until
+ * anything else (an observation, a seal, an ingest, close) is queued: then everything queued goes
+ * in that one synced batch, in stamped order. Held events are not written at all, rather than
+ * written unsynced and synced later: readers, subscriptions and the ring only ever see the durable
+ * state, so nothing can read a held reading, and a failed batch leaves nothing of it in LevelDB
+ * to roll back. A power cut loses at most the window's readings; none of them was acknowledged.
  */
 export class JournalWriter {
   private readonly nodeId: string;
@@ -46,6 +87,13 @@ export class JournalWriter {
   private queue: PendingWrite[] = [];
   private writing: Promise<void> | undefined;
   private commitWaiters: Array<() => void> = [];
+  private readonly readingsCommitMs: number;
+  private readonly timeouts: Timeouts;
+  /** The readings window's timer, while held readings wait. */
+  private windowTimer: unknown;
+  /** Something queued may not wait: the flush loop writes everything queued. */
+  private flushDue = false;
+  private stats = { batches: 0, syncs: 0, events: 0 };
   /** Refuses writes after a failed batch until LevelDB is repaired, and below the low-space watermark. */
   readonly guard: WriteGuard;
 
@@ -59,6 +107,8 @@ export class JournalWriter {
     this.sealEvery = options.sealEvery;
     this.sync = options.sync;
     this.unsealed = options.unsealed;
+    this.readingsCommitMs = options.readingsCommitMs ?? 0;
+    this.timeouts = options.timeouts ?? realTimeouts;
     this.ownHashPrefix = hashPrefix(this.nodeId);
     this.guard = new WriteGuard(state);
     const own = state.heads.get(this.nodeId);
@@ -76,8 +126,9 @@ export class JournalWriter {
     for (const draft of drafts) {
       entries.push(this.stampLocal(draft.type, draft.v ?? 1, JSON.stringify(draft.data), draft.data, ops, heads));
     }
+    const hold = drafts.length > 0 && drafts.every((d) => d.type === HELD_TYPE) && this.unsealed < this.sealEvery;
     if (this.unsealed >= this.sealEvery) entries.push(this.stampSeal(ops, heads));
-    return this.enqueue(ops, entries, heads).then(() => entries);
+    return this.enqueue(ops, entries, heads, hold).then(() => entries);
   }
 
   /** Throws SMOL_JOURNAL_CLOSED, SMOL_JOURNAL_WRITE_FAILED. */
@@ -95,9 +146,10 @@ export class JournalWriter {
 
   /**
    * Queues a write whose `items` were stamped at the positions just before state.position + 1;
-   * resolves when it is durable. Throws SMOL_JOURNAL_WRITE_FAILED.
+   * resolves when it is durable. `hold`: readings only, which may wait for the readings window.
+   * Throws SMOL_JOURNAL_WRITE_FAILED.
    */
-  enqueue(ops: Op[], items: readonly RingItem[], heads: Map<string, OriginHead>): Promise<void> {
+  enqueue(ops: Op[], items: readonly RingItem[], heads: Map<string, OriginHead>, hold = false): Promise<void> {
     // Stamped while a fault began (ingest plans asynchronously): never written into a broken log.
     const refused = this.state.fault ? this.guard.refusal('foreign') : undefined;
     if (refused) {
@@ -107,9 +159,41 @@ export class JournalWriter {
     this.state.origins.flushPending(ops);
     const first = this.state.position - items.length + 1;
     return new Promise((resolve, reject) => {
-      this.queue.push({ ops, items, first, heads, resolve, reject });
-      this.writing ??= this.flushLoop();
+      this.queue.push({ ops, items, first, heads, hold, resolve, reject });
+      if (hold && this.readingsCommitMs > 0) this.openWindow();
+      else this.flush();
     });
+  }
+
+  /**
+   * Writes everything queued now, held readings included (close, `journal.flush()`); resolves
+   * when that write, and any after it, has ended (failed writes reject their own appends).
+   */
+  flush(): Promise<void> {
+    this.flushDue = true;
+    this.closeWindow();
+    this.writing ??= this.flushLoop();
+    return this.writing;
+  }
+
+  /** Batches, synced batches and events written since the journal opened. */
+  writeStats(): WriteStats {
+    return { ...this.stats };
+  }
+
+  /** Starts the readings window at the first held reading; later ones share it. */
+  private openWindow(): void {
+    if (this.windowTimer !== undefined) return;
+    this.windowTimer = this.timeouts.setTimeout(() => {
+      this.windowTimer = undefined;
+      if (!this.state.closed) void this.flush();
+    }, this.readingsCommitMs);
+  }
+
+  private closeWindow(): void {
+    if (this.windowTimer === undefined) return;
+    this.timeouts.clearTimeout(this.windowTimer);
+    this.windowTimer = undefined;
   }
 
   /** Resolves at the next durable commit, or when the journal closes. */
@@ -117,9 +201,14 @@ export class JournalWriter {
     return new Promise<void>((resolve) => this.commitWaiters.push(resolve));
   }
 
-  /** The flush loop while it runs: awaited in a loop until undefined, nothing is queued or being written. */
+  /** The flush loop while it runs: awaited in a loop until undefined, nothing is being written (held readings may wait: `flush` them first). */
   get busy(): Promise<void> | undefined {
     return this.writing;
+  }
+
+  /** True while appends wait in the queue (held readings, or the next batch). */
+  get queued(): boolean {
+    return this.queue.length > 0;
   }
 
   /** Wakes everything waiting for a commit (the journal is closing). */
@@ -170,7 +259,10 @@ export class JournalWriter {
 
   private async flushLoop(): Promise<void> {
     const state = this.state;
-    while (this.queue.length > 0) {
+    // Readings queued while a batch is written wait for their own window (armed as they came).
+    while (this.queue.length > 0 && this.flushDue) {
+      this.flushDue = false;
+      this.closeWindow(); // held readings go with this batch
       const writes = this.queue;
       this.queue = [];
       const heads = new Map<string, OriginHead>();
@@ -187,6 +279,9 @@ export class JournalWriter {
           batch.put(op.key, op.value);
         }
         await batch.write({ sync: this.sync } as never);
+        this.stats.batches += 1;
+        if (this.sync) this.stats.syncs += 1;
+        for (const w of writes) this.stats.events += w.items.length;
       } catch (cause) {
         await batch.close().catch(() => undefined); // idempotent; write() closes it too
         this.failWrites(writes, cause);
@@ -200,6 +295,7 @@ export class JournalWriter {
       for (const w of writes) w.resolve();
       this.wakeAll();
     }
+    this.flushDue = false;
     this.writing = undefined;
   }
 
@@ -208,6 +304,7 @@ export class JournalWriter {
     const err = this.guard.failed(cause);
     const queued = this.queue;
     this.queue = [];
+    this.closeWindow();
     for (const w of [...writes, ...queued]) w.reject(err);
     this.rollBack();
   }

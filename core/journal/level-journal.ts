@@ -7,7 +7,7 @@ import { JournalIngest } from './journal-ingest.js';
 import { DEFAULT_SEAL_EVERY, countUnsealed, readJournalMeta, type JournalMeta } from './journal-meta.js';
 import { JournalReader } from './journal-reader.js';
 import { createJournalState, type Db, type JournalState } from './journal-state.js';
-import { JournalWriter } from './journal-writer.js';
+import { JournalWriter, type Timeouts, type WriteStats } from './journal-writer.js';
 import { LevelProjectionStore } from './level-projection-store.js';
 import { startSubscription } from './subscription.js';
 import type { WriteFault } from './journal-state.js';
@@ -27,6 +27,13 @@ export interface LevelJournalOptions {
   readonly sync?: boolean;
   /** Recent entries kept in memory so live subscribers do not read back from disk. */
   readonly ringSize?: number;
+  /**
+   * Readings-only appends are group-committed over this window (ms; 0, the default here: every
+   * append is its own batch). The node passes journal.readingsCommitMs (10 s). See journal-writer.ts.
+   */
+  readonly readingsCommitMs?: number;
+  /** Timers of the readings window (tests). */
+  readonly timeouts?: Timeouts;
 }
 
 /**
@@ -55,6 +62,8 @@ export class LevelJournal implements Journal {
       sealEvery: options.sealEvery ?? DEFAULT_SEAL_EVERY,
       sync: options.sync ?? true,
       unsealed: meta.unsealed ?? 0,
+      ...(options.readingsCommitMs !== undefined ? { readingsCommitMs: options.readingsCommitMs } : {}),
+      ...(options.timeouts ? { timeouts: options.timeouts } : {}),
     });
     this.reader = new JournalReader(this.state);
     this.feedBases = new FeedBases(db, meta.bases ?? new Map());
@@ -84,6 +93,17 @@ export class LevelJournal implements Journal {
 
   seal(): Promise<JournalEntry | undefined> {
     return this.writer.seal();
+  }
+
+  /** Writes held readings now (one synced batch) instead of at the end of their window; resolves when durable. */
+  flush(): Promise<void> {
+    if (this.state.closed) return Promise.resolve();
+    return this.writer.flush();
+  }
+
+  /** Batches, synced batches (fsyncs of LevelDB's log) and events written since the journal opened. */
+  writeStats(): WriteStats {
+    return this.writer.writeStats();
   }
 
   ingest(events: readonly RawEvent[]): Promise<IngestResult> {
@@ -203,13 +223,14 @@ export class LevelJournal implements Journal {
     return new LevelProjectionStore(db, db.sublevel<string, unknown>(['proj', name], { keyEncoding: 'utf8', valueEncoding: 'json' }), writeGuard);
   }
 
-  /** Waits for queued writes, wakes subscribers, closes the database. */
+  /** Writes held readings and waits for queued writes, wakes subscribers, closes the database. */
   async close(): Promise<void> {
     if (this.state.closed) return;
     await this.writer.guard.stop();
     await this.ingester.drain();
     // Inline, not an async helper: nothing may queue between the last write ending and `closed`.
-    while (this.writer.busy) await this.writer.busy;
+    // Held readings are written now (a failed batch rejects its own appends; flush never rejects).
+    while (this.writer.busy || this.writer.queued) await this.writer.flush();
     this.state.closed = true;
     this.writer.wakeAll();
     await this.state.db.close();

@@ -7,6 +7,7 @@ import type { NodeKeyStore } from '../identity/key-store.js';
 import { resolveJournalIdentity } from './journal-identity-meta.js';
 import { SmolError, ErrorCodes } from '../errors.js';
 import { DEFAULT_SEAL_EVERY, LevelJournal, UNSEALED_SCAN_LIMIT } from './level-journal.js';
+import type { Timeouts } from './journal-writer.js';
 
 type Db = AbstractLevel<any, Buffer, Buffer>;
 
@@ -15,6 +16,10 @@ export interface OpenJournalOptions {
   readonly clock?: HlcClockOptions;
   readonly sealEvery?: number;
   readonly sync?: boolean;
+  /** Readings-only appends share one synced batch per this many ms (journal.readingsCommitMs; default 0 = off here). */
+  readonly readingsCommitMs?: number;
+  /** One-shot timers of the readings window (tests drive it by hand). */
+  readonly timeouts?: Timeouts;
   /** Open an existing journal only (read commands must not create a data directory). */
   readonly mustExist?: boolean;
   /**
@@ -103,6 +108,8 @@ async function openOn(db: Db, options: OpenJournalOptions): Promise<LevelJournal
       identity,
       ...(options.sealEvery !== undefined ? { sealEvery: options.sealEvery } : {}),
       ...(options.sync !== undefined ? { sync: options.sync } : {}),
+      ...(options.readingsCommitMs !== undefined ? { readingsCommitMs: options.readingsCommitMs } : {}),
+      ...(options.timeouts ? { timeouts: options.timeouts } : {}),
     });
     identities.set(journal, identity);
     return journal;

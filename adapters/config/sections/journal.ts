@@ -5,6 +5,13 @@ export const journalSection = z
   .object({
     sealEvery: z.number().int().min(1).default(1000).describe('Sign the chain head after this many own events'),
     sealIntervalMs: z.number().int().min(1000).default(600_000).describe('Or after this long, when there are unsealed events (ms)'),
+    readingsCommitMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(60_000)
+      .default(10_000)
+      .describe('Readings (reading.sampled only) are group-committed over this window: one fsync per window, and a power cut loses at most this long of readings. Everything else is durable before it is acknowledged. 0 = every reading its own fsync (ms)'),
     minFreeBytes: z
       .number()
       .int()
