@@ -6,6 +6,7 @@ import type { JournalState } from './journal-state.js';
 import { originSeqKey, positionKey, prefixedPositionKey, readPosition } from './keys.js';
 import type { RingItem } from './recent-ring.js';
 import { makeFilter, passes, type EntryFilter } from './subscription.js';
+import type { ColdEvent } from './cold/cold-reader.js';
 
 /** Bytes classic-level may gather per nextv call when reading the log (its default is 16 KB). */
 export const READ_AHEAD_BYTES = 256 * 1024;
@@ -23,34 +24,93 @@ const SCAN_SPREAD = 2;
 
 /**
  * The journal's read paths: by position (replay, subscriptions' catch-up and the ring), by origin
- * (export, decoded or raw), and single events. Reads see durable state only.
+ * (export, decoded or raw), and single events. Reads see durable state only. Positions up to the
+ * cold boundary (state.cold, cold/) are read from cold files, the rest from LevelDB; a hot read
+ * passes the cold tier's gate so a move never deletes entries under it.
  */
 export class JournalReader {
   constructor(private readonly state: JournalState) {}
 
   async *read(options: ReadOptions = {}): AsyncIterable<JournalEntry> {
     const filter = makeFilter(options.types, options.origins);
-    let remaining = options.limit ?? Infinity;
-    const it = this.logIterator(options.fromPosition ?? 1, options.toPosition, options.reverse ?? false);
+    const limit = { remaining: options.limit ?? Infinity };
+    const from = options.fromPosition ?? 1;
+    const to = options.toPosition;
+    const cold = this.state.cold;
+    if (!cold) {
+      yield* this.readHot(from, to, false, filter, limit);
+      return;
+    }
+    if (options.reverse) {
+      // The hot iterator first (its snapshot holds whatever a later move deletes), then cold below it.
+      const boundary = cold.reader.coldTo;
+      yield* this.readHot(Math.max(from, boundary + 1), to, true, filter, limit);
+      for (let hi = Math.min(to ?? boundary, boundary); hi >= from && limit.remaining > 0; hi -= 2048) {
+        const lo = Math.max(from, hi - 2047);
+        const window: ColdEvent[] = [];
+        for await (const e of cold.reader.positions(lo, hi)) window.push(e);
+        for (let i = window.length - 1; i >= 0 && limit.remaining > 0; i--) {
+          const entry = this.decodeCold(window[i]!, filter);
+          if (!entry) continue;
+          yield entry;
+          limit.remaining--;
+        }
+      }
+      return;
+    }
+    let next = from;
+    // A move may push the boundary on while we read cold: read cold again until past it.
+    while (limit.remaining > 0 && (to === undefined || next <= to) && next <= cold.reader.coldTo) {
+      const hi = Math.min(to ?? Infinity, cold.reader.coldTo);
+      for await (const e of cold.reader.positions(next, hi)) {
+        const entry = this.decodeCold(e, filter);
+        if (!entry) continue;
+        yield entry;
+        if (--limit.remaining <= 0) return;
+      }
+      next = hi + 1;
+    }
+    if (limit.remaining > 0) yield* this.readHot(next, to, false, filter, limit);
+  }
+
+  /** Log entries of [from, to] from LevelDB. */
+  private async *readHot(from: number, to: number | undefined, reverse: boolean, filter: EntryFilter | undefined, limit: { remaining: number }): AsyncIterable<JournalEntry> {
+    if (limit.remaining <= 0 || (to !== undefined && from > to)) return;
+    const gate = this.state.cold?.gate;
+    let epoch = gate?.enter();
+    const it = this.logIterator(from, to, reverse);
     const keyOffset = this.state.layout.logPrefix.length;
     try {
-      while (remaining > 0) {
+      while (limit.remaining > 0) {
         const batch = await it.nextv(1000);
+        // The iterator's snapshot is taken by now: a move may delete what it holds.
+        if (epoch !== undefined) gate!.leave(epoch);
+        epoch = undefined;
         if (batch.length === 0) break;
         for (const [key, value] of batch) {
           const entry = this.decodeFiltered(readPosition(key, keyOffset), value, filter);
           if (!entry) continue;
           yield entry;
-          if (--remaining <= 0) break;
+          if (--limit.remaining <= 0) break;
         }
       }
     } finally {
+      if (epoch !== undefined) gate!.leave(epoch);
       await it.close();
     }
   }
 
   /** The stored body of (origin, seq), or undefined. */
   async getBody(origin: string, seq: number): Promise<{ position: number; body: Buffer } | undefined> {
+    const cold = this.state.cold;
+    if (cold && seq <= cold.reader.coldSeqTo(origin)) return cold.reader.get(origin, seq);
+    const hot = await this.hotRead(() => this.getHotBody(origin, seq));
+    // Moved meanwhile (the gate only holds reads that started before the boundary moved).
+    if (!hot && cold && seq <= cold.reader.coldSeqTo(origin)) return cold.reader.get(origin, seq);
+    return hot;
+  }
+
+  private async getHotBody(origin: string, seq: number): Promise<{ position: number; body: Buffer } | undefined> {
     const index = this.state.origins.indexOf(origin);
     if (index === undefined) return undefined;
     const pos = await this.state.layout.idx.get(originSeqKey(index, seq));
@@ -67,16 +127,50 @@ export class JournalReader {
   }
 
   async getAt(position: number): Promise<JournalEntry | undefined> {
+    const cold = this.state.cold;
+    const fromCold = async () => {
+      const e = await cold!.reader.at(position);
+      return e && this.decodeCold(e, undefined);
+    };
+    if (cold && position <= cold.reader.coldTo) return fromCold();
     const key = positionKey(position);
-    const value = await this.state.layout.log.get(key);
+    const value = await this.hotRead(() => this.state.layout.log.get(key));
+    if (!value && cold && position <= cold.reader.coldTo) return fromCold();
     return value && this.decodeFiltered(readPosition(key), value, undefined);
   }
 
+  /** Runs a LevelDB read inside the cold tier's gate (when there is one). */
+  private hotRead<T>(fn: () => Promise<T>): Promise<T> {
+    const gate = this.state.cold?.gate;
+    return gate ? gate.run(fn) : fn();
+  }
+
+  /** A cold event as an entry, or undefined when it does not pass the filter. */
+  private decodeCold(e: ColdEvent, filter: EntryFilter | undefined): JournalEntry | undefined {
+    if (filter?.origins && !filter.origins.has(e.origin)) return undefined;
+    const event = decodeBodyOfType(e.origin, e.body, 0, filter?.types);
+    return event && { position: e.position, event };
+  }
+
   async *readOrigin(origin: string, fromSeq: number, toSeq?: number): AsyncIterable<{ position: number; event: SmolEvent; body: Buffer }> {
+    const to = toSeq ?? 2 ** 48 - 1;
+    let next = Math.max(1, fromSeq);
+    const cold = this.state.cold;
+    while (cold && next <= to && next <= cold.reader.coldSeqTo(origin)) {
+      const hi = Math.min(to, cold.reader.coldSeqTo(origin));
+      for await (const e of cold.reader.origin(origin, next, hi, true)) yield { position: e.position, event: decodeBody(origin, e.body), body: e.body };
+      next = hi + 1;
+    }
     const index = this.state.origins.indexOf(origin);
-    if (index === undefined) return;
-    for await (const { position, value, offset } of this.indexed(index, fromSeq, toSeq ?? 2 ** 48 - 1)) {
-      yield { position, event: decodeBody(origin, value, offset), body: value.subarray(offset) };
+    if (index === undefined || next > to) return;
+    // Held through the hot part: its index and log reads are separate LevelDB calls.
+    const epoch = this.state.cold?.gate.enter();
+    try {
+      for await (const { position, value, offset } of this.indexed(index, next, to)) {
+        yield { position, event: decodeBody(origin, value, offset), body: value.subarray(offset) };
+      }
+    } finally {
+      if (epoch !== undefined) this.state.cold!.gate.leave(epoch);
     }
   }
 
@@ -87,10 +181,31 @@ export class JournalReader {
    * Throws SMOL_JOURNAL_CORRUPT when the stored feed is not contiguous.
    */
   async *readOriginRaw(origin: string, fromSeq: number, toSeq?: number): AsyncIterable<RawOriginEvent> {
-    const index = this.state.origins.indexOf(origin);
     const head = this.state.durableHeads.get(origin)?.seq ?? 0;
-    const from = Math.max(1, fromSeq);
     const to = Math.min(toSeq ?? head, head);
+    let from = Math.max(1, fromSeq);
+    const cold = this.state.cold;
+    while (cold && from <= to && from <= cold.reader.coldSeqTo(origin)) {
+      const hi = Math.min(to, cold.reader.coldSeqTo(origin));
+      let expect = from;
+      for await (const e of cold.reader.origin(origin, from, hi, false)) {
+        if (e.seq !== expect) throw new SmolError(ErrorCodes.JOURNAL_CORRUPT, `cold history holds ${origin}:${e.seq} where ${origin}:${expect} was due`);
+        expect++;
+        yield { seq: e.seq, body: e.body };
+      }
+      from = hi + 1;
+    }
+    if (from > to) return;
+    const epoch = cold?.gate.enter();
+    try {
+      yield* this.readOriginRawHot(origin, from, to);
+    } finally {
+      if (epoch !== undefined) cold!.gate.leave(epoch);
+    }
+  }
+
+  private async *readOriginRawHot(origin: string, from: number, to: number): AsyncIterable<RawOriginEvent> {
+    const index = this.state.origins.indexOf(origin);
     if (index === undefined || from > to) return;
     const [first, last] = await this.state.layout.idx.getMany([originSeqKey(index, from), originSeqKey(index, to)]);
     if (!first || !last) throw new SmolError(ErrorCodes.JOURNAL_CORRUPT, `the index lacks ${origin}:${first ? to : from}`);
@@ -113,6 +228,26 @@ export class JournalReader {
   async readRange(from: number, to: number, filter: EntryFilter | undefined): Promise<() => JournalEntry[]> {
     const slice = this.state.ring.slice(from, to);
     if (slice) return () => this.fromRing(from, slice, filter);
+    const cold = this.state.cold;
+    if (cold && from <= cold.reader.coldTo) {
+      const hi = Math.min(to, cold.reader.coldTo);
+      const events: ColdEvent[] = [];
+      for await (const e of cold.reader.positions(from, hi)) events.push(e);
+      const rest = hi < to ? await this.readRange(hi + 1, to, filter) : undefined;
+      return () => {
+        const out: JournalEntry[] = [];
+        for (const e of events) {
+          const entry = this.decodeCold(e, filter);
+          if (entry) out.push(entry);
+        }
+        if (rest) out.push(...rest());
+        return out;
+      };
+    }
+    return cold ? cold.gate.run(() => this.readHotRange(from, to, filter)) : this.readHotRange(from, to, filter);
+  }
+
+  private async readHotRange(from: number, to: number, filter: EntryFilter | undefined): Promise<() => JournalEntry[]> {
     // Positions are dense (1, 2, 3 … never deleted), so the entries of [from, to] are exactly
     // to - from + 1 values in order: read values only, and skip a key Buffer per entry. A count
     // that does not match means a hole, and the range is read again by key.

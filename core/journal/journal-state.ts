@@ -4,6 +4,7 @@ import type { OriginHead } from './journal.js';
 import type { JournalMeta } from './journal-meta.js';
 import { positionKey, prefixedOriginSeqKey, prefixedPositionKey } from './keys.js';
 import { RecentRing } from './recent-ring.js';
+import type { ColdTier } from './cold/cold-tier.js';
 
 export type Db = AbstractLevel<any, Buffer, Buffer>;
 
@@ -128,6 +129,8 @@ export interface JournalState {
   fault: WriteFault | undefined;
   /** Free space is below the low-space watermark: low-value writes are refused (journal-writer.ts). */
   diskLow: boolean;
+  /** Cold history (cold/cold-tier.ts), once opened: reads of positions it holds go there. */
+  cold: ColdTier | undefined;
 }
 
 /** Why the journal refuses writes, since when, and how many appends it refused meanwhile. */
@@ -153,5 +156,6 @@ export function createJournalState(db: Db, meta: JournalMeta, ringSize: number):
     closed: false,
     fault: undefined,
     diskLow: false,
+    cold: undefined,
   };
 }

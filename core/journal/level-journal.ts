@@ -10,6 +10,11 @@ import { createJournalState, type Db, type JournalState } from './journal-state.
 import { JournalWriter, type Timeouts, type WriteStats } from './journal-writer.js';
 import { LevelProjectionStore } from './level-projection-store.js';
 import { startSubscription } from './subscription.js';
+import { ColdTier, type MoveSettings } from './cold/cold-tier.js';
+import type { ColdFileStore } from './cold/cold-store.js';
+import type { ColdManifest } from './cold/cold-manifest.js';
+import type { MoveResult } from './cold/cold-mover.js';
+import { signMessage } from '../identity/node-identity.js';
 import type { WriteFault } from './journal-state.js';
 import type { FaultListener, WriteRepair } from './write-guard.js';
 import { FeedBases } from './basis/feed-bases.js';
@@ -221,6 +226,32 @@ export class LevelJournal implements Journal {
       failed: (cause: unknown) => void (/IO error|no space/i.test(String((cause as Error)?.message)) && guard.failed(cause)),
     };
     return new LevelProjectionStore(db, db.sublevel<string, unknown>(['proj', name], { keyEncoding: 'utf8', valueEncoding: 'json' }), writeGuard);
+  }
+
+  // ---- cold history (cold/) ---------------------------------------------------------------------
+
+  /**
+   * Opens the cold tier on `store` (open-journal.ts does, given a store): from then on reads of
+   * positions it holds go to its files. Throws SMOL_JOURNAL_CORRUPT, SMOL_COLD_FILE_CORRUPT.
+   */
+  async openCold(store: ColdFileStore, identity: NodeIdentity): Promise<void> {
+    this.state.cold = await ColdTier.open(this.state, {
+      store,
+      exporter: this.nodeId,
+      publicKey: this.publicKey,
+      sign: (message) => signMessage(identity, message),
+    });
+  }
+
+  /** The list of cold files (retention drops the oldest through it); undefined without a cold tier. */
+  get coldManifest(): ColdManifest | undefined {
+    return this.state.cold?.manifest;
+  }
+
+  /** Moves one file's worth of old events cold, when there is one (cold/cold-mover.ts). */
+  moveCold(settings: MoveSettings): Promise<MoveResult | undefined> {
+    if (!this.state.cold) return Promise.resolve(undefined);
+    return this.state.cold.move(settings);
   }
 
   /** Writes held readings and waits for queued writes, wakes subscribers, closes the database. */

@@ -7,6 +7,7 @@ import type { NodeKeyStore } from '../identity/key-store.js';
 import { resolveJournalIdentity } from './journal-identity-meta.js';
 import { SmolError, ErrorCodes } from '../errors.js';
 import { DEFAULT_SEAL_EVERY, LevelJournal, UNSEALED_SCAN_LIMIT } from './level-journal.js';
+import type { ColdFileStore } from './cold/cold-store.js';
 import type { Timeouts } from './journal-writer.js';
 
 type Db = AbstractLevel<any, Buffer, Buffer>;
@@ -20,6 +21,8 @@ export interface OpenJournalOptions {
   readonly readingsCommitMs?: number;
   /** One-shot timers of the readings window (tests drive it by hand). */
   readonly timeouts?: Timeouts;
+  /** Where cold history lives (`<journal>/cold/`, adapters/journal/fs-cold-store.ts); without one nothing moves cold. */
+  readonly cold?: ColdFileStore;
   /** Open an existing journal only (read commands must not create a data directory). */
   readonly mustExist?: boolean;
   /**
@@ -111,6 +114,7 @@ async function openOn(db: Db, options: OpenJournalOptions): Promise<LevelJournal
       ...(options.readingsCommitMs !== undefined ? { readingsCommitMs: options.readingsCommitMs } : {}),
       ...(options.timeouts ? { timeouts: options.timeouts } : {}),
     });
+    if (options.cold) await journal.openCold(options.cold, identity);
     identities.set(journal, identity);
     return journal;
   } catch (err) {
