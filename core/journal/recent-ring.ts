@@ -16,7 +16,25 @@ export class RecentRing {
   /** The position of items[0]. */
   private start = 0;
 
-  constructor(private readonly size: number) {}
+  constructor(private size: number) {}
+
+  /** How many positions it keeps (between this and twice this once full). */
+  get capacity(): number {
+    return this.size;
+  }
+
+  /**
+   * Keeps `size` positions from now on; a smaller size drops the oldest at once (memory pressure
+   * gives them back; subscribers behind them read from disk, as they would after a trim).
+   */
+  resize(size: number): void {
+    if (!Number.isInteger(size) || size < 1) throw new TypeError(`a ring keeps a whole number of positions ≥ 1, not ${size}`);
+    this.size = size;
+    if (this.items.length <= size) return;
+    const last = this.lastPosition;
+    this.items = this.items.slice(-size);
+    this.start = last - this.items.length + 1;
+  }
 
   get isEmpty(): boolean {
     return this.items.length === 0;
