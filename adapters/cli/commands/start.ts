@@ -4,11 +4,14 @@ import type { SmolNode } from '../../../core/runtime/smol-node.js';
 import type { Output } from '../output.js';
 import type { RunningHttp } from '../../http/serve.js';
 import type { RunningMqtt } from '../../mqtt/start-mqtt.js';
+import type { GpioProvider } from '../../sensors/gpio.js';
 import { createLogger, portLog, stdoutIsJournal, type Logger } from '../../log/logger.js';
 import { Shelf, type NodeUnit, type UnitContext } from '../../units/context.js';
 import { journalUnit } from '../../units/journal.js';
 import { pushUnit } from '../../units/push.js';
 import { diskWatchUnit } from '../../units/disk-watch.js';
+import { memoryJournalUnit, memoryUnit } from '../../units/memory.js';
+import type { MemoryReading } from '../../sensors/memory-readers.js';
 import { tokensUnit } from '../../units/tokens.js';
 import { sensorsUnit } from '../../units/sensors.js';
 import { mqttUnit } from '../../units/mqtt.js';
@@ -33,6 +36,7 @@ export { SOFTWARE } from '../../version.js';
  */
 export const NODE_UNITS: readonly (() => NodeUnit)[] = [
   journalUnit,
+  memoryUnit,
   pushUnit,
   diskWatchUnit,
   tokensUnit,
@@ -47,7 +51,7 @@ export const NODE_UNITS: readonly (() => NodeUnit)[] = [
 ];
 
 /** Units that run once `node.started` is journaled: they write to the journal or tell the world the node is up. */
-export const AFTER_BEGIN: readonly (() => NodeUnit)[] = [syncPeersUnit, statusFileUnit];
+export const AFTER_BEGIN: readonly (() => NodeUnit)[] = [syncPeersUnit, statusFileUnit, memoryJournalUnit];
 
 export interface RunningNode {
   readonly node: SmolNode;
@@ -70,6 +74,8 @@ export interface StartOptions {
   readonly journald?: boolean;
   /** A logger to use instead of one made from config.log (tests). */
   readonly logger?: Logger;
+  /** What the memory unit samples instead of /proc and V8 (tests drive the pressure level). */
+  readonly memoryReader?: () => Promise<MemoryReading>;
 }
 
 /**
@@ -95,6 +101,7 @@ export async function startNode(config: Config, output: Output, options: StartOp
   });
   shelf.put('startedAt', Date.now());
   shelf.put('unitHealth', () => registry.health());
+  if (options.memoryReader) shelf.put('memoryReader', options.memoryReader);
   try {
     await registry.start();
   } catch (err) {
@@ -107,7 +114,7 @@ export async function startNode(config: Config, output: Output, options: StartOp
   const mqtt = shelf.get('mqtt');
   const node = shelf.get('node');
   const agent = shelf.get('agent');
-  banner(output, config, { nodeId: journal.nodeId, http: http.url, mqtt, observer: agent.observer !== undefined, gpioSimulated: node.gpio?.mode === 'simulated' });
+  banner(output, config, { nodeId: journal.nodeId, http: http.url, mqtt, observer: agent.observer !== undefined, gpio: shelf.get('gpio') });
   logger.info({ unit: 'node', nodeId: journal.nodeId, dashboard: http.url, units: registry.health().map((u) => `${u.name}:${u.state}`) }, 'node started');
   let stopping: Promise<void> | undefined;
   return {
@@ -129,12 +136,13 @@ export async function startNode(config: Config, output: Output, options: StartOp
 }
 
 /** What `smollama start` prints once it runs: plain lines on stdout in every log format (tests and people read them). */
-function banner(output: Output, config: Config, s: { nodeId: string; http: string; mqtt: RunningMqtt | undefined; observer: boolean; gpioSimulated: boolean }): void {
+function banner(output: Output, config: Config, s: { nodeId: string; http: string; mqtt: RunningMqtt | undefined; observer: boolean; gpio: GpioProvider | undefined }): void {
   output.out(`smollama node ${s.nodeId} (${config.node.name}, ${config.node.role}) started; data in ${config.dataDir}`);
   output.out(`dashboard: ${s.http}`);
   if (s.mqtt) output.out(`mqtt: ${config.mqtt.topicPrefix}/${config.node.name}/# on ${s.mqtt.url}${s.mqtt.broker ? ' (embedded broker)' : ''}`);
   if (s.observer) output.out(`observer: every ${Math.round(config.observer.intervalMs / 60_000)} min (adapting); model ${config.llm.model} at ${config.llm.host}, statistical observations while it does not answer`);
-  if (s.gpioSimulated) output.out('GPIO: simulated (deterministic; no GPIO hardware found or configured)');
+  // Which driver GPIO uses and why: the first thing to check when a button does nothing.
+  if (s.gpio) output.out(s.gpio.mode === 'simulated' ? `GPIO: simulated (deterministic; ${s.gpio.backendReason})` : `GPIO: ${s.gpio.backendReason}`);
 }
 
 /** `smollama start`: runs until SIGINT/SIGTERM, then shuts down cleanly (within 10 s, whatever the disk does). */
