@@ -41,6 +41,8 @@ export interface AgentServicesOptions {
   readonly log?: (message: string, fields?: Record<string, unknown>) => void;
   /** Wall clock (ms); injected by tests. */
   readonly now?: () => number;
+  /** The node's memory pressure (the memory unit): the observer skips rounds and vector bulk builds wait while it is high. */
+  readonly memoryPressure?: { paused(): boolean };
 }
 
 /** Everything the agent side of a node runs: model, embeddings, vector index, memory, tools, agent, observer. */
@@ -63,7 +65,10 @@ export async function startAgentServices(o: AgentServicesOptions): Promise<Agent
   const { config, node } = o;
   const llm = o.llm ?? createLlm(config.llm);
   const emb = o.embedder ?? createEmbedder(config.llm, (err) => o.log?.('embeddings: model unreachable, using the offline n-gram embedder', { error: String(err) }));
-  const vectors = new VectorsProjection(node.journal, o.registry, o.inMemoryVectors ? {} : { dir: join(config.dataDir, 'vectors') });
+  const vectors = new VectorsProjection(node.journal, o.registry, {
+    ...(o.inMemoryVectors ? {} : { dir: join(config.dataDir, 'vectors') }),
+    ...(o.memoryPressure ? { bulkPaused: () => o.memoryPressure!.paused() } : {}),
+  });
   await vectors.start();
   const memory = new MemoryService({
     node, vectors, embedder: emb.embedder, queryEmbedder: emb.forModel,
@@ -94,6 +99,7 @@ export async function startAgentServices(o: AgentServicesOptions): Promise<Agent
       remember: (m) => memory.remember({ ...m, confidence: 0.6 }, { kind: 'observer' }),
       ...(o.now ? { now: o.now } : {}),
       ...(o.log ? { log: o.log } : {}),
+      ...(o.memoryPressure ? { wait: () => o.memoryPressure!.paused() } : {}),
     });
     observer.start();
   }

@@ -17,10 +17,10 @@ export function agentUnit(): NodeUnit {
   let agent: AgentServices | undefined;
   return {
     name: 'agent',
-    needs: ['node'],
+    needs: ['node', 'memory'],
     stopTimeoutMs: 1500,
     async start({ config, log, shelf }) {
-      agent = await startAgentServices({ config, node: shelf.get('node'), registry: shelf.get('registry'), observe: true, log: portLog(log, repeatLimiter()) });
+      agent = await startAgentServices({ config, node: shelf.get('node'), registry: shelf.get('registry'), observe: true, log: portLog(log, repeatLimiter()), memoryPressure: shelf.get('memoryPressure') });
       shelf.put('agent', agent);
     },
     async stop() {

@@ -28,6 +28,11 @@ export interface VectorsProjectionOptions {
   readonly bulkWorkerUrl?: URL;
   /** The bulk build's worker threads at most (default: the shards of an index, up to the cores). */
   readonly bulkWorkers?: number;
+  /**
+   * True while a new bulk build should not start (memory pressure: the workers hold a second copy
+   * of the graphs); the catch-up then indexes on this thread, batch by batch, in less memory.
+   */
+  readonly bulkPaused?: () => boolean;
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -125,7 +130,7 @@ export class VectorsProjection {
    */
   private worthBulk(batch: number): boolean {
     const threshold = this.options.bulkThreshold ?? 512;
-    if (batch < threshold) return false;
+    if (batch < threshold || this.options.bulkPaused?.()) return false;
     const held = this.store.list().reduce((a, i) => a + i.size, 0);
     return this.journal.lastPosition() - this.position_ >= Math.max(threshold, held / 8);
   }

@@ -34,6 +34,8 @@ export interface ObserverDeps {
   /** Delay before the first run (default: a minute, or the interval if shorter). */
   readonly firstDelayMs?: number;
   readonly log?: (message: string, fields?: Record<string, unknown>) => void;
+  /** True while the node asks the observer to wait (memory pressure): the round is skipped, the next one is scheduled as usual. */
+  readonly wait?: () => boolean;
 }
 
 /** What one run did. */
@@ -94,6 +96,11 @@ export class Observer {
     if (this.stopped) return;
     this.cancel = (this.deps.schedule ?? realSchedule)(() => {
       this.cancel = undefined;
+      // A model call and its prompt cost memory the node does not have now: skip this round.
+      if (this.deps.wait?.()) {
+        this.deps.log?.('observer: skipping a round while the node is under memory pressure');
+        return this.arm(this.interval);
+      }
       const run = this.runOnce().catch((err) => {
         this.deps.log?.('observer run failed', { error: String(err), code: (err as { code?: string }).code });
       });
