@@ -6,6 +6,7 @@ import type { Config } from '../config/schema.js';
 import { openLevelJournal, type OpenJournalOptions } from '../../core/journal/open-journal.js';
 import type { LevelJournal } from '../../core/journal/level-journal.js';
 import { nodeKeyFileStore, nodePrivateKeyPath } from '../files/node-key-store.js';
+import { fsColdStore } from '../journal/fs-cold-store.js';
 import { writeFileAtomic } from '../files/atomic-file.js';
 import { readJsonFileAs } from '../sync/json-file.js';
 import { createDataDir, dataDirError, lostJournalError, secureDataDir, signsOfNode, type Warn } from './data-dir-checks.js';
@@ -60,7 +61,7 @@ export async function openDataDirJournal(dataDir: string, options: NodeJournalOp
   }
   await secureDataDir(dataDir, warn);
   try {
-    return await openLevelJournal(dir, { ...rest, ...(mustExist ? { mustExist } : {}), keys: nodeKeyFileStore(dataDir) });
+    return await openLevelJournal(dir, { ...rest, ...(mustExist ? { mustExist } : {}), keys: nodeKeyFileStore(dataDir), cold: fsColdStore(join(dir, 'cold')) });
   } catch (err) {
     if (isSmolError(err, ErrorCodes.JOURNAL_CORRUPT) && err.details?.['unopenable']) {
       throw new SmolError(ErrorCodes.JOURNAL_CORRUPT, `${err.message}; run \`smollama journal repair --data-dir ${dataDir}\``, { cause: err, details: { dataDir } });

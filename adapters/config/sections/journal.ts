@@ -12,6 +12,9 @@ export const journalSection = z
       .max(60_000)
       .default(10_000)
       .describe('Readings (reading.sampled only) are group-committed over this window: one fsync per window, and a power cut loses at most this long of readings. Everything else is durable before it is acknowledged. 0 = every reading its own fsync (ms)'),
+    hotDays: z.number().min(1).max(36_500).default(7).describe('Events older than this (by their HLC wall time) move, once, into compressed, signed cold files under <dataDir>/journal/cold/ (days)'),
+    coldMoveIntervalMs: z.number().int().min(0).default(60_000).describe('How often the background mover looks for history to move cold; a file is cut once about a day of events is past hotDays. 0 = never move (ms)'),
+    coldFileMaxEvents: z.number().int().min(1000).max(5_000_000).default(200_000).describe('Most events in one cold file'),
     minFreeBytes: z
       .number()
       .int()
