@@ -22,6 +22,7 @@ import { apiAgentRoutes, type AgentChatPort } from './routes/api-agent.js';
 import { apiToolsRoutes } from './routes/api-tools.js';
 import type { ToolRegistry } from '../../core/tools/registry.js';
 import { samplingFirst, samplingFirstBeforeSerializing, type SamplingIdle } from './sampling-first.js';
+import { memoryGate, type AppMemory } from './memory-gate.js';
 
 /** What the HTTP app needs of the running node (SmolNode fits). */
 export interface AppNode {
@@ -61,6 +62,8 @@ export interface AppDeps {
   readonly units?: () => readonly UnitReport[];
   /** Timeouts, connection cap and body limits (the http config section); defaults as there. */
   readonly limits?: Partial<HttpLimits>;
+  /** The memory unit's level: /api/health shows it; under pressure WebSocket catch-ups and large sync pushes are refused. */
+  readonly memory?: AppMemory;
 }
 
 /** The parts of the http config section the app itself applies. */
@@ -135,6 +138,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Before any body is read: fastify parses bodies after onRequest (body-limits test checks it).
     gate(request, reply);
   });
+  if (deps.memory) app.addHook('onRequest', memoryGate(deps.memory));
   if (deps.node.sampling) {
     app.addHook('onRequest', samplingFirst(deps.node.sampling));
     app.addHook('preSerialization', samplingFirstBeforeSerializing(deps.node.sampling));

@@ -22,6 +22,11 @@ export interface ConnectionContext {
   readonly log: FastifyBaseLogger;
   /** Counts journal subscriptions of clients reading by themselves until their reads are over. */
   readonly readers: { count: number };
+  /**
+   * Why a subscribe that must read history (a catch-up) is refused now (memory pressure), or
+   * undefined. Subscribes at the live edge are always served.
+   */
+  readonly catchUpRefusal?: () => { code: string; message: string } | undefined;
 }
 
 /** One /ws connection as the route sees it. */
@@ -191,6 +196,13 @@ export function serveConnection(socket: WebSocket, ctx: ConnectionContext): WsCo
     // will not be the ones it expects, so say so; the client resubscribes (hello has lastPosition).
     if (m.fromPosition !== undefined && m.fromPosition > last + 1) {
       send({ op: 'error', code: ErrorCodes.WS_POSITION_AHEAD, message: `fromPosition ${m.fromPosition} is past this journal's end (last position ${last})`, lastPosition: last, nodeId: journal.nodeId });
+      return;
+    }
+    // A catch-up reads windows of history into memory; under memory pressure it is refused (the
+    // client's subscription, if any, goes on) and the client asks again later.
+    const refusal = m.fromPosition !== undefined && m.fromPosition <= last ? ctx.catchUpRefusal?.() : undefined;
+    if (refusal) {
+      send({ op: 'error', code: refusal.code, message: refusal.message, lastPosition: last });
       return;
     }
     stopReading();

@@ -18,7 +18,7 @@ export function httpUnit(): NodeUnit {
   let http: RunningHttp | undefined;
   return {
     name: 'http',
-    needs: ['tokens', 'node', 'agent', 'sync'],
+    needs: ['tokens', 'node', 'agent', 'sync', 'memory'],
     stopTimeoutMs: 1500,
     async start({ config, log, shelf }) {
       const { host, port, openOnLoopback } = config.http;
@@ -35,6 +35,7 @@ export function httpUnit(): NodeUnit {
           sync: { service: sync.service, ...(sync.loop ? { loop: sync.loop } : {}) },
           units: shelf.get('unitHealth'),
           loggerInstance: log,
+          memory: { pressure: shelf.get('memoryPressure'), largeSyncPushBytes: config.memory.largeSyncPushBytes },
         },
         log: (m) => log.warn(m),
       });

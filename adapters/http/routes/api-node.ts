@@ -7,6 +7,7 @@ import type { RouteGroup } from '../app.js';
 import { requireScope } from '../auth/guard.js';
 import { parseInput } from '../validate.js';
 import { overallState } from '../../../core/runtime/units.js';
+import type { MemoryStatus } from '../../../core/runtime/memory-pressure.js';
 
 const GpioModeBody = z.object({ mode: z.enum(['hardware', 'simulated']), reason: z.string().max(200).optional() }).strict();
 const PinParams = z.object({ name: z.string().min(1).max(63) });
@@ -52,6 +53,7 @@ export const apiNodeRoutes: RouteGroup = async (app, { deps }) => {
       uptimeS: Math.round((now() - info.startedAt) / 1000),
       lastPosition: journal.lastPosition(),
       projections: projections(),
+      ...(deps.memory ? { memory: memoryOf(deps.memory.pressure.status()) } : {}),
     };
   });
 
@@ -102,3 +104,24 @@ export const apiNodeRoutes: RouteGroup = async (app, { deps }) => {
     return gpioView(gpio);
   });
 };
+
+const MIB = 1024 * 1024;
+const mb = (bytes: number | undefined) => (bytes === undefined ? null : Math.round(bytes / MIB));
+
+/** The memory unit's level and figures for /api/health (MB; null: could not be read, e.g. no PSI). */
+function memoryOf(status: MemoryStatus) {
+  const s = status.sample;
+  return {
+    level: status.level,
+    since: new Date(status.sinceMs).toISOString(),
+    budgetMb: mb(status.budgetBytes),
+    rssMb: mb(s?.rssBytes),
+    heapUsedMb: mb(s?.heapUsedBytes),
+    heapLimitMb: mb(s?.heapLimitBytes),
+    availableMb: mb(s?.memAvailableBytes),
+    totalMb: mb(s?.memTotalBytes),
+    swapUsedMb: s?.swapTotalBytes !== undefined && s.swapFreeBytes !== undefined ? mb(s.swapTotalBytes - s.swapFreeBytes) : null,
+    psiSomeAvg10: s?.psiSomeAvg10 ?? null,
+    psiFullAvg10: s?.psiFullAvg10 ?? null,
+  };
+}

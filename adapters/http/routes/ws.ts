@@ -7,6 +7,8 @@ import { WritePressure } from '../write-pressure.js';
 import { LiveFanout } from '../ws-fanout.js';
 import { serveConnection, type WsConnection } from '../ws-connection.js';
 import { WS_CLOSE_LIMIT, type ServerMessage, type WsStats } from '../ws-protocol.js';
+import { atLeast } from '../../../core/runtime/memory-pressure.js';
+import { memoryPressureError } from '../memory-gate.js';
 
 export { WS_CLOSE_LIMIT, WS_CLOSE_SLOW, type ServerMessage, type WsStats } from '../ws-protocol.js';
 
@@ -82,6 +84,11 @@ export const wsRoutes: RouteGroup = async (app, { deps }) => {
   const fanout = new LiveFanout(journal, { pause, entryJson, frame: frameOf });
   const connections = new Set<WsConnection>();
   const readers = { count: 0 };
+  const memory = deps.memory;
+  const catchUpRefusal = memory && (() => {
+    const level = memory.pressure.level();
+    return atLeast(level, 'high') ? memoryPressureError(level, 'WebSocket catch-ups (subscribe from an earlier position)') : undefined;
+  });
   options.monitor?.(() => ({
     connections: connections.size,
     subscriptions: [...connections].filter((c) => c.subscribed).length,
@@ -120,6 +127,7 @@ export const wsRoutes: RouteGroup = async (app, { deps }) => {
       remoteAddress: request.socket.remoteAddress,
       log: request.log,
       readers,
+      ...(catchUpRefusal ? { catchUpRefusal } : {}),
     });
     connections.add(connection);
     socket.on('close', () => connections.delete(connection));
