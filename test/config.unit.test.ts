@@ -46,7 +46,7 @@ t.test('with no file, env or flags every key has its default', async (t) => {
     sensors: {
       system: { enabled: true, intervalMs: 5000 },
       gpio: {
-        enabled: true, mode: 'auto', intervalMs: 5000, seed: 1,
+        enabled: true, mode: 'auto', backend: 'auto', chip: 'auto', intervalMs: 5000, debounceMs: 20, seed: 1, simulateEdges: false,
         pins: [
           { name: 'button', pin: 11, direction: 'input', pull: 'up' },
           { name: 'led', pin: 12, direction: 'output', pull: 'off' },

@@ -5,7 +5,8 @@
 import { access, readFile } from 'node:fs/promises';
 import type { PinConfig, PinPull } from '../../core/sensors/sensor-port.js';
 import { ErrorCodes, SmolError } from '../../core/errors.js';
-import type { GpioBackend } from './gpio-backend.js';
+import type { EdgeListener, GpioBackend } from './gpio-backend.js';
+import { headerPinOfBcm } from '../gpio/header-pins.js';
 
 /** Whether usable GPIO hardware is present, and if not, why (shown to the user). */
 export interface HardwareInfo {
@@ -28,6 +29,9 @@ export interface RpioLike {
   readonly PULL_OFF: number;
   readonly PULL_UP: number;
   readonly PULL_DOWN: number;
+  /** rpio's edge detection (it polls the SoC's event register every 1 ms); absent in older fakes. */
+  poll?(pin: number, cb: ((pin: number) => void) | null, direction?: number): void;
+  readonly POLL_BOTH?: number;
 }
 
 /** Paths consulted by hardware detection; tests point them at fixture files. */
@@ -88,11 +92,23 @@ function pullOf(rpio: RpioLike, pull: PinPull): number {
  * SMOL_SENSOR_UNAVAILABLE (after releasing what it opened) when a pin cannot be opened.
  */
 export function openHardwareBackend(rpio: RpioLike, pins: readonly PinConfig[]): GpioBackend {
+  // rpio is initialised with physical numbering: a pin given by its BCM line needs its header pin.
+  const physical = new Map<string, number>();
+  for (const pin of pins) {
+    const n = pin.pin ?? (pin.line === undefined || pin.chip !== undefined ? undefined : headerPinOfBcm(pin.line));
+    if (n === undefined) {
+      throw new SmolError(ErrorCodes.SENSOR_UNAVAILABLE, `GPIO hardware: ${pin.name} (line ${pin.line}) is not on the 40-pin header, which is all rpio drives`, { details: { pin: pin.name } });
+    }
+    physical.set(pin.name, n);
+  }
+  const at = (pin: PinConfig) => physical.get(pin.name) ?? pin.pin ?? 0;
   const opened: PinConfig[] = [];
+  let polling = false;
   const release = () => {
     for (const pin of opened) {
       try {
-        rpio.close(pin.pin);
+        if (polling && pin.direction === 'input') rpio.poll?.(at(pin), null);
+        rpio.close(at(pin));
       } catch {
         // Best effort: the remaining pins must still be released.
       }
@@ -100,9 +116,9 @@ export function openHardwareBackend(rpio: RpioLike, pins: readonly PinConfig[]):
   };
   try {
     for (const pin of pins) {
-      if (pin.direction === 'input') rpio.open(pin.pin, rpio.INPUT, pullOf(rpio, pin.pull));
+      if (pin.direction === 'input') rpio.open(at(pin), rpio.INPUT, pullOf(rpio, pin.pull));
       // Outputs start LOW so a restart never re-energises whatever a relay was switching.
-      else rpio.open(pin.pin, rpio.OUTPUT, rpio.LOW);
+      else rpio.open(at(pin), rpio.OUTPUT, rpio.LOW);
       opened.push(pin);
     }
   } catch (cause) {
@@ -110,13 +126,22 @@ export function openHardwareBackend(rpio: RpioLike, pins: readonly PinConfig[]):
     const failed = pins[opened.length];
     throw new SmolError(
       ErrorCodes.SENSOR_UNAVAILABLE,
-      `GPIO hardware: could not open ${failed?.name} (physical pin ${failed?.pin})`,
+      `GPIO hardware: could not open ${failed?.name} (physical pin ${failed ? at(failed) : '?'})`,
       { cause, details: { pin: failed?.name } },
     );
   }
+  const watch = (listener: EdgeListener) => {
+    const poll = rpio.poll;
+    if (!poll) return;
+    polling = true;
+    for (const pin of pins) {
+      if (pin.direction === 'input') poll.call(rpio, at(pin), () => listener(pin, rpio.read(at(pin)) ? 1 : 0), rpio.POLL_BOTH);
+    }
+  };
   return {
-    read: (pin) => (rpio.read(pin.pin) ? 1 : 0),
-    write: (pin, value) => rpio.write(pin.pin, value === 1 ? rpio.HIGH : rpio.LOW),
+    read: (pin) => (rpio.read(at(pin)) ? 1 : 0),
+    write: (pin, value) => rpio.write(at(pin), value === 1 ? rpio.HIGH : rpio.LOW),
+    ...(rpio.poll ? { watch } : {}),
     close: release,
   };
 }

@@ -3,7 +3,7 @@
  * bucket), so two runs with the same seed and clock see the same "world", and tests can pin it.
  */
 import type { PinConfig } from '../../core/sensors/sensor-port.js';
-import type { GpioBackend } from './gpio-backend.js';
+import type { EdgeListener, GpioBackend } from './gpio-backend.js';
 
 /** How long a simulated input holds its value before it may change, unless configured. */
 export const DEFAULT_SIMULATION_PERIOD_MS = 10_000;
@@ -42,20 +42,63 @@ export interface SimulationOptions {
   readonly now: () => number;
   /** Output values to start from (carried over from hardware); missing outputs start at 0. */
   readonly outputs?: ReadonlyMap<string, 0 | 1>;
+  /** Report a bucket change of an input as an edge when it happens (a timer at each bucket's end). */
+  readonly edges?: boolean;
+  /** The inputs whose bucket changes are edges (with `edges`). */
+  readonly inputs?: readonly PinConfig[];
 }
 
-/** A GpioBackend whose inputs follow the hash and whose outputs hold the last written value. */
-export function createSimulatedBackend(options: SimulationOptions): GpioBackend {
+/** The simulation, which can also be handed an edge (a simulated button press) from outside. */
+export interface SimulatedBackend extends GpioBackend {
+  /** The input `pin` goes to `level` now (and stays there): reported like a hardware edge. */
+  inject(pin: PinConfig, level: 0 | 1): void;
+}
+
+/**
+ * A GpioBackend whose inputs follow the hash (or the level last injected) and whose outputs
+ * hold the last written value.
+ */
+export function createSimulatedBackend(options: SimulationOptions): SimulatedBackend {
   if (!(options.periodMs > 0)) throw new RangeError(`simulation periodMs must be > 0, got ${options.periodMs}`);
   const outputs = new Map(options.outputs);
+  const injected = new Map<string, 0 | 1>();
+  const watched = new Set<PinConfig>(options.inputs);
+  let listener: EdgeListener | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const level = (pin: PinConfig, bucket: number) => injected.get(pin.name) ?? simulatedInputValue(options.seed, pin.name, bucket);
+  // At each bucket's end, the inputs whose hashed level changed have an edge, as a real line would.
+  const arm = () => {
+    const bucket = Math.floor(options.now() / options.periodMs);
+    timer = setTimeout(() => {
+      for (const pin of watched) {
+        const before = level(pin, bucket);
+        const after = level(pin, bucket + 1);
+        if (before !== after) listener?.(pin, after);
+      }
+      arm();
+    }, Math.max(1, (bucket + 1) * options.periodMs - options.now()));
+    timer.unref();
+  };
   return {
     read(pin: PinConfig) {
       if (pin.direction === 'output') return outputs.get(pin.name) ?? 0;
-      return simulatedInputValue(options.seed, pin.name, Math.floor(options.now() / options.periodMs));
+      return level(pin, Math.floor(options.now() / options.periodMs));
     },
     write(pin: PinConfig, value: 0 | 1) {
       outputs.set(pin.name, value);
     },
-    close() {},
+    watch(l) {
+      listener = l;
+      if (options.edges === true && timer === undefined) arm();
+    },
+    inject(pin, value) {
+      if (pin.direction !== 'input') throw new TypeError(`simulated edge on ${pin.name}, which is not an input`);
+      injected.set(pin.name, value);
+      listener?.(pin, value);
+    },
+    close() {
+      clearTimeout(timer);
+      listener = undefined;
+    },
   };
 }

@@ -34,8 +34,14 @@ export type PinPull = 'off' | 'up' | 'down';
 export interface PinConfig {
   /** Name used in source ids and tools, e.g. `door`. */
   readonly name: string;
-  /** Physical header pin number (rpio's default numbering). */
-  readonly pin: number;
+  /** Physical header pin number (rpio's numbering); absent for a line that is not on the 40-pin header. */
+  readonly pin?: number;
+  /** Line offset on its GPIO chip (the BCM number on a Pi's header chip); from `pin` when not given. */
+  readonly line?: number;
+  /** GPIO chip (`gpiochip0`, or a label like `pinctrl-rp1`); the header's chip when absent. */
+  readonly chip?: string;
+  /** Changes of an input within this many ms after an edge are one edge (default 20). */
+  readonly debounceMs?: number;
   readonly direction: PinDirection;
   readonly pull: PinPull;
 }

@@ -10,6 +10,7 @@ import { Shelf, type NodeUnit, type UnitContext } from '../../units/context.js';
 import { journalUnit } from '../../units/journal.js';
 import { pushUnit } from '../../units/push.js';
 import { diskWatchUnit } from '../../units/disk-watch.js';
+import { coldHistoryUnit } from '../../units/cold-history.js';
 import { memoryJournalUnit, memoryUnit } from '../../units/memory.js';
 import type { MemoryReading } from '../../sensors/memory-readers.js';
 import { tokensUnit } from '../../units/tokens.js';
@@ -51,7 +52,7 @@ export const NODE_UNITS: readonly (() => NodeUnit)[] = [
 ];
 
 /** Units that run once `node.started` is journaled: they write to the journal or tell the world the node is up. */
-export const AFTER_BEGIN: readonly (() => NodeUnit)[] = [syncPeersUnit, statusFileUnit, memoryJournalUnit];
+export const AFTER_BEGIN: readonly (() => NodeUnit)[] = [syncPeersUnit, statusFileUnit, coldHistoryUnit, memoryJournalUnit];
 
 export interface RunningNode {
   readonly node: SmolNode;
