@@ -1,3 +1,4 @@
+import { getHeapStatistics } from 'node:v8';
 import { ErrorCodes } from '../../core/errors.js';
 import type { UnitHealth } from '../../core/runtime/units.js';
 import { atLeast, MemoryPressureMonitor, type MemoryLevel, type MemoryStatus } from '../../core/runtime/memory-pressure.js';
@@ -83,6 +84,9 @@ export function memoryUnit(): NodeUnit {
         journal.resizeRing?.(atLeast(level, 'high') ? settings.ringUnderPressure : RING_NORMAL);
       });
       const read = shelf.peek('memoryReader') ?? memoryReader();
+      // A heap allowed to grow past the budget hits the budget first; npm start and the systemd unit cap it.
+      const heapLimit = getHeapStatistics().heap_size_limit;
+      if (heapLimit > settings.budgetMb * MIB) log.info({ heapLimitBytes: heapLimit, budgetBytes: settings.budgetMb * MIB }, `memory: V8 may grow its heap to ${mb(heapLimit)} MB, above the ${settings.budgetMb} MB budget; run node with --max-old-space-size=${Math.max(64, settings.budgetMb - 96)} (npm start and deploy/smollama.service do for the default budget)`);
       const problems = rateLimitedLog(log);
       let busy = false;
       const sample = async () => {
