@@ -17,13 +17,15 @@ export interface ReadingsPush {
 }
 
 /**
+ * `onPush` hears every push at once (edge-hub.ts).
+ *
  * Journals readings that happen now (a GPIO edge, a pulse) as one `reading.sampled` each, outside
  * the sampler's ticks. Nothing is journaled before the node has begun: a push that comes earlier
  * waits for the gate (bounded). Rejects with SMOL_NODE_NOT_RUNNING once closed or when too many
  * wait, and with the journal's own error (SMOL_DISK_FULL, …) when it refuses the write. Values
  * that are not finite are dropped here: the journal holds measurements only.
  */
-export function createReadingsPush(journal: Pick<Journal, 'appendOne'>): ReadingsPush {
+export function createReadingsPush(journal: Pick<Journal, 'appendOne'>, options: { readonly onPush?: (values: Readonly<Record<string, number>>) => void } = {}): ReadingsPush {
   let state: 'waiting' | 'open' | 'closed' = 'waiting';
   let held: Array<() => void> = [];
   let written = 0;
@@ -46,6 +48,8 @@ export function createReadingsPush(journal: Pick<Journal, 'appendOne'>): Reading
     const finite: Record<string, number> = {};
     for (const [k, v] of Object.entries(values)) if (Number.isFinite(v)) finite[k] = v;
     if (Object.keys(finite).length === 0) return;
+    // Listeners (GPIO edges for pulse counters) hear of it now, whatever the journal does with it.
+    options.onPush?.(finite);
     if (state === 'closed') return refuse('the node is stopping');
     if (state === 'waiting') {
       if (held.length >= MAX_HELD) return refuse(`more than ${MAX_HELD} readings wait for the node to begin`);

@@ -6,7 +6,7 @@ import type { NodeUnit } from './context.js';
  * journals nothing. Its stop is the `node` unit's (`node.stopped`).
  */
 export function beginUnit(after: readonly string[]): NodeUnit {
-  let gate: { close(): void } | undefined;
+  let gate: { open(): void; close(): void } | undefined;
   return {
     name: 'begin',
     needs: [...after],

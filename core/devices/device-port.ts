@@ -62,3 +62,18 @@ export interface OutputPort {
   list(): readonly OutputInfo[];
   write(name: string, value: number | string): Promise<void>;
 }
+
+/** One debounced edge of a GPIO input: the level it went to, and when (ms). */
+export interface Edge {
+  readonly value: 0 | 1;
+  readonly atMs: number;
+}
+
+/**
+ * Edge events of configured GPIO inputs (the GPIO backend's interrupts), for platforms that count
+ * or time them (gpio-counter). `pin` is the input's configured name (`sensors.gpio.pins[].name`).
+ * Returns an unsubscribe. Throws SMOL_GPIO_PIN_UNKNOWN for a pin that is not a configured input.
+ */
+export interface EdgeSource {
+  onEdge(pin: string, cb: (edge: Edge) => void): () => void;
+}

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { gpioSection } from './sensors-gpio.js';
+import { devicesList } from '../../devices/device-config.js';
 
 const systemSection = z
   .object({
@@ -17,7 +18,7 @@ const sourceIntervals = z
   .describe('Per-source intervals (ms), e.g. system.disk_used: 600000; a source is journaled only when due');
 
 export const sensorsSection = z
-  .object({ system: systemSection, gpio: gpioSection, sourceIntervalsMs: sourceIntervals })
+  .object({ system: systemSection, gpio: gpioSection, devices: devicesList, sourceIntervalsMs: sourceIntervals })
   .strict()
   .prefault({})
   .describe('Sensor providers');
