@@ -59,6 +59,8 @@ export interface GpioProvider extends GpioPort {
   attach(push: PushReadings): void;
   /** A simulated edge (the simulation only): throws SMOL_GPIO_PIN_UNKNOWN, TypeError when not simulating. */
   simulateEdge(name: string, level: 0 | 1): void;
+  /** Releases the lines (ends the gpiod tools' processes). */
+  close(): Promise<void>;
 }
 
 /**
