@@ -6,14 +6,18 @@ import type { LevelJournal } from '../core/journal/level-journal.js';
 import { isSmolError } from '../core/errors.js';
 import type { ToolProgress } from './progress.js';
 import { countBelowBasis, feedStart, firstHeldPosition } from './verify-retention.js';
+import { verifyColdFiles, type ColdFileReport } from './verify-cold.js';
 
 export interface VerifyProblem {
   readonly origin: string;
   readonly seq: number;
   readonly position: number | undefined;
-  /** Stable: 'gap', 'chain', 'seal-signature', 'seal-mismatch', 'seal-key', 'schema', 'head', 'undecodable', 'count', 'basis'. */
+  /** Stable: 'gap', 'chain', 'seal-signature', 'seal-mismatch', 'seal-key', 'schema', 'head', 'undecodable', 'count', 'basis', 'cold-file'. */
   readonly kind: string;
   readonly message: string;
+  /** For 'cold-file': SMOL_COLD_FILE_CORRUPT and the file's name. */
+  readonly code?: string;
+  readonly file?: string;
 }
 
 export interface FeedReport {
@@ -34,6 +38,8 @@ export interface VerifyReport {
   readonly events: number;
   readonly feeds: FeedReport[];
   readonly problems: VerifyProblem[];
+  /** Cold history files (journal/cold/), each read whole and checked (verify-cold.ts). */
+  readonly coldFiles: ColdFileReport[];
 }
 
 /**
@@ -46,7 +52,9 @@ export interface VerifyReport {
  */
 export async function verifyJournal(journal: LevelJournal, registry: EventRegistry, onProgress?: ToolProgress): Promise<VerifyReport> {
   const positions = journal.lastPosition();
-  const problems: VerifyProblem[] = [];
+  // Cold files first: a bad one is reported by name, and the feeds that run through it stop there.
+  const cold = await verifyColdFiles(journal);
+  const problems: VerifyProblem[] = [...cold.problems];
   const feeds: FeedReport[] = [];
   let total = 0;
   for (const [origin, head] of journal.heads()) {
@@ -122,5 +130,5 @@ export async function verifyJournal(journal: LevelJournal, registry: EventRegist
   if (problems.length === 0 && logged !== total) {
     problems.push({ origin: '*', seq: 0, position: journal.lastPosition(), kind: 'count', message: `the log holds ${logged} positions but the feeds ${total} events` });
   }
-  return { ok: problems.length === 0, events: total, feeds, problems };
+  return { ok: problems.length === 0, events: total, feeds, problems, coldFiles: cold.files };
 }
