@@ -267,6 +267,11 @@ export class LevelJournal implements Journal {
     await this.state.db.close();
   }
 
+  /** Keeps `size` recent events in memory for live subscribers; the memory unit shrinks it under pressure (RecentRing.resize). */
+  resizeRing(size: number): void {
+    this.state.ring.resize(size);
+  }
+
   /** For journal-tools: the underlying database. */
   get database(): Db {
     return this.state.db;
