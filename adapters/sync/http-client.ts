@@ -29,6 +29,8 @@ export interface RoundResult {
   readonly held: number;
   /** Events moved either way other than seals and sync bookkeeping: worth a sync.completed. */
   readonly substantive: number;
+  /** Ranges we lacked that retention dropped on the peer: those feeds now start at its basis. */
+  readonly dropped?: ReadonlyArray<{ readonly origin: string; readonly from: number; readonly to: number }>;
 }
 
 export interface SyncClientOptions {
@@ -67,6 +69,7 @@ export class SyncClient {
     let substantive = 0;
     let peer = '';
     let peerVector: VersionVector = {};
+    const dropped: Array<{ origin: string; from: number; to: number }> = [];
     const call = async (path: string, body: Buffer, contentType: string): Promise<HttpResult> => {
       requests++;
       const res = await this.call(target, path, body, contentType);
@@ -78,13 +81,14 @@ export class SyncClient {
 
     for (let more = true; more; ) {
       const mine = journal.vector();
-      const res = await call('/sync/pull', Buffer.from(JSON.stringify({ vector: mine, max })), 'application/json');
+      const res = await call('/sync/pull', Buffer.from(JSON.stringify({ vector: mine, max, bases: true })), 'application/json');
       peerVector = readVector(res, mine, target);
       more = false;
       if (res.status === 200) {
         const [first, ...retried] = await service.importBytes(res.body, `pull from ${target.name}`);
         if (first!.status === 'failed') throw new SmolError(first!.code as never, `${target.name}: ${first!.message}`);
         if (first!.status === 'held') held++;
+        for (const r of [first!, ...retried]) dropped.push(...(r.dropped ?? []));
         const applied = first!.applied + retried.reduce((n, r) => n + r.applied, 0);
         substantive += first!.substantive + retried.reduce((n, r) => n + r.substantive, 0);
         received += applied;
@@ -108,7 +112,7 @@ export class SyncClient {
     }
     if (peer) await service.peers.update(peer, (p) => ({ ...p, known: mergeVectors(p.known, peerVector) }));
     const offset = this.offsets.get(target.url);
-    return { peer, received, sent, bytesSent, bytesReceived, requests, peerVector, clockOffsetMs: offset ?? null, durationMs: this.now() - started, held, substantive };
+    return { peer, received, sent, bytesSent, bytesReceived, requests, peerVector, clockOffsetMs: offset ?? null, durationMs: this.now() - started, held, substantive, dropped };
   }
 
   /** One signed request; on a refusal for clock skew, learns the peer's clock and retries once. */

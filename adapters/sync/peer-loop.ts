@@ -91,6 +91,9 @@ export class PeerLoop {
         st.failures = 0;
         st.lastError = null;
         this.options.onRound?.(target.name, result);
+        for (const d of result.dropped ?? []) {
+          this.options.log?.(`sync with ${target.name}: ${d.origin} ${d.from}..${d.to} was dropped by retention there (SMOL_JOURNAL_RANGE_DROPPED); this node's copy of the feed now starts at its basis ${d.origin}:${d.to}`);
+        }
         if (result.substantive > 0 && !this.abort.signal.aborted) await this.journalCompleted(target, result);
       } catch (err) {
         const code = isSmolError(err) ? err.code : 'SMOL_SYNC_PEER_FAILED';

@@ -139,7 +139,7 @@ export class SyncService implements SyncPort {
         const kept = await keepPending(syncPaths(this.dataDir).pending, segmentFileName(header, outcome.digest), keep);
         if ('path' in keep && keep.path === kept) return report(label, outcome, 'held');
       }
-      return report(label, outcome, outcome.held.length ? 'held' : outcome.code ? 'replayed' : 'applied');
+      return report(label, outcome, outcome.held.length ? 'held' : outcome.code === ErrorCodes.SEGMENT_REPLAYED ? 'replayed' : 'applied');
     });
   }
 
@@ -250,7 +250,7 @@ export class SyncService implements SyncPort {
    * only once sealed, so this seals our feed first — over HTTP at most every sync.sealMinIntervalMs,
    * or frequent rounds would fill the journal with seals; `sealNow` (USB export) always does.
    */
-  async planFor(theirs: VersionVector, options: { maxEvents?: number; recordFor?: boolean; sealNow?: boolean } = {}): Promise<PlannedSegment | undefined> {
+  async planFor(theirs: VersionVector, options: { maxEvents?: number; recordFor?: boolean; sealNow?: boolean; acceptsBases?: boolean } = {}): Promise<PlannedSegment | undefined> {
     const now = this.now();
     if (options.sealNow || now - this.lastSyncSeal >= this.config.sealMinIntervalMs) {
       if (await this.journal.seal()) this.lastSyncSeal = now;
@@ -261,6 +261,7 @@ export class SyncService implements SyncPort {
       compression: this.config.compression,
       ...(options.maxEvents !== undefined ? { maxEvents: options.maxEvents } : {}),
       ...(options.recordFor ? { recordFor: true } : {}),
+      ...(options.acceptsBases !== undefined ? { acceptsBases: options.acceptsBases } : {}),
     });
   }
 
@@ -318,5 +319,5 @@ function countingSource(source: SegmentSource, onBytes: (n: number) => void): Se
 }
 
 function report(source: string, o: ImportOutcome, status: ImportReport['status']): ImportReport {
-  return { source, status, code: o.code, message: o.message, applied: o.applied, substantive: o.substantive, exporter: o.header.exporter, bytes: o.bytes };
+  return { source, status, code: o.code, message: o.message, applied: o.applied, substantive: o.substantive, exporter: o.header.exporter, bytes: o.bytes, ...(o.dropped.length ? { dropped: o.dropped } : {}) };
 }

@@ -18,6 +18,7 @@ import { signMessage } from '../identity/node-identity.js';
 import type { WriteFault } from './journal-state.js';
 import type { FaultListener, WriteRepair } from './write-guard.js';
 import { FeedBases } from './basis/feed-bases.js';
+import { ProjectionSnapshots } from './basis/projection-snapshots.js';
 import type { FeedBasis } from './basis/feed-basis.js';
 
 export { READ_AHEAD_BYTES, VALUES_ONLY_KEY_ENCODING } from './journal-reader.js';
@@ -56,6 +57,8 @@ export class LevelJournal implements Journal {
   private readonly ingester: JournalIngest;
   /** Where feeds start after retention (basis/feed-bases.ts). */
   readonly feedBases: FeedBases;
+  /** Copies of every projection's stored data past the dropped history (basis/projection-snapshots.ts; projection/snapshot.ts). */
+  readonly projectionSnapshots: ProjectionSnapshots;
 
   constructor(db: Db, meta: JournalMeta, options: LevelJournalOptions) {
     this.nodeId = options.identity.nodeId;
@@ -72,6 +75,7 @@ export class LevelJournal implements Journal {
     });
     this.reader = new JournalReader(this.state);
     this.feedBases = new FeedBases(db, meta.bases ?? new Map());
+    this.projectionSnapshots = new ProjectionSnapshots(db);
     this.ingester = new JournalIngest(this.state, this.writer, this.reader, options.clock, this.nodeId);
   }
 

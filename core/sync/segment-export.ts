@@ -4,6 +4,9 @@ import type { Journal, VersionVector } from '../journal/journal.js';
 import { missingRanges, type SeqRange } from './vector.js';
 import { writeSegment, type Signer, type WriteSegmentOptions } from './segment-writer.js';
 import type { Compression, SegmentHeader } from './segment-format.js';
+import { SmolError, ErrorCodes } from '../errors.js';
+import type { FeedBasis } from '../journal/basis/feed-basis.js';
+import type { DroppedRange } from './segment-basis.js';
 
 export interface ExportOptions extends WriteSegmentOptions {
   readonly cluster: string;
@@ -13,6 +16,11 @@ export interface ExportOptions extends WriteSegmentOptions {
   readonly maxEvents?: number;
   /** Put the vector the segment was cut for in its header. */
   readonly recordFor?: boolean;
+  /**
+   * Whether the importer can start a feed at our basis when it lacks a range retention dropped
+   * (default true). When false, such a plan throws SMOL_JOURNAL_RANGE_DROPPED naming the ranges.
+   */
+  readonly acceptsBases?: boolean;
 }
 
 export interface PlannedSegment {
@@ -21,6 +29,8 @@ export interface PlannedSegment {
   readonly stream: AsyncGenerator<Buffer>;
   /** Events that `theirs` lacks but this segment leaves out (unsealed tails, or over maxEvents). */
   readonly leftOut: number;
+  /** What `theirs` lacks that retention dropped here: the segment starts those feeds at their basis. */
+  readonly dropped: readonly DroppedRange[];
 }
 
 /**
@@ -30,7 +40,10 @@ export interface PlannedSegment {
  */
 export async function planSegment(journal: Journal, theirs: VersionVector, options: ExportOptions): Promise<PlannedSegment | undefined> {
   const basis = journal.vector();
-  const wanted = missingRanges(basis, theirs);
+  const { wanted, dropped, feedBases } = afterBases(journal, missingRanges(basis, theirs));
+  if (dropped.length > 0 && options.acceptsBases === false) {
+    throw new SmolError(ErrorCodes.JOURNAL_RANGE_DROPPED, `retention dropped ${dropped.map((d) => `${d.origin} ${d.from}..${d.to}`).join(', ')} here: upgrade the node that asks, so it can start those feeds at their basis`, { details: { dropped } });
+  }
   let budget = options.maxEvents ?? Infinity;
   const ranges: SeqRange[] = [];
   let leftOut = 0;
@@ -48,7 +61,9 @@ export async function planSegment(journal: Journal, theirs: VersionVector, optio
     ranges.push({ origin: r.origin, from: r.from, to });
     budget -= to - r.from + 1;
   }
-  if (ranges.length === 0) return undefined;
+  // A basis goes along only with its range or alone (the feed's every event was dropped here).
+  const bases = Object.fromEntries(Object.entries(feedBases).filter(([o]) => ranges.some((r) => r.origin === o) || !wanted.some((w) => w.origin === o)));
+  if (ranges.length === 0 && Object.keys(bases).length === 0) return undefined;
   const own = journal.heads().get(journal.nodeId);
   const header: SegmentHeader = {
     format: 'smollama-segment',
@@ -62,9 +77,32 @@ export async function planSegment(journal: Journal, theirs: VersionVector, optio
     count: ranges.reduce((n, r) => n + r.to - r.from + 1, 0),
     basis,
     ...(options.recordFor ? { for: { ...theirs } } : {}),
+    ...(Object.keys(bases).length ? { feedBases: bases } : {}),
   };
   const stream = writeSegment(header, (range) => bodies(journal, range.origin, range.from, range.to), options.sign, options);
-  return { header, stream, leftOut };
+  return { header, stream, leftOut, dropped };
+}
+
+/**
+ * Cuts what a peer lacks at our feed bases: a range reaching at or below an origin's basis starts
+ * right after it (what lies below was dropped, or is no longer part of the feed), and that origin's
+ * basis goes into the header so the peer can start its copy there.
+ */
+function afterBases(journal: Journal, wanted: SeqRange[]): { wanted: SeqRange[]; dropped: DroppedRange[]; feedBases: Record<string, FeedBasis> } {
+  const out: SeqRange[] = [];
+  const dropped: DroppedRange[] = [];
+  const feedBases: Record<string, FeedBasis> = {};
+  for (const r of wanted) {
+    const b = journal.basis?.(r.origin);
+    if (!b || r.from > b.seq) {
+      out.push(r);
+      continue;
+    }
+    dropped.push({ origin: r.origin, from: r.from, to: b.seq });
+    feedBases[r.origin] = b;
+    if (r.to > b.seq) out.push({ origin: r.origin, from: b.seq + 1, to: r.to });
+  }
+  return { wanted: out, dropped, feedBases };
 }
 
 /**

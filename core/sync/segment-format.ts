@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { isHlc } from '../clock/hlc.js';
 import { isNodeId } from '../identity/node-identity.js';
 import { SmolError, ErrorCodes } from '../errors.js';
+import { feedBasisSchema } from '../journal/basis/feed-basis.js';
 
 /**
  * A journal segment, byte layout (integers big-endian; see docs/segment-format.md):
@@ -59,6 +60,11 @@ export const segmentHeaderSchema = z
     basis: vector,
     /** The vector this segment was cut for, when it was cut for one. */
     for: vector.optional(),
+    /**
+     * Retention: for an origin whose oldest events the exporter dropped, where its feed starts (the
+     * range, if any, starts right after it). Sent only to a node that lacks part of the dropped range.
+     */
+    feedBases: z.record(nodeId, feedBasisSchema).optional(),
   })
   .strict()
   .superRefine((h, ctx) => {
@@ -70,6 +76,10 @@ export const segmentHeaderSchema = z
       total += r.to - r.from + 1;
     });
     if (total !== h.count) ctx.addIssue({ code: 'custom', path: ['count'], message: `count ${h.count} is not the ranges' total ${total}` });
+    for (const [origin, b] of Object.entries(h.feedBases ?? {})) {
+      const r = h.ranges.find((x) => x.origin === origin);
+      if (r && r.from !== b.seq + 1) ctx.addIssue({ code: 'custom', path: ['feedBases', origin], message: `the range of ${origin} starts at ${r.from}, not right after its basis ${b.seq}` });
+    }
   });
 
 export type SegmentHeader = z.output<typeof segmentHeaderSchema>;

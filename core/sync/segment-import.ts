@@ -6,6 +6,7 @@ import { hashBody } from '../events/codec.js';
 import { readSegment, type SegmentRecord } from './segment-reader.js';
 import { planRanges, resolveHeldHashes, SegmentVerifier, type HeldConflict, type RangePlan } from './segment-verifier.js';
 import type { SegmentHeader } from './segment-format.js';
+import { adoptBases, describeAdoptions, planBases, type BasisAdoption, type BasisJournal } from './segment-basis.js';
 
 /** Where a segment's bytes come from; called once per pass, so it must be re-readable. */
 export type SegmentSource = () => AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
@@ -22,6 +23,8 @@ export interface ImportOptions {
   readonly bufferEvents?: number;
   /** Events per journal ingest (one atomic batch; default 5,000, so local appends interleave). */
   readonly batchEvents?: number;
+  /** Wall time for the head of a feed started at a basis (default Date.now). */
+  readonly now?: () => number;
 }
 
 /** What an import did. `code` says why nothing (or not everything) was applied. */
@@ -31,8 +34,13 @@ export interface ImportOutcome {
   /** Ranges we could not apply because they start past our head, with what they wait for. */
   readonly held: ReadonlyArray<{ origin: string; from: number; to: number; have: number }>;
   readonly ranges: readonly RangePlan[];
-  /** SMOL_SEGMENT_REPLAYED when we held everything already; SMOL_SEGMENT_GAP when ranges are held. */
-  readonly code: typeof ErrorCodes.SEGMENT_REPLAYED | typeof ErrorCodes.SEGMENT_GAP | undefined;
+  /**
+   * SMOL_SEGMENT_REPLAYED when we held everything already; SMOL_SEGMENT_GAP when ranges are held;
+   * SMOL_JOURNAL_RANGE_DROPPED (a notice: it applied) when feeds now start at the exporter's basis.
+   */
+  readonly code: typeof ErrorCodes.SEGMENT_REPLAYED | typeof ErrorCodes.SEGMENT_GAP | typeof ErrorCodes.JOURNAL_RANGE_DROPPED | undefined;
+  /** Feeds started at the exporter's basis: what we lacked of them was dropped where they came from. */
+  readonly dropped: ReadonlyArray<{ origin: string; from: number; to: number }>;
   readonly message: string;
   /** Bytes of the segment read in the verifying pass (0 when it was not read past its header). */
   readonly bytes: number;
@@ -73,6 +81,7 @@ export async function importSegment(journal: Journal, source: SegmentSource, opt
   let digest: Buffer | undefined;
   let substantive = 0;
   let conflict: HeldConflict | undefined;
+  let adoptions: BasisAdoption[] = [];
 
   for await (const item of readSegment(source())) {
     if (item.kind === 'header') {
@@ -84,6 +93,7 @@ export async function importSegment(journal: Journal, source: SegmentSource, opt
         throw new SmolError(ErrorCodes.UNTRUSTED_NODE, `the segment was exported by ${header.exporter}, which is not in the trust list (smollama trust add ${header.publicKey})`);
       }
       plans = planRanges(header, journal.heads(), journal.nodeId);
+      ({ plans, adoptions } = await planBases(header, journal as BasisJournal, plans));
       // Even a segment we hold all of is read whole: "same id, other bytes" is a conflict, not a
       // replay, and only the checked signature makes its exporter answerable for it.
       await resolveHeldHashes(plans, journal);
@@ -118,9 +128,12 @@ export async function importSegment(journal: Journal, source: SegmentSource, opt
   }
   if (!header || !verifier) throw new TypeError('readSegment ended without a header');
   if (conflict) throw await conflictError(journal, source, digests, header, plans[conflict.rangeIndex]!, conflict);
-  if (plans.every((p) => p.status === 'have')) {
-    return { header, applied: 0, held: [], ranges: plans, code: ErrorCodes.SEGMENT_REPLAYED, message: 'already imported: this node holds every event in it', bytes, digest, substantive: 0 };
+  if (adoptions.length === 0 && plans.every((p) => p.status === 'have')) {
+    return { header, applied: 0, held: [], ranges: plans, code: ErrorCodes.SEGMENT_REPLAYED, message: 'already imported: this node holds every event in it', bytes, digest, substantive: 0, dropped: [] };
   }
+  // Verified whole: feeds that start at the exporter's basis start there now, then their events chain on.
+  await adoptBases(journal as BasisJournal, adoptions, (options.now ?? Date.now)());
+  const dropped = adoptions.map((a) => ({ origin: a.origin, from: a.heldTo + 1, to: a.basis.seq }));
 
   let applied = 0;
   const ingest = async (events: RawEvent[]) => {
@@ -161,8 +174,9 @@ export async function importSegment(journal: Journal, source: SegmentSource, opt
   const held = plans.filter((p) => p.status === 'gap').map((p) => ({ origin: p.origin, from: p.from, to: p.to, have: p.head }));
   const message = held.length
     ? `held: ${held.map((h) => `${h.origin} ${h.from}..${h.to} needs ${h.have + 1}..${h.from - 1} first`).join('; ')}`
-    : `applied ${applied} event(s)`;
-  return { header, applied, held, ranges: plans, code: held.length ? ErrorCodes.SEGMENT_GAP : undefined, message, bytes, digest, substantive };
+    : `applied ${applied} event(s)${adoptions.length ? `; ${describeAdoptions(adoptions)}` : ''}`;
+  const code = held.length ? ErrorCodes.SEGMENT_GAP : adoptions.length ? ErrorCodes.JOURNAL_RANGE_DROPPED : undefined;
+  return { header, applied, held, ranges: plans, code, message, bytes, digest, substantive, dropped };
 }
 
 /** In the second pass, skip what a concurrent import already brought in. */
@@ -189,12 +203,14 @@ export interface SegmentConflict {
  */
 async function conflictError(journal: Journal, source: SegmentSource, digests: readonly Buffer[], header: SegmentHeader, plan: RangePlan, seen: HeldConflict): Promise<SmolError> {
   let first = { seq: seen.seq, ours: seen.ours, theirs: seen.theirs };
-  const ours = journal.readOriginRaw(plan.origin, plan.from, plan.heldTo)[Symbol.asyncIterator]();
+  // Below our own basis we hold nothing to compare: the walk starts after it.
+  const from = Math.max(plan.from, (journal.basis?.(plan.origin)?.seq ?? 0) + 1);
+  const ours = journal.readOriginRaw(plan.origin, from, plan.heldTo)[Symbol.asyncIterator]();
   try {
     search: for await (const item of readSegment(source(), { frameDigests: digests })) {
       if (item.kind !== 'frame') continue;
       for (const r of item.records) {
-        if (r.rangeIndex !== seen.rangeIndex || r.seq > plan.heldTo) continue;
+        if (r.rangeIndex !== seen.rangeIndex || r.seq < from || r.seq > plan.heldTo) continue;
         const mine = await ours.next();
         if (mine.done) break search;
         const hash = hashBody(plan.origin, mine.value.body);

@@ -31,6 +31,8 @@ export interface RangePlan {
    * Undefined until resolved (see resolveHeldHashes) for a range ending below our head.
    */
   heldHash: string | undefined;
+  /** A range starting at a basis proven through its events: the seal event at this seq must hash so (segment-basis.ts). */
+  readonly basisSeal?: { readonly seq: number; readonly hash: string };
 }
 
 /** Plans each range of a header against our heads. Throws SMOL_SEGMENT_CONFLICT for our own origin past our head. */
@@ -114,6 +116,9 @@ export class SegmentVerifier {
       throw new SmolError(ErrorCodes.SEGMENT_CONFLICT, `${r.origin}:${r.seq} differs from the event we hold with that id (the feed forked or was altered)`, { details: { held } });
     }
     if (r.seq <= p.head) return;
+    if (p.basisSeal && r.seq === p.basisSeal.seq && r.hash !== p.basisSeal.hash) {
+      throw new SmolError(ErrorCodes.SEAL_INVALID, `${r.origin}:${r.seq} is not the seal the feed's basis names: the basis is false`);
+    }
     const h = decodeBodyLayout(r.body);
     if (r.seq === p.head + 1 && p.status === 'apply' && r.body.toString('hex', h.prevOffset, h.prevOffset + 32) !== p.headHash) {
       throw new SmolError(ErrorCodes.CHAIN_BROKEN, `${r.origin}:${r.seq} does not chain onto the ${r.origin}:${p.head} we hold`);

@@ -18,6 +18,8 @@ export interface ImportReport {
   readonly substantive: number;
   readonly exporter: string | undefined;
   readonly bytes: number;
+  /** Ranges we lacked that retention dropped on the exporter: those feeds now start at its basis (code SMOL_JOURNAL_RANGE_DROPPED). */
+  readonly dropped?: ReadonlyArray<{ readonly origin: string; readonly from: number; readonly to: number }>;
 }
 
 /** A trusted node, as far as the journal tools care. */

@@ -40,6 +40,8 @@ export const SEGMENT_CONTENT_TYPE = 'application/x-smollama-segment';
 export const VECTOR_HEADER = 'x-smollama-vector';
 export const NODE_HEADER = 'x-smollama-node';
 export const LEFT_OUT_HEADER = 'x-smollama-left-out';
+/** Ranges the caller lacks that retention dropped here (JSON [{origin, from, to}]): the segment starts those feeds at their basis. */
+export const DROPPED_HEADER = 'x-smollama-dropped';
 
 /** Statuses for refusals only sync produces; the rest as the app maps them. */
 const SYNC_STATUS: Partial<Record<ErrorCode, number>> = {
@@ -65,6 +67,8 @@ const PullBody = z
   .object({
     vector: z.record(z.string().refine(isNodeId, 'not a node id'), z.number().int().min(0)),
     max: z.number().int().min(1).optional(),
+    /** The caller can start a feed at our basis where retention dropped what it lacks (else 410 SMOL_JOURNAL_RANGE_DROPPED). */
+    bases: z.boolean().optional(),
   })
   .strict();
 
@@ -180,12 +184,13 @@ export async function syncPlugin(app: FastifyInstance, deps: SyncRouteDeps): Pro
       throw new SmolError(ErrorCodes.BAD_REQUEST, 'the pull body must be {"vector": {<node id>: <seq>}, "max"?: n}');
     }
     const max = Math.min(body.max ?? service.config.maxSegmentEvents, service.config.maxSegmentEvents);
-    const planned = await service.planFor(body.vector, { maxEvents: max });
+    const planned = await service.planFor(body.vector, { maxEvents: max, acceptsBases: body.bases === true });
     const mine = planned?.header.basis ?? service.journal.vector();
     await service.peers.update(peer, (p) => ({ ...p, known: mergeVectors(p.known, body.vector) }));
     void reply.header(NODE_HEADER, service.journal.nodeId).header(VECTOR_HEADER, vectorHeader(mine, body.vector));
     if (!planned) return reply.status(204).send();
     void reply.header(LEFT_OUT_HEADER, String(planned.leftOut)).header('content-type', SEGMENT_CONTENT_TYPE);
+    if (planned.dropped.length) void reply.header(DROPPED_HEADER, JSON.stringify(planned.dropped));
     return reply.send(Readable.from(planned.stream));
   });
 
