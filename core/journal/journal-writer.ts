@@ -170,10 +170,19 @@ export class JournalWriter {
    * when that write, and any after it, has ended (failed writes reject their own appends).
    */
   flush(): Promise<void> {
-    this.flushDue = true;
     this.closeWindow();
-    this.writing ??= this.flushLoop();
-    return this.writing;
+    // Never started on an empty queue: the loop would end before `??=` stores it, and `busy` would
+    // then hold a settled promise for ever.
+    if (this.queue.length > 0) {
+      this.flushDue = true;
+      this.writing ??= this.flushLoop();
+    }
+    return this.writing ?? Promise.resolve();
+  }
+
+  /** The readings window (ms; 0: none). */
+  get readingsWindowMs(): number {
+    return this.readingsCommitMs;
   }
 
   /** Batches, synced batches and events written since the journal opened. */

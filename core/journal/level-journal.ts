@@ -115,6 +115,11 @@ export class LevelJournal implements Journal {
     return this.writer.writeStats();
   }
 
+  /** How long readings-only appends may wait to share one synced batch (ms; 0: they do not). */
+  get readingsWindowMs(): number {
+    return this.writer.readingsWindowMs;
+  }
+
   ingest(events: readonly RawEvent[]): Promise<IngestResult> {
     const refused = this.writer.guard.refusal('foreign');
     if (refused) return Promise.reject(refused);
