@@ -28,6 +28,7 @@ const stderrWarn: Warn = (line) => process.stderr.write(line + '\n');
 export async function openNodeJournal(config: Config, options: NodeJournalOptions = {}): Promise<LevelJournal> {
   return openDataDirJournal(config.dataDir, {
     sealEvery: config.journal.sealEvery,
+    readingsCommitMs: config.journal.readingsCommitMs,
     ...options,
     clock: { maxOffsetMs: config.clock.maxOffsetMs, forwardJumpMs: config.clock.forwardJumpMs, backwardJumpMs: config.clock.backwardJumpMs, ...options.clock },
   });

@@ -95,6 +95,10 @@ export interface Journal {
   ingest(events: readonly RawEvent[]): Promise<IngestResult>;
   /** Appends a signed `feed.sealed` over our current head, if anything is unsealed. */
   seal(): Promise<JournalEntry | undefined>;
+  /** Writes readings held for the readings window now; resolves when durable (journal-writer.ts). */
+  flush?(): Promise<void>;
+  /** How long a readings-only append may wait to share a synced batch (ms; 0 or absent: it does not). */
+  readonly readingsWindowMs?: number;
 
   /** The last durable position (0 when empty). */
   lastPosition(): number;

@@ -32,6 +32,7 @@ export class Sampler {
   private readonly lastJournaled = new Map<string, number>();
   private readonly busy = new Set<string>();
   private inFlight = new Set<Promise<void>>();
+  private stopping = false;
 
   constructor(private readonly options: SamplerOptions) {}
 
@@ -55,16 +56,28 @@ export class Sampler {
     if (this.busy.has(provider.name)) return;
     this.busy.add(provider.name);
     this.options.priority?.started(provider.name);
+    // With a readings window (journal.readingsCommitMs) the reading is stamped now and durable at
+    // the window's end: the tick ends once it is stamped, so the next tick and parked requests do
+    // not wait for the window. Without one the tick ends when its reading is durable, as before.
+    const windowed = (this.options.journal.readingsWindowMs ?? 0) > 0;
+    let held: Promise<unknown> | undefined;
     try {
       const sample = await provider.sample();
       const values = this.due(sample);
-      if (Object.keys(values).length > 0) await this.options.journal.appendOne('reading.sampled', { values });
+      if (Object.keys(values).length > 0) {
+        const durable = this.options.journal.appendOne('reading.sampled', { values });
+        if (windowed) held = durable;
+        else await durable;
+      }
     } catch (err) {
       this.options.onError?.(provider.name, err);
     } finally {
       this.busy.delete(provider.name);
       this.options.priority?.finished(provider.name);
     }
+    if (!held) return;
+    if (this.stopping) void this.options.journal.flush?.(); // stop() waits for it
+    await held.catch((err: unknown) => this.options.onError?.(provider.name, err));
   }
 
   private due(sample: Record<string, number>): Record<string, number> {
@@ -90,9 +103,12 @@ export class Sampler {
 
   /** Stops the timers and waits for ticks in flight. */
   async stop(): Promise<void> {
+    this.stopping = true;
     for (const h of this.handles) this.options.timers.clearInterval(h);
     this.handles = [];
     for (const { provider } of this.options.schedules) this.options.priority?.unscheduled(provider.name);
-    await Promise.all([...this.inFlight]);
+    // Readings held for the journal's window are written now (and those of ticks still sampling
+    // as they are stamped), so stopping does not wait for the window.
+    await Promise.all([...this.inFlight, this.options.journal.flush?.()]);
   }
 }

@@ -67,7 +67,7 @@ export function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs = 
 /**
  * `smollama start` arguments for a test node that samples fast and talks to nothing: a free port,
  * no MQTT, no observer, simulated GPIO, system and GPIO sensors every 100 ms, no disk watermark,
- * and a model host where nothing listens.
+ * a 200 ms readings window, and a model host where nothing listens.
  */
 export function fastNodeArgs(dataDir: string): string[] {
   return [
@@ -80,6 +80,8 @@ export function fastNodeArgs(dataDir: string): string[] {
     '--set', 'sensors.gpio.mode=simulated',
     '--set', 'sensors.gpio.intervalMs=100',
     '--set', 'journal.minFreeBytes=0',
+    // A short readings window: still group-committed, but readings show up within 200 ms, not 10 s.
+    '--set', 'journal.readingsCommitMs=200',
     '--set', 'llm.host=http://127.0.0.1:9',
   ];
 }
