@@ -89,6 +89,9 @@ t.test('a node over its tiny budget goes high, journals memory.pressure once, re
   t.equal(events.length, 1, 'journaled once');
   t.match(events[0], { level: 'high', previous: 'normal', rssBytes: 31 * MIB });
   t.equal(lines.filter((l) => l.includes('memory pressure normal → high')).length, 1, 'logged once');
+  // A look inside the journal (no port exposes it): the ring of recent events gave memory back.
+  const ring = () => (running.node.journal as unknown as { state: { ring: { capacity: number } } }).state.ring.capacity;
+  t.equal(ring(), 256, 'the recent-events ring is down to memory.ringUnderPressure');
 
   const ws = await WsTestClient.connect(`${url.replace('http', 'ws')}ws`, { authorization: `Bearer ${running.http.tokens.read}` });
   t.teardown(() => ws.close());
@@ -110,6 +113,7 @@ t.test('a node over its tiny budget goes high, journals memory.pressure once, re
   rss = 8 * MIB;
   await waitFor(async () => (await health()).memory?.level === 'normal', { timeoutMs: 10_000, message: 'the level to come back to normal' });
   const recovered = await health();
+  t.equal(ring(), 4096, 'the ring is back to its normal size');
   t.equal(memoryUnit(recovered)?.state, 'running');
   await waitFor(async () => (await pressureEvents(running.node.journal)).length === 2, { message: 'the recovery to be journaled' });
   t.match((await pressureEvents(running.node.journal))[1], { level: 'normal', previous: 'high' });

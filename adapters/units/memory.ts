@@ -24,11 +24,6 @@ const MIB = 1024 * 1024;
 /** The journal's ring of recent events when there is no pressure (LevelJournal's default). */
 const RING_NORMAL = 4096;
 
-/** A journal that can give its ring of recent events back (LevelJournal, once it has resizeRing). */
-interface RingResizable {
-  resizeRing?(size: number): void;
-}
-
 const mb = (bytes: number | undefined) => (bytes === undefined ? undefined : Math.round(bytes / MIB));
 
 /** The figures of a status as the log and the memory.pressure event carry them. */
@@ -73,7 +68,7 @@ export function memoryUnit(): NodeUnit {
       const mon = (monitor = new MemoryPressureMonitor(settings.budgetMb * MIB, { onListenerError: (err) => log.error({ err }, 'a memory pressure listener failed') }));
       shelf.put('memoryPressure', mon);
       if (!enabled) return;
-      const journal = shelf.get('journal') as unknown as RingResizable;
+      const journal = shelf.get('journal');
       mon.onChange((level, previous) => {
         const f = figures(mon.status());
         const line = `memory pressure ${previous} → ${level}: RSS ${mb(f.rssBytes) ?? '?'} MB of a ${settings.budgetMb} MB budget, heap ${mb(f.heapUsedBytes) ?? '?'} of ${mb(f.heapLimitBytes) ?? '?'} MB, ${mb(f.memAvailableBytes) ?? '?'} MB available on the machine`;
@@ -81,7 +76,7 @@ export function memoryUnit(): NodeUnit {
         if (atLeast(level, 'high')) log.warn(fields, line);
         else log.info(fields, line);
         // The ring is a cache of what is on disk: under pressure, live subscribers read back instead.
-        journal.resizeRing?.(atLeast(level, 'high') ? settings.ringUnderPressure : RING_NORMAL);
+        journal.resizeRing(atLeast(level, 'high') ? settings.ringUnderPressure : RING_NORMAL);
       });
       const read = shelf.peek('memoryReader') ?? memoryReader();
       // A heap allowed to grow past the budget hits the budget first; npm start and the systemd unit cap it.
