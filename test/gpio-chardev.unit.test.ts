@@ -95,11 +95,12 @@ t.test('a busy line fails the request, releases what was taken, and auto falls b
   t.notOk(chips.isHeld('gpiochip0', 17), 'the inputs requested before the failure were released');
 });
 
-t.test('the chip auto picks: the header chip by label wherever it is numbered, else the lowest', async (t) => {
+t.test('the chip auto picks: the header chip by label wherever it is numbered, never another', async (t) => {
   const old = [{ name: 'gpiochip0', label: 'gpio-brcmstb@107d508500', lines: 32 }, { name: 'gpiochip4', label: 'pinctrl-rp1', lines: 54 }];
   t.equal(pickChip(old, 'auto')?.name, 'gpiochip4', 'Pi 5 before kernel 6.6.45');
   t.equal(pickChip([{ name: 'gpiochip0', label: 'pinctrl-bcm2711', lines: 58 }, { name: 'gpiochip1', label: 'raspberrypi-exp-gpio', lines: 8 }], 'auto')?.name, 'gpiochip0');
-  t.equal(pickChip([{ name: 'gpiochip3', label: 'x', lines: 8 }, { name: 'gpiochip1', label: 'y', lines: 8 }], 'auto')?.name, 'gpiochip1');
+  t.equal(pickChip([{ name: 'gpiochip0', label: 'INT34C6:00', lines: 360 }], 'auto'), undefined, "a laptop's pinctrl is never picked by itself");
+  t.equal(pickChip([{ name: 'gpiochip0', label: 'INT34C6:00', lines: 360 }], 'gpiochip0')?.label, 'INT34C6:00', 'but can be named');
   t.equal(pickChip(old, 'pinctrl-rp1')?.name, 'gpiochip4', 'by label');
   t.equal(pickChip(old, 'gpiochip0')?.label, 'gpio-brcmstb@107d508500', 'by name');
 });

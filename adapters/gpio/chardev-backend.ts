@@ -47,7 +47,8 @@ export async function openChardevBackend(driver: LineDriver, pins: readonly PinC
     const chip = pickChip(chips, wanted);
     if (!chip) {
       const known = chips.map((c) => `${c.name} [${c.label}]`).join(', ');
-      throw new SmolError(ErrorCodes.SENSOR_UNAVAILABLE, `GPIO pin ${pin.name}: no chip ${wanted} (this machine has ${known})`, { details: { pin: pin.name, chip: wanted } });
+      const what = wanted === 'auto' ? 'no Raspberry Pi header chip (set sensors.gpio.chip to one of them)' : `no chip ${wanted}`;
+      throw new SmolError(ErrorCodes.SENSOR_UNAVAILABLE, `GPIO pin ${pin.name}: ${what} (this machine has ${known})`, { details: { pin: pin.name, chip: wanted } });
     }
     if (lineOf(pin) >= chip.lines) {
       throw new SmolError(ErrorCodes.SENSOR_UNAVAILABLE, `GPIO pin ${pin.name}: line ${lineOf(pin)} is not on ${chip.name} [${chip.label}] (${chip.lines} lines)`, { details: { pin: pin.name } });

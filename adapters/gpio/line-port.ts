@@ -69,7 +69,8 @@ const HEADER_LABELS = ['pinctrl-rp1', 'pinctrl-bcm2712', 'pinctrl-bcm2711', 'pin
 
 /**
  * The chip a configured name means: a device name (`gpiochip4`), a label (`pinctrl-rp1`), or
- * `auto` (the Pi header's chip by label, else the first chip). Undefined when none matches.
+ * `auto`: the Pi header's chip by label, and nothing else — on a laptop or another board the
+ * lowest chip drives whatever that machine wired to it, so it has to be named. Undefined when none matches.
  */
 export function pickChip(chips: readonly ChipInfo[], wanted: string): ChipInfo | undefined {
   if (wanted !== 'auto') return chips.find((c) => c.name === wanted) ?? chips.find((c) => c.label === wanted);
@@ -77,10 +78,5 @@ export function pickChip(chips: readonly ChipInfo[], wanted: string): ChipInfo |
     const chip = chips.find((c) => c.label === label);
     if (chip) return chip;
   }
-  return [...chips].sort((a, b) => chipNumber(a.name) - chipNumber(b.name))[0];
-}
-
-function chipNumber(name: string): number {
-  const n = Number(/(\d+)$/.exec(name)?.[1]);
-  return Number.isFinite(n) ? n : Number.MAX_SAFE_INTEGER;
+  return undefined;
 }

@@ -1,11 +1,10 @@
-import { access, constants, readdir, stat } from 'node:fs/promises';
+import { access, constants, stat } from 'node:fs/promises';
 import { execFile } from 'node:child_process';
 import { dirname } from 'node:path';
 import type { Config } from '../../config/schema.js';
 import { ErrorCodes } from '../../../core/errors.js';
 import { dataDirError, widePermissions } from '../data-dir-checks.js';
 import { freeBytes } from '../disk-watch.js';
-import { detectPiHardware, type DetectPaths } from '../../sensors/gpio-hardware.js';
 import { fail, ok, reason, warn, type CheckResult } from './check.js';
 import { formatAmount } from '../progress.js';
 
@@ -98,28 +97,5 @@ export async function checkClock(options: { flagFile?: string; timedatectl?: str
   return warn(name, 'unknown: no timedatectl answer and no systemd-timesyncd flag file', 'make sure an NTP client keeps the clock right (systemd-timesyncd, chrony)');
 }
 
-/** Which GPIO backend `sensors.gpio.mode` would pick here, and whether the devices are usable. */
-export async function checkGpio(config: Config, paths: DetectPaths & { dev?: string } = {}): Promise<CheckResult> {
-  const name = 'gpio';
-  const gpio = config.sensors.gpio;
-  if (!gpio.enabled) return ok(name, 'disabled (sensors.gpio.enabled: false)');
-  if (gpio.mode === 'simulated') return ok(name, 'simulated (sensors.gpio.mode: simulated)');
-  const dev = paths.dev ?? '/dev';
-  const gpiomem = paths.gpiomem ?? `${dev}/gpiomem`;
-  const hw = await detectPiHardware({ ...(paths.model ? { model: paths.model } : {}), gpiomem });
-  const chips = (await readdir(dev).catch(() => [] as string[])).filter((n) => /^gpiochip\d+$/.test(n));
-  const chipText = chips.length > 0 ? `; ${chips.map((c) => `${dev}/${c}`).join(', ')} present` : '';
-  if (hw.available) {
-    const rw = await access(gpiomem, constants.R_OK | constants.W_OK).then(() => true, () => false);
-    if (!rw) return fail(name, `${hw.model}: ${gpiomem} is not readable and writable by this user${chipText}`, 'add the user to the gpio group (sudo usermod -a -G gpio $(id -un)) and log in again', ErrorCodes.SENSOR_UNAVAILABLE);
-    return ok(name, `hardware (${hw.model}, ${gpiomem} read/write${chipText})`);
-  }
-  const isPi = hw.model?.includes('Raspberry Pi') === true;
-  if (gpio.mode === 'hardware') {
-    return fail(name, `sensors.gpio.mode is hardware but ${hw.reason ?? 'no supported GPIO hardware was found'}${chipText}`, isPi ? 'add the user to the gpio group, or set sensors.gpio.mode: simulated' : 'set sensors.gpio.mode: auto or simulated on this machine', ErrorCodes.SENSOR_UNAVAILABLE);
-  }
-  // auto: simulating on a laptop is the plan; simulating on a Pi is a surprise worth a warning.
-  return isPi
-    ? warn(name, `auto picks the simulation: ${hw.reason}${chipText}`, 'add the user to the gpio group (sudo usermod -a -G gpio $(id -un)), or set sensors.gpio.mode: simulated to mean it', ErrorCodes.SENSOR_UNAVAILABLE)
-    : ok(name, `auto picks the simulation (${hw.reason ?? 'no supported GPIO hardware'})${chipText}`);
-}
+/** The GPIO check lives beside the GPIO backends' choice (gpio-check.ts). */
+export { checkGpio } from './gpio-check.js';
