@@ -1,8 +1,7 @@
 import { hlcWall } from '../core/clock/hlc.js';
 import type { EventDataMap } from '../core/events/core-events.js';
 import type { CallerInfo } from '../core/events/agent-events.js';
-import type { SmolEvent } from '../core/events/event.js';
-import type { Projection } from '../core/projection/projection.js';
+import { defineProjection, exhaustive } from '../core/projection/define-projection.js';
 
 /** A memory: what was remembered, how sure we are, how often it was confirmed. Its id is its memory.remembered event id. */
 export interface Memory {
@@ -39,47 +38,45 @@ export interface MemoryQuery {
 }
 
 /** Memories with confidence and confirmation counts; forget removes. */
-export const memoriesProjection: Projection<MemoriesState> = {
+export const memoriesProjection = defineProjection({
   name: 'memories',
   version: 1,
   handles: ['memory.remembered', 'memory.confirmed', 'memory.forgotten'],
-  initial: () => ({ memories: {}, forgotten: 0 }),
-  apply(state, event) {
-    if (event.v !== 1) return state;
+  initial: (): MemoriesState => ({ memories: {}, forgotten: 0 }),
+  evolve(state, event) {
     const at = hlcWall(event.hlc);
     switch (event.type) {
       case 'memory.remembered': {
-        const d = (event as SmolEvent<string, EventDataMap['memory.remembered']>).data;
+        const d = event.data;
         state.memories[event.id] = {
           id: event.id, origin: event.origin, text: d.text, kind: d.kind, confidence: d.confidence, confirmations: 0,
           sources: d.sources, by: d.by, embeddingModel: d.embedding.model, createdAt: at, lastConfirmedAt: null,
         };
-        break;
+        return state;
       }
       case 'memory.confirmed': {
-        const d = event.data as EventDataMap['memory.confirmed'];
+        const d = event.data;
         const m = Object.hasOwn(state.memories, d.memoryId) ? state.memories[d.memoryId] : undefined;
-        if (!m) break; // confirmed by a peer before we got the memory, or after it was forgotten
+        if (!m) return state; // confirmed by a peer before we got the memory, or after it was forgotten
         m.confirmations += 1;
         // Each confirmation closes half of the remaining doubt the confirming source allows.
         m.confidence = 1 - (1 - m.confidence) * (1 - 0.5 * d.confidence);
         m.lastConfirmedAt = Math.max(m.lastConfirmedAt ?? 0, at);
-        break;
+        return state;
       }
       case 'memory.forgotten': {
-        const d = event.data as EventDataMap['memory.forgotten'];
+        const d = event.data;
         if (Object.hasOwn(state.memories, d.memoryId)) {
           delete state.memories[d.memoryId];
           state.forgotten += 1;
         }
-        break;
+        return state;
       }
       default:
-        break;
+        return exhaustive(event, state);
     }
-    return state;
   },
-};
+});
 
 /** Memories matching the query, most confident first, then newest. */
 export function listMemories(state: MemoriesState, q: MemoryQuery = {}): Memory[] {

@@ -1,10 +1,8 @@
 import { HLC_ZERO, hlcWall } from '../core/clock/hlc.js';
 import type { Hlc } from '../core/clock/hlc.js';
-import type { EventDataMap } from '../core/events/core-events.js';
-import type { ClockSkewClearedData, ClockSkewDetectedData, SyncCompletedData, SyncConflictDetectedData, SyncFailedData } from '../core/events/sync-events.js';
 import type { OriginHead } from '../core/journal/journal.js';
 import type { SmolEvent } from '../core/events/event.js';
-import type { Projection } from '../core/projection/projection.js';
+import { defineProjection, isKnownEvent } from '../core/projection/define-projection.js';
 
 /** The last clock jump an origin reported, with the wall time (ms) of the event that reported it. */
 export interface ClockJumpInfo {
@@ -96,13 +94,13 @@ export interface NodesState {
 }
 
 /** Every known origin: head, last seen, identity, started/stopped, seals and clock jumps. */
-export const nodesProjection: Projection<NodesState> = {
+export const nodesProjection = defineProjection({
   name: 'nodes',
   // 3: conflicts per peer and clock skew per origin.
   version: 3,
   handles: '*',
-  initial: () => ({ nodes: {} }),
-  apply(state, event) {
+  initial: (): NodesState => ({ nodes: {} }),
+  evolve(state, event) {
     const node = nodeOf(state, event);
     node.events += 1;
     if (event.seq > node.headSeq) {
@@ -112,11 +110,11 @@ export const nodesProjection: Projection<NodesState> = {
     const wall = hlcWall(event.hlc);
     if (node.events === 1 || wall < node.firstSeen) node.firstSeen = wall;
     if (wall > node.lastSeen) node.lastSeen = wall;
-    // Every event moves the head; only versions this code knows are read for their data.
-    if (event.v !== 1) return state;
+    // Every event moves the head, whatever its type; only types and versions this build knows are read for their data.
+    if (!isKnownEvent(event)) return state;
     switch (event.type) {
       case 'node.started': {
-        const data = event.data as EventDataMap['node.started'];
+        const data = event.data;
         node.name = data.name;
         node.role = data.role;
         node.publicKey = data.publicKey;
@@ -129,15 +127,15 @@ export const nodesProjection: Projection<NodesState> = {
       case 'node.stopped':
         node.status = 'stopped';
         node.stoppedAt = wall;
-        node.stopReason = (event.data as EventDataMap['node.stopped']).reason;
+        node.stopReason = event.data.reason;
         break;
       case 'feed.sealed': {
-        const seq = (event.data as EventDataMap['feed.sealed']).seq;
+        const seq = event.data.seq;
         if (node.sealedSeq === null || seq > node.sealedSeq) node.sealedSeq = seq;
         break;
       }
       case 'sync.completed': {
-        const data = event.data as SyncCompletedData;
+        const data = event.data;
         const peer = peerOf(node, data.peer, data.peerName, data.via);
         peer.vector = { ...data.peerVector };
         peer.lastSyncAt = wall;
@@ -150,42 +148,42 @@ export const nodesProjection: Projection<NodesState> = {
         break;
       }
       case 'sync.failed': {
-        const data = event.data as SyncFailedData;
+        const data = event.data;
         const peer = peerOf(node, data.peer ?? `name:${data.peerName ?? '?'}`, data.peerName, data.via);
         peer.lastError = { code: data.code, message: data.message, at: wall, attempts: data.attempts };
         break;
       }
       case 'sync.conflict.detected': {
-        const data = event.data as SyncConflictDetectedData;
+        const data = event.data;
         const peer = peerOf(node, data.peer, data.peerName, data.via);
         peer.conflicts += 1;
         peer.lastConflict = { eventId: data.eventId, ours: data.ours, theirs: data.theirs, via: data.via, at: wall };
         break;
       }
       case 'clock.skew.detected': {
-        const data = event.data as ClockSkewDetectedData;
+        const data = event.data;
         nodeFor(state, data.origin).clockSkew = { active: true, aheadMs: data.aheadMs, reportedBy: event.origin, at: wall };
         break;
       }
       case 'clock.skew.cleared': {
-        const data = event.data as ClockSkewClearedData;
+        const data = event.data;
         const skewed = nodeFor(state, data.origin);
         // Only the node that reported the skew can clear it: another's view may differ.
         if (skewed.clockSkew?.reportedBy === event.origin) skewed.clockSkew = { active: false, aheadMs: data.aheadMs, reportedBy: event.origin, at: wall };
         break;
       }
       case 'clock.jumped': {
-        const data = event.data as EventDataMap['clock.jumped'];
+        const data = event.data;
         node.clockJumps += 1;
         node.lastJump = { kind: data.kind, fromMs: data.fromMs, toMs: data.toMs, at: wall };
         break;
       }
       default:
-        break;
+        break; // a type that says nothing about nodes
     }
     return state;
   },
-};
+});
 
 /** Every known node, sorted by origin; copies, so callers cannot change the state. */
 export function listNodes(state: NodesState): NodeInfo[] {

@@ -1,7 +1,7 @@
 import { hlcWall } from '../core/clock/hlc.js';
 import type { EventDataMap } from '../core/events/core-events.js';
-import type { SmolEvent } from '../core/events/event.js';
-import type { Projection, ProjectionStore } from '../core/projection/projection.js';
+import type { ProjectionStore } from '../core/projection/projection.js';
+import { defineProjection, exhaustive, type EventOf } from '../core/projection/define-projection.js';
 
 /** One observation as listed (its embedding stays in the event; the vector index reads it there). */
 export interface ObservationRow {
@@ -40,16 +40,15 @@ export interface ObservationQuery {
 }
 
 /** Observations by time (newest first on query), with per-origin and per-kind counts. */
-export const observationsProjection: Projection<ObservationsState> = {
+export const observationsProjection = defineProjection({
   name: 'observations',
   version: 1,
   handles: ['observation.recorded'],
-  initial: () => ({ count: 0, byOrigin: {}, byKind: {} }),
-  apply(state, event, emit) {
-    if (event.v !== 1) return state;
+  initial: (): ObservationsState => ({ count: 0, byOrigin: {}, byKind: {} }),
+  evolve(state, event, emit) {
     switch (event.type) {
       case 'observation.recorded': {
-        const row = toRow(event as SmolEvent<string, EventDataMap['observation.recorded']>);
+        const row = toRow(event);
         emit(observationKey(row.at, event.origin, event.seq), row);
         state.count += 1;
         const o = (state.byOrigin[event.origin] ??= { count: 0, llm: 0, statistical: 0, lastAt: 0 });
@@ -57,16 +56,15 @@ export const observationsProjection: Projection<ObservationsState> = {
         o[row.method] += 1;
         o.lastAt = Math.max(o.lastAt, row.at);
         state.byKind[row.kind] = (state.byKind[row.kind] ?? 0) + 1;
-        break;
+        return state;
       }
       default:
-        break;
+        return exhaustive(event.type, state);
     }
-    return state;
   },
-};
+});
 
-function toRow(event: SmolEvent<string, EventDataMap['observation.recorded']>): ObservationRow {
+function toRow(event: EventOf<'observation.recorded'>): ObservationRow {
   const d = event.data;
   return {
     id: event.id, origin: event.origin, at: hlcWall(event.hlc), text: d.text, kind: d.kind, confidence: d.confidence,

@@ -1,10 +1,16 @@
 import { hlcWall } from '../core/clock/hlc.js';
 import type { EventDataMap } from '../core/events/core-events.js';
-import type { SmolEvent } from '../core/events/event.js';
-import type { Emit, Projection, ProjectionStore } from '../core/projection/projection.js';
+import type { Emit, ProjectionStore } from '../core/projection/projection.js';
+import { defineProjection, exhaustive, type EventOf } from '../core/projection/define-projection.js';
+import { HOUR, MINUTE, own, pad, put, seriesPrefix, type Resolution } from './sensor-keys.js';
+import { advanceWindow, beforeMinuteWindow, keepMinute } from './sensor-minute-retention.js';
 
-const MINUTE = 60_000;
-const HOUR = 3_600_000;
+export { minuteWindowStart } from './sensor-minute-retention.js';
+
+const DAY = 24 * HOUR;
+
+/** Minute buckets are kept this many days by default; hour buckets for ever (short- vs long-term statistics). */
+export const DEFAULT_MINUTE_RETENTION_DAYS = 30;
 
 /** Aggregate of the readings of one series over the minute or hour that begins at `start` (ms, UTC). */
 export interface Bucket {
@@ -27,11 +33,30 @@ export interface SourceState {
   /** The open (newest) rollup buckets; closed ones are records. */
   minute: Bucket | null;
   hour: Bucket | null;
+  /**
+   * The closed minute records written and not yet aged out, as runs [first, last] of consecutive
+   * bucket starts, and the late partial ones as [start, seq]: retention deletes them by key
+   * without reading the store back.
+   */
+  minutes: Array<[number, number]>;
+  lateMinutes: Array<[number, number]>;
+}
+
+/**
+ * The minute window of one origin, in its own event time: minute buckets starting before `from`
+ * are deleted; `first` is the first minute it was read, so a window that has not cut anything yet
+ * is told apart from one that has.
+ */
+export interface MinuteWindow {
+  from: number;
+  first: number;
 }
 
 /** Sensors state: origin → source → series. Plain objects, so it survives a JSON checkpoint. */
 export interface SensorsState {
   readonly origins: Record<string, Record<string, SourceState>>;
+  /** Origin → its minute window. */
+  readonly minuteWindows: Record<string, MinuteWindow>;
 }
 
 type SourceMeta = Pick<SourceState, 'unit' | 'label' | 'simulated'>;
@@ -71,36 +96,57 @@ export interface HistoryQuery {
   resolution: 'minute' | 'hour';
 }
 
-type Resolution = 'm' | 'h';
+/** A history answer: the resolution it was read at (hours when the range reaches before the minute window) and its points. */
+export interface HistoryAnswer {
+  resolution: 'minute' | 'hour';
+  points: HistoryPoint[];
+}
 
-/** Latest value per source and minute/hour rollups, from `reading.sampled` and `source.registered`. */
-export const sensorsProjection: Projection<SensorsState> = {
-  name: 'sensors',
-  version: 1,
-  handles: ['reading.sampled', 'source.registered'],
-  initial: () => ({ origins: {} }),
-  apply(state, event, emit) {
-    // A newer version written by a newer peer is stored but not understood here: ignore it.
-    if (event.v !== 1) return state;
-    switch (event.type) {
-      case 'reading.sampled':
-        applyReading(state, event as SmolEvent<string, EventDataMap['reading.sampled']>, emit);
-        break;
-      case 'source.registered':
-        applyRegistration(state, event.origin, event.data as EventDataMap['source.registered']);
-        break;
-      default:
-        break;
-    }
-    return state;
-  },
-};
+/** How the sensors projection is built: `minuteRetentionDays` is config `sensors.minuteRetentionDays`. */
+export interface SensorsOptions {
+  readonly minuteRetentionDays?: number;
+}
 
-function applyReading(state: SensorsState, event: SmolEvent<string, EventDataMap['reading.sampled']>, emit: Emit): void {
+/**
+ * Latest value per source and minute/hour rollups, from `reading.sampled` and `source.registered`.
+ * Minute buckets older than `minuteRetentionDays` (in each origin's own event time) are deleted as
+ * they age; hour buckets are kept for ever. Throws TypeError for a retention that is not a positive number.
+ */
+export function createSensorsProjection(options: SensorsOptions = {}) {
+  const days = options.minuteRetentionDays ?? DEFAULT_MINUTE_RETENTION_DAYS;
+  if (!Number.isFinite(days) || days <= 0) throw new TypeError(`minuteRetentionDays must be a positive number, not ${days}`);
+  // Whole minutes, so a window boundary is always a bucket boundary.
+  const retentionMs = Math.max(1, Math.round((days * DAY) / MINUTE)) * MINUTE;
+  return defineProjection({
+    name: 'sensors',
+    // 2: minute retention (the minute records written are tracked in state).
+    version: 2,
+    handles: ['reading.sampled', 'source.registered'],
+    initial: (): SensorsState => ({ origins: {}, minuteWindows: {} }),
+    evolve(state, event, emit) {
+      switch (event.type) {
+        case 'reading.sampled':
+          applyReading(state, event, emit, retentionMs);
+          return state;
+        case 'source.registered':
+          applyRegistration(state, event.origin, event.data);
+          return state;
+        default:
+          return exhaustive(event, state);
+      }
+    },
+  });
+}
+
+/** The sensors projection with the default minute retention. */
+export const sensorsProjection = createSensorsProjection();
+
+function applyReading(state: SensorsState, event: EventOf<'reading.sampled'>, emit: Emit, retentionMs: number): void {
   const t = hlcWall(event.hlc);
   const minuteStart = t - (t % MINUTE);
   const hourStart = t - (t % HOUR);
   const sources = originOf(state, event.origin);
+  const window = advanceWindow(state, event.origin, sources, minuteStart - retentionMs, minuteStart, emit);
   const values = event.data.values;
   for (const source in values) {
     const value = values[source];
@@ -112,8 +158,9 @@ function applyReading(state: SensorsState, event: SmolEvent<string, EventDataMap
       s.at = t;
     }
     s.count += 1;
-    s.minute = roll(s.minute, minuteStart, value, 'm', event, source, emit);
-    s.hour = roll(s.hour, hourStart, value, 'h', event, source, emit);
+    // A late reading from before the window would only write what retention deletes.
+    if (minuteStart >= window.from) s.minute = roll(s.minute, minuteStart, value, 'm', event, source, emit, s);
+    s.hour = roll(s.hour, hourStart, value, 'h', event, source, emit, null);
   }
 }
 
@@ -132,7 +179,7 @@ function applyRegistration(state: SensorsState, origin: string, data: EventDataM
  * into a record; a value for an earlier bucket (a late event) becomes a partial record of its own,
  * keyed after the closed record of that start, so nothing already written is overwritten.
  */
-function roll(open: Bucket | null, start: number, value: number, res: Resolution, event: SmolEvent, source: string, emit: Emit): Bucket {
+function roll(open: Bucket | null, start: number, value: number, res: Resolution, event: EventOf<'reading.sampled'>, source: string, emit: Emit, tracked: SourceState | null): Bucket {
   if (open !== null && start === open.start) {
     if (value < open.min) open.min = value;
     if (value > open.max) open.max = value;
@@ -146,9 +193,11 @@ function roll(open: Bucket | null, start: number, value: number, res: Resolution
   if (start > open.start) {
     // The closed object leaves state here, so handing it to emit cannot alias later mutation.
     emit(prefix + pad(open.start), open);
+    if (tracked !== null) keepMinute(tracked.minutes, open.start);
     return fresh;
   }
   emit(`${prefix}${pad(start)}/${event.seq}`, fresh);
+  if (tracked !== null) tracked.lateMinutes.push([start, event.seq]);
   return open;
 }
 
@@ -170,12 +219,22 @@ export function sourceList(state: SensorsState): SourceInfo[] {
   });
 }
 
-/** Minute or hour buckets of one series in time order, merging closed records, late partials and the open bucket. */
-export async function readingHistory(
-  state: SensorsState,
-  store: Pick<ProjectionStore, 'records'>,
-  query: HistoryQuery,
-): Promise<HistoryPoint[]> {
+/**
+ * Minute or hour buckets of one series in time order, merging closed records, late partials and the
+ * open bucket. A minute query whose range starts before the origin's minute window (once that
+ * window has cut anything) is answered from hour buckets, and the answer says so.
+ */
+export async function sensorHistory(state: SensorsState, store: Pick<ProjectionStore, 'records'>, query: HistoryQuery): Promise<HistoryAnswer> {
+  const resolution = query.resolution === 'minute' && beforeMinuteWindow(state, query.origin, query.from ?? 0) ? 'hour' : query.resolution;
+  return { resolution, points: await buckets(state, store, { ...query, resolution }) };
+}
+
+/** The points of `sensorHistory` (hours when the range reaches before the minute window). */
+export async function readingHistory(state: SensorsState, store: Pick<ProjectionStore, 'records'>, query: HistoryQuery): Promise<HistoryPoint[]> {
+  return (await sensorHistory(state, store, query)).points;
+}
+
+async function buckets(state: SensorsState, store: Pick<ProjectionStore, 'records'>, query: HistoryQuery): Promise<HistoryPoint[]> {
   const res: Resolution = query.resolution === 'hour' ? 'h' : 'm';
   const width = res === 'h' ? HOUR : MINUTE;
   const from = Math.max(0, query.from ?? 0);
@@ -217,32 +276,9 @@ function series(state: SensorsState, only?: string): [string, string, SourceStat
 }
 
 function emptySource(): SourceState {
-  return { value: null, at: null, count: 0, unit: null, label: null, provider: null, simulated: false, minute: null, hour: null };
+  return { value: null, at: null, count: 0, unit: null, label: null, provider: null, simulated: false, minute: null, hour: null, minutes: [], lateMinutes: [] };
 }
 
 function originOf(state: SensorsState, origin: string): Record<string, SourceState> {
   return own(state.origins, origin) ?? put(state.origins, origin, {});
-}
-
-// Source names come from config and MQTT topics: a name like "__proto__" must stay an own key.
-function own<T>(obj: Record<string, T>, key: string): T | undefined {
-  return Object.hasOwn(obj, key) ? obj[key] : undefined;
-}
-
-function put<T>(obj: Record<string, T>, key: string, value: T): T {
-  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
-  return value;
-}
-
-/** Record key prefix of a series; '/' and '%' in names are escaped so one source's range never holds another's. */
-function seriesPrefix(res: Resolution, origin: string, source: string): string {
-  return `${res}/${escapeKey(origin)}/${escapeKey(source)}/`;
-}
-
-function escapeKey(s: string): string {
-  return s.replaceAll('%', '%25').replaceAll('/', '%2F');
-}
-
-function pad(ms: number): string {
-  return String(ms).padStart(13, '0');
 }

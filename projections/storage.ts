@@ -1,5 +1,5 @@
-import type { EventDataMap } from '../core/events/core-events.js';
-import type { Projection, ProjectionStore } from '../core/projection/projection.js';
+import type { ProjectionStore } from '../core/projection/projection.js';
+import { defineProjection, exhaustive } from '../core/projection/define-projection.js';
 
 /** The agent's persistent key-value storage, per origin: each value is a record; state counts the changes. */
 export interface StorageState {
@@ -8,32 +8,26 @@ export interface StorageState {
 }
 
 /** Key-value storage from storage.written / storage.deleted. */
-export const storageProjection: Projection<StorageState> = {
+export const storageProjection = defineProjection({
   name: 'storage',
   version: 1,
   handles: ['storage.written', 'storage.deleted'],
-  initial: () => ({ writes: 0, deletes: 0 }),
-  apply(state, event, emit) {
-    if (event.v !== 1) return state;
+  initial: (): StorageState => ({ writes: 0, deletes: 0 }),
+  evolve(state, event, emit) {
     switch (event.type) {
-      case 'storage.written': {
-        const d = event.data as EventDataMap['storage.written'];
-        emit(storageKey(event.origin, d.key), { key: d.key, value: d.value, updatedBy: event.id });
+      case 'storage.written':
+        emit(storageKey(event.origin, event.data.key), { key: event.data.key, value: event.data.value, updatedBy: event.id });
         state.writes += 1;
-        break;
-      }
-      case 'storage.deleted': {
-        const d = event.data as EventDataMap['storage.deleted'];
-        emit(storageKey(event.origin, d.key), undefined);
+        return state;
+      case 'storage.deleted':
+        emit(storageKey(event.origin, event.data.key), undefined);
         state.deletes += 1;
-        break;
-      }
+        return state;
       default:
-        break;
+        return exhaustive(event, state);
     }
-    return state;
   },
-};
+});
 
 function storageKey(origin: string, key: string): string {
   return `k/${origin}/${key}`;

@@ -1,7 +1,7 @@
 import { hlcWall } from '../core/clock/hlc.js';
-import type { EventDataMap } from '../core/events/core-events.js';
 import type { CallerInfo } from '../core/events/agent-events.js';
-import type { Projection, ProjectionStore } from '../core/projection/projection.js';
+import type { ProjectionStore } from '../core/projection/projection.js';
+import { defineProjection, exhaustive } from '../core/projection/define-projection.js';
 
 /** One tool call with its outcome: the audit log of what the agent (or an API or MQTT client) did. */
 export interface ToolCallRow {
@@ -27,26 +27,25 @@ export interface ToolCallsState {
 }
 
 /** Tool calls joined with their completions. */
-export const toolCallsProjection: Projection<ToolCallsState> = {
+export const toolCallsProjection = defineProjection({
   name: 'tool-calls',
   version: 1,
   handles: ['tool.called', 'tool.completed'],
-  initial: () => ({ open: {}, count: 0, failed: 0, byTool: {} }),
-  apply(state, event, emit) {
-    if (event.v !== 1) return state;
-    const key = `${event.origin}/${(event.data as { callId: string }).callId}`;
+  initial: (): ToolCallsState => ({ open: {}, count: 0, failed: 0, byTool: {} }),
+  evolve(state, event, emit) {
+    const key = `${event.origin}/${event.data.callId}`;
     switch (event.type) {
       case 'tool.called': {
-        const d = event.data as EventDataMap['tool.called'];
+        const d = event.data;
         state.open[key] = { callId: d.callId, origin: event.origin, tool: d.tool, args: d.args, caller: d.caller, at: hlcWall(event.hlc), status: 'open' };
         state.count += 1;
         state.byTool[d.tool] = (state.byTool[d.tool] ?? 0) + 1;
-        break;
+        return state;
       }
       case 'tool.completed': {
-        const d = event.data as EventDataMap['tool.completed'];
+        const d = event.data;
         const open = Object.hasOwn(state.open, key) ? state.open[key] : undefined;
-        if (!open) break;
+        if (!open) return state;
         delete state.open[key];
         if (!d.ok) state.failed += 1;
         const row: ToolCallRow = {
@@ -54,14 +53,13 @@ export const toolCallsProjection: Projection<ToolCallsState> = {
           ...(d.result !== undefined ? { result: d.result } : {}), ...(d.error ? { error: d.error } : {}),
         };
         emit(`t/${String(open.at).padStart(13, '0')}/${key}`, row);
-        break;
+        return state;
       }
       default:
-        break;
+        return exhaustive(event, state);
     }
-    return state;
   },
-};
+});
 
 /** Completed calls, newest first, optionally of one tool; then the open ones. */
 export async function listToolCalls(state: ToolCallsState, store: Pick<ProjectionStore, 'records'>, q: { tool?: string; limit?: number } = {}): Promise<ToolCallRow[]> {
