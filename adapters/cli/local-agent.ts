@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.js';
 import { createRegistry } from '../../core/events/default-registry.js';
 import { ProjectionRunner } from '../../core/projection/runner.js';
-import { allProjections } from '../../projections/all.js';
+import { createProjections, projectionOptions } from '../../projections/all.js';
 import { startAgentServices, type AgentServices } from '../tools/agent-services.js';
 import { openNodeJournal } from './data-dir.js';
 
@@ -16,7 +16,7 @@ export async function withLocalAgent<T>(config: Config, work: (services: AgentSe
   const registry = createRegistry();
   const runners = new Map<string, ProjectionRunner<unknown>>();
   try {
-    for (const p of allProjections) {
+    for (const p of createProjections(projectionOptions(config))) {
       const r = new ProjectionRunner(journal, p, registry);
       runners.set(p.name, r);
       await r.start();

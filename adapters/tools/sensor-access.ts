@@ -1,5 +1,5 @@
 import type { HistoryResult, SensorAccess, SourceRow } from '../../core/tools/ports.js';
-import { latestReadings, readingHistory, sourceList, type SensorsState } from '../../projections/sensors.js';
+import { latestReadings, sensorHistory, sourceList, type SensorsState } from '../../projections/sensors.js';
 import { listNodes, type NodesState } from '../../projections/nodes.js';
 import { settled, type NodeViews } from './node-views.js';
 
@@ -30,7 +30,7 @@ export function sensorAccess(node: NodeViews): SensorAccess {
     },
     async history(q): Promise<HistoryResult> {
       const sensors = await settled(node.runner<SensorsState>('sensors'));
-      const points = await readingHistory(sensors.state, sensors.store, q);
+      const { resolution, points } = await sensorHistory(sensors.state, sensors.store, q);
       let min: number | null = null;
       let max: number | null = null;
       let sum = 0;
@@ -42,7 +42,7 @@ export function sensorAccess(node: NodeViews): SensorAccess {
         count += p.count;
       }
       return {
-        resolution: q.resolution, from: new Date(q.from).toISOString(), to: new Date(q.to).toISOString(),
+        resolution, from: new Date(q.from).toISOString(), to: new Date(q.to).toISOString(),
         min, max, mean: count ? sum / count : null, count,
         points: points.map((p) => ({ start: new Date(p.start).toISOString(), min: p.min, max: p.max, mean: p.mean, count: p.count })),
       };

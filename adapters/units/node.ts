@@ -1,7 +1,7 @@
 import { createRegistry } from '../../core/events/default-registry.js';
 import type { EventRegistry } from '../../core/events/registry.js';
 import { SmolNode } from '../../core/runtime/smol-node.js';
-import { allProjections } from '../../projections/all.js';
+import { createProjections, projectionOptions } from '../../projections/all.js';
 import { SOFTWARE } from '../version.js';
 import { portLog } from '../log/logger.js';
 import { repeatLimiter } from '../log/rate-limit.js';
@@ -36,7 +36,7 @@ export function nodeUnit(): NodeUnit {
         name: config.node.name,
         role: config.node.role,
         software: SOFTWARE,
-        projections: allProjections,
+        projections: createProjections(projectionOptions(config)),
         projectionOptions: { commitIntervalMs: config.projections.commitIntervalMs, commitEvery: config.projections.commitEvery },
         schedules: shelf.get('schedules'),
         ...(gpio ? { gpio } : {}),

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Config } from '../../config/schema.js';
 import { createRegistry } from '../../../core/events/default-registry.js';
-import { allProjections } from '../../../projections/all.js';
+import { allProjections, createProjections, projectionOptions } from '../../../projections/all.js';
 import { journalStats } from '../../../journal-tools/stats.js';
 import { tailEvents } from '../../../journal-tools/tail.js';
 import { inspectEvent } from '../../../journal-tools/inspect.js';
@@ -91,7 +91,8 @@ export async function runJournal(config: Config, cmd: JournalCommand, output: Ou
         // The vector index is a projection too, kept in files next to the journal.
         const known = [...allProjections.map((p) => p.name), VECTORS];
         if (cmd.projection && !known.includes(cmd.projection)) throw new SmolError(ErrorCodes.CLI_USAGE, `no projection named ${cmd.projection}; known: ${known.join(', ')}`);
-        const chosen = allProjections.filter((p) => !cmd.projection || p.name === cmd.projection);
+        // Built with the node's own settings, so a rebuild keeps what the running node keeps.
+        const chosen = createProjections(projectionOptions(config)).filter((p) => !cmd.projection || p.name === cmd.projection);
         const done = await withProgress('rebuild', { json: cmd.json }, async (onProgress) => {
           const rebuilt = await rebuildProjections(journal, createRegistry(), chosen, onProgress);
           if (!cmd.projection || cmd.projection === VECTORS) rebuilt.push(await rebuildVectors(journal, join(config.dataDir, VECTORS), onProgress));

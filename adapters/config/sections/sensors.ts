@@ -17,8 +17,16 @@ const sourceIntervals = z
   .default({})
   .describe('Per-source intervals (ms), e.g. system.disk_used: 600000; a source is journaled only when due');
 
+const minuteRetentionDays = z
+  .number()
+  .int()
+  .min(1)
+  .max(36_500)
+  .default(30)
+  .describe('Days minute rollups are kept (by the readings\' own time); hour rollups are kept for ever');
+
 export const sensorsSection = z
-  .object({ system: systemSection, gpio: gpioSection, devices: devicesList, sourceIntervalsMs: sourceIntervals })
+  .object({ system: systemSection, gpio: gpioSection, devices: devicesList, sourceIntervalsMs: sourceIntervals, minuteRetentionDays })
   .strict()
   .prefault({})
   .describe('Sensor providers');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { latestReadings, readingHistory, sourceList, type SensorsState } from '../../../projections/sensors.js';
+import { latestReadings, sensorHistory, sourceList, type SensorsState } from '../../../projections/sensors.js';
 import type { RouteGroup } from '../app.js';
 import { requireScope } from '../auth/guard.js';
 import { parseInput } from '../validate.js';
@@ -45,7 +45,8 @@ export const apiReadingsRoutes: RouteGroup = async (app, { deps }) => {
     const resolution = q.resolution ?? (q.range || q.from === undefined ? range.resolution : to - from > 2 * 24 * HOUR ? 'hour' : 'minute');
     const origin = q.origin ?? journal.nodeId;
     const runner = sensors();
-    const points = await readingHistory(runner.state, runner.store, { origin, source: q.source, from, to, resolution });
-    return { origin, source: q.source, from, to, resolution, points };
+    // A range reaching before the minute window (sensors.minuteRetentionDays) is answered in hours, and says so.
+    const answer = await sensorHistory(runner.state, runner.store, { origin, source: q.source, from, to, resolution });
+    return { origin, source: q.source, from, to, resolution: answer.resolution, points: answer.points };
   });
 };
