@@ -13,6 +13,7 @@ import { agentSection } from './sections/agent.js';
 import { logSection } from './sections/log.js';
 import { projectionsSection } from './sections/projections.js';
 import { memorySection } from './sections/memory.js';
+import { outputsSection } from './sections/outputs.js';
 
 /**
  * The top-level keys, in the order the example config shows them. A new section is one file in
@@ -34,6 +35,7 @@ const sections = {
   agent: agentSection,
   log: logSection,
   memory: memorySection,
+  outputs: outputsSection,
 };
 
 /** The configuration schema: strict objects (a typo'd key is an error), defaults everywhere. */

@@ -83,6 +83,22 @@ export class FakeSysfs {
     rmSync(join(this.root, 'bus', 'w1', 'devices', serial), { force: true });
   }
 
+  /** A PWM chip `pwmchip<n>` with `npwm` channels, not yet exported (export is written by the driver). */
+  pwmChip(n: number, npwm = 2): string {
+    const dev = join(this.root, 'devices', 'platform', `${0x7e20c000 + n}.pwm`, 'pwm', `pwmchip${n}`);
+    this.write(join(dev, 'npwm'), `${npwm}\n`);
+    this.write(join(dev, 'export'), '');
+    this.write(join(dev, 'unexport'), '');
+    this.link(dev, join(this.root, 'class', 'pwm', `pwmchip${n}`));
+    return join(this.root, 'class', 'pwm', `pwmchip${n}`);
+  }
+
+  /** What the kernel does when `export` is written: creates pwm<channel>/ with its attributes. */
+  exportPwm(n: number, channel: number): void {
+    const dir = join(this.root, 'class', 'pwm', `pwmchip${n}`, `pwm${channel}`);
+    for (const f of PWM_CHANNEL_FILES) this.write(join(dir, f), f === 'polarity' ? 'normal\n' : '0\n');
+  }
+
   /** A hwmon chip `hwmon<n>` named `name` with attributes like temp1_input: '48312'. */
   hwmon(n: number, name: string, attrs: Record<string, string>, parent = `virtual/thermal/${name}`): void {
     const dev = join(this.root, 'devices', parent, 'hwmon', `hwmon${n}`);
@@ -91,6 +107,9 @@ export class FakeSysfs {
     this.link(dev, join(this.root, 'class', 'hwmon', `hwmon${n}`));
   }
 }
+
+/** The files of an exported channel, as the pwm core creates them. */
+export const PWM_CHANNEL_FILES = ['period', 'duty_cycle', 'enable', 'polarity'] as const;
 
 function w1Slave(milli: number, crcOk: boolean): string {
   // The scratchpad bytes as w1_therm prints them; only the CRC verdict and t= are read.

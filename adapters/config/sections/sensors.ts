@@ -11,6 +11,9 @@ const systemSection = z
   .prefault({})
   .describe('Readings from /proc and /sys');
 
+/** Where the kernel's sysfs is: IIO, 1-Wire, hwmon and PWM devices are read (and PWM written) under it. */
+const sysRoot = z.string().min(1).default('/sys').describe("The kernel's sysfs (IIO, 1-Wire, hwmon, PWM devices); /sys except in tests");
+
 /** `sensors`: one sub-section per provider. */
 const sourceIntervals = z
   .record(z.string().regex(/^[a-z0-9_]+\.[a-z0-9_.]+$/, 'a source id like system.disk_used'), z.number().int().min(100))
@@ -26,7 +29,7 @@ const minuteRetentionDays = z
   .describe('Days minute rollups are kept (by the readings\' own time); hour rollups are kept for ever');
 
 export const sensorsSection = z
-  .object({ system: systemSection, gpio: gpioSection, devices: devicesList, sourceIntervalsMs: sourceIntervals, minuteRetentionDays })
+  .object({ system: systemSection, gpio: gpioSection, devices: devicesList, sourceIntervalsMs: sourceIntervals, minuteRetentionDays, sysRoot })
   .strict()
   .prefault({})
   .describe('Sensor providers');

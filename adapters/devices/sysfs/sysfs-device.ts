@@ -27,6 +27,8 @@ export interface SysfsDeviceOptions<C extends SysfsChannel> {
   readonly only?: readonly string[];
   /** Told about every refused read (the unit logs it, rate-limited). */
   readonly onFailure?: (source: string, error: SmolError) => void;
+  /** Told about every good read (the device framework's read recorder). */
+  readonly onRead?: (source: string) => void;
   readonly now?: () => number;
 }
 
@@ -110,6 +112,7 @@ export function sysfsDevice<C extends SysfsChannel>(options: SysfsDeviceOptions<
             const s = stat(source);
             s.ok += 1;
             delete s.lastError;
+            options.onRead?.(source);
           } catch (err) {
             const e = isSmolError(err) ? err : new SmolError(ErrorCodes.DEVICE_READ_FAILED, `${source}: ${String(err)}`, { cause: err });
             if (e.code === ErrorCodes.DEVICE_UNAVAILABLE) gone = true;

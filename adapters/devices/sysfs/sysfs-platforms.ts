@@ -17,6 +17,7 @@ export interface SysfsContext {
   readonly sysRoot: string;
   readonly files?: SysfsFiles;
   readonly onFailure?: (source: string, error: SmolError) => void;
+  readonly onRead?: (source: string) => void;
   readonly now?: () => number;
 }
 
@@ -49,6 +50,7 @@ export interface HwmonDeviceConfig extends Common {
 function common(ctx: SysfsContext) {
   return {
     ...(ctx.onFailure === undefined ? {} : { onFailure: ctx.onFailure }),
+    ...(ctx.onRead === undefined ? {} : { onRead: ctx.onRead }),
     ...(ctx.now === undefined ? {} : { now: ctx.now }),
   };
 }
