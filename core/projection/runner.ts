@@ -63,6 +63,9 @@ export class ProjectionRunner<S> {
   /** Commits written since construction, and what the last one wrote. */
   commits = 0;
   lastCommit: CommitStats | undefined;
+  /** Since construction: state chunk bytes and records (written or deleted) committed. */
+  committedChunkBytes = 0;
+  committedRecords = 0;
 
   constructor(
     private readonly journal: Journal,
@@ -199,6 +202,8 @@ export class ProjectionRunner<S> {
       if (diff) this.committedChunks = diff.hashes;
       this.committedPosition = position;
       this.commits++;
+      this.committedChunkBytes += diff?.bytes ?? 0;
+      this.committedRecords += records.size;
       // Record bytes are counted only when asked (tests, the benchmark): the store already serialised them once.
       this.lastCommit = { position, records: records.size, get recordBytes() { return recordBytes(records); }, chunks: diff?.writes.size ?? 0, chunkBytes: diff?.bytes ?? 0 };
     });
