@@ -7,7 +7,7 @@ import { tempDir } from './helpers/temp-dir.js';
 
 const WINDOW_MS = 10_000;
 const reading = (n: number): EventDraft => ({ type: 'reading.sampled', data: { values: { 'system.load_1': n } } });
-const gpioWrite: EventDraft = { type: 'gpio.written', data: { pin: 17, value: 1 } };
+const gpioWrite: EventDraft = { type: 'gpio.written', data: { pin: '17', value: 1, simulated: true } };
 
 /** An append whose settling the test can look at without awaiting it. */
 function tracked(journal: LevelJournal, drafts: EventDraft[]) {
