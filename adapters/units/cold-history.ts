@@ -1,6 +1,7 @@
 import { isSmolError } from '../../core/errors.js';
 import { DAY_MS } from '../../core/journal/cold/cold-tier.js';
 import type { UnitHealth } from '../../core/runtime/units.js';
+import type { LevelJournal } from '../../core/journal/level-journal.js';
 import type { NodeUnit } from './context.js';
 
 /** The background move of old history into cold files, as other units see it. */
@@ -16,6 +17,8 @@ export interface ColdHistoryControl {
 declare module './context.js' {
   interface Provided {
     coldHistory: ColdHistoryControl;
+    /** Declared by journal.ts too (the same type), so this file typechecks on its own. */
+    journal: LevelJournal;
   }
 }
 
@@ -41,7 +44,7 @@ export function coldHistoryUnit(): NodeUnit {
 
   const throttle = async (): Promise<void> => {
     if (stopping) throw new Stopping();
-    await new Promise((resolve) => setTimeout(resolve, BATCH_PAUSE_MS).unref());
+    await new Promise((resolve) => setTimeout(resolve, BATCH_PAUSE_MS));
     while (paused && !stopping) await new Promise<void>((resolve) => wakePaused.push(resolve));
     if (stopping) throw new Stopping();
   };
