@@ -51,7 +51,7 @@ async function droppedNode(t: Test) {
   const planned = await planSegment(a.journal, {}, { cluster: 'smollama', sign: a.sync.sign, maxEvents: 1000 });
   await writeSegmentFile(early, planned!.stream);
   const [first] = await c.sync.importPath(early);
-  t.equal(first?.status, 'applied', first?.message);
+  t.equal(first?.status, 'applied', first?.message ?? '');
   await moveAllCold(a.journal, clock);
   const [f1, f2] = a.journal.coldManifest!.list();
   const run = await retain(a.journal, a.journal.coldManifest!.totalBytes() - f1!.bytes - f2!.bytes);
@@ -68,7 +68,7 @@ t.test('a fresh peer syncs by USB from a node whose oldest range was dropped: it
   const written = await a.sync.exportTo({}, join(b.dir, 'a.smolseg'));
   t.ok(written, 'something to send');
   const reports = await b.sync.importPath(join(b.dir, 'a.smolseg'));
-  t.equal(reports[0]?.status, 'applied', reports[0]?.message);
+  t.equal(reports[0]?.status, 'applied', reports[0]?.message ?? '');
   t.equal(reports[0]?.code, ErrorCodes.JOURNAL_RANGE_DROPPED, 'the report says a range was dropped where it came from');
   t.same(reports[0]?.dropped, [{ origin: a.journal.nodeId, from: 1, to: basis.seq }]);
   t.match(reports[0]?.message, /dropped by retention/);
@@ -82,7 +82,7 @@ t.test('a fresh peer syncs by USB from a node whose oldest range was dropped: it
   await trust(b, e);
   await b.sync.exportTo({}, join(e.dir, 'b.smolseg'));
   const relayed = await e.sync.importPath(join(e.dir, 'b.smolseg'));
-  t.equal(relayed[0]?.status, 'applied', relayed[0]?.message);
+  t.equal(relayed[0]?.status, 'applied', relayed[0]?.message ?? '');
   t.same(e.journal.basis(a.journal.nodeId), basis, 'a relay passes the basis on');
   t.ok((await verifyJournal(e.journal, createRegistry())).ok);
 });
@@ -92,7 +92,7 @@ t.test('a peer that holds part of the dropped range continues from the basis, ke
   const held = c.journal.vector()[a.journal.nodeId]!;
   await a.sync.exportTo(c.journal.vector(), join(c.dir, 'rest.smolseg'));
   const [r] = await c.sync.importPath(join(c.dir, 'rest.smolseg'));
-  t.equal(r?.status, 'applied', r?.message);
+  t.equal(r?.status, 'applied', r?.message ?? '');
   t.same(r?.dropped, [{ origin: a.journal.nodeId, from: held + 1, to: basis.seq }], 'it is told which range it will not get');
   t.equal(c.journal.vector()[a.journal.nodeId], a.journal.vector()[a.journal.nodeId]);
   const report = await verifyJournal(c.journal, createRegistry());
@@ -158,14 +158,14 @@ t.test('a trusted peer that lies about a basis is refused with a code, and nothi
   const badSeal = await forged(a, basis.seq + 1, { ...basis, seal: { ...basis.seal, body: body.toString('base64url') } }, join(b.dir, 'bad-seal.smolseg'));
   const [r1] = await b.sync.importPath(badSeal);
   t.equal(r1?.status, 'failed');
-  t.equal(r1?.code, ErrorCodes.SEAL_INVALID, r1?.message);
+  t.equal(r1?.code, ErrorCodes.SEAL_INVALID, r1?.message ?? '');
 
   // A basis later than the real one, with an invented hash: the seal after it still verifies, but the chain does not.
   const fake = { ...basis, seq: basis.seal.seq - 2, hash: 'ab'.repeat(32) };
   t.ok(fake.seq > basis.seq, `the seal (${basis.seal.seq}) lies far enough past the basis (${basis.seq}) for a chain proof`);
   const badChain = await forged(a, fake.seq + 1, fake, join(b.dir, 'bad-chain.smolseg'));
   const [r2] = await b.sync.importPath(badChain);
-  t.equal(r2?.code, ErrorCodes.CHAIN_BROKEN, r2?.message);
+  t.equal(r2?.code, ErrorCodes.CHAIN_BROKEN, r2?.message ?? '');
   t.equal(b.journal.vector()[origin], undefined, 'B took nothing of A');
   t.equal(b.journal.basis(origin), undefined);
 
@@ -174,7 +174,7 @@ t.test('a trusted peer that lies about a basis is refused with a code, and nothi
   t.equal((await b.sync.importPath(join(b.dir, 'honest.smolseg')))[0]?.status, 'applied');
   const vector = b.journal.vector();
   const [r3] = await b.sync.importPath(badChain);
-  t.equal(r3?.code, ErrorCodes.SEGMENT_CONFLICT, r3?.message);
+  t.equal(r3?.code, ErrorCodes.SEGMENT_CONFLICT, r3?.message ?? '');
   t.same(b.journal.vector(), vector, 'nothing changed');
   t.ok((await verifyJournal(b.journal, createRegistry())).ok);
 
