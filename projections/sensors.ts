@@ -30,6 +30,11 @@ export interface SourceState {
   label: string | null;
   provider: string | null;
   simulated: boolean;
+  /** From source.registered v2 (issue 12); absent in state checkpointed before it, until the next registration. */
+  deviceClass?: string | null;
+  device?: string | null;
+  platform?: string | null;
+  binary?: boolean;
   /** The open (newest) rollup buckets; closed ones are records. */
   minute: Bucket | null;
   hour: Bucket | null;
@@ -59,7 +64,18 @@ export interface SensorsState {
   readonly minuteWindows: Record<string, MinuteWindow>;
 }
 
-type SourceMeta = Pick<SourceState, 'unit' | 'label' | 'simulated'>;
+interface SourceMeta extends Pick<SourceState, 'unit' | 'label' | 'simulated'> {
+  /** Home Assistant device class, device and platform of a YAML-declared device's source (else null). */
+  deviceClass: string | null;
+  device: string | null;
+  platform: string | null;
+  /** 0/1 values: an on/off timeline. */
+  binary: boolean;
+}
+
+function metaOf(s: SourceState): SourceMeta {
+  return { unit: s.unit, label: s.label, simulated: s.simulated, deviceClass: s.deviceClass ?? null, device: s.device ?? null, platform: s.platform ?? null, binary: s.binary ?? false };
+}
 
 /** The latest reading of one source. */
 export interface LatestReading extends SourceMeta {
@@ -172,6 +188,10 @@ function applyRegistration(state: SensorsState, origin: string, data: EventDataM
   s.label = data.label ?? null;
   s.provider = data.provider;
   s.simulated = data.simulated;
+  s.deviceClass = data.deviceClass ?? null;
+  s.device = data.device ?? null;
+  s.platform = data.platform ?? null;
+  s.binary = data.binary;
 }
 
 /**
@@ -206,7 +226,7 @@ export function latestReadings(state: SensorsState, query: { origin?: string } =
   const out: LatestReading[] = [];
   for (const [origin, source, s] of series(state, query.origin)) {
     if (s.value === null || s.at === null) continue;
-    out.push({ origin, source, value: s.value, at: s.at, unit: s.unit, label: s.label, simulated: s.simulated });
+    out.push({ origin, source, value: s.value, at: s.at, ...metaOf(s) });
   }
   return out;
 }
@@ -214,8 +234,7 @@ export function latestReadings(state: SensorsState, query: { origin?: string } =
 /** Every known source (registered or read), sorted by origin and source. */
 export function sourceList(state: SensorsState): SourceInfo[] {
   return series(state).map(([origin, source, s]) => {
-    const { unit, label, provider, simulated, count, at: lastAt } = s;
-    return { origin, source, unit, label, provider, simulated, count, lastAt };
+    return { origin, source, ...metaOf(s), provider: s.provider, count: s.count, lastAt: s.at };
   });
 }
 

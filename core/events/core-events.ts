@@ -25,7 +25,7 @@ export const ReadingSampled = z.object({
   values: z.record(z.string().min(1), finite),
 });
 
-export const SourceRegistered = z.object({
+export const SourceRegisteredV1 = z.object({
   source: z.string().min(1),
   provider: z.string().min(1),
   unit: z.string().optional(),
@@ -33,6 +33,23 @@ export const SourceRegistered = z.object({
   /** True for the deterministic GPIO simulation: such readings are not measurements. */
   simulated: z.boolean(),
 });
+/** v2: what a source is (issue 12), so Home Assistant, charts, the observer and the tools can show it. */
+export const SourceRegistered = SourceRegisteredV1.extend({
+  /** The configured device the source belongs to (`sensors.devices[].name`). */
+  device: z.string().min(1).optional(),
+  /** The platform that reads it (iio, w1, hwmon, gpio-counter, …). */
+  platform: z.string().min(1).optional(),
+  /** Home Assistant device class (temperature, humidity, door, …). */
+  deviceClass: z.string().min(1).optional(),
+  /** Its values are 0/1 (a contact, a button, motion): an on/off timeline, a binary_sensor. */
+  binary: z.boolean(),
+});
+
+/** source.registered v1 → v2: a GPIO pin reads 0/1, every other v1 source is numeric; no device, platform or class. */
+export function upcastSourceRegisteredV1(data: unknown): z.infer<typeof SourceRegistered> {
+  const d = data as z.infer<typeof SourceRegisteredV1> & { binary?: unknown };
+  return { ...d, binary: typeof d.binary === 'boolean' ? d.binary : d.provider === 'gpio' };
+}
 export const GpioWritten = z.object({
   pin: z.string().min(1),
   value: z.union([z.literal(0), z.literal(1)]),
@@ -49,7 +66,8 @@ export const coreEventSpecs: EventTypeSpec[] = [
   { type: 'clock.jumped', v: 1, schema: ClockJumped },
   { type: 'feed.sealed', v: 1, schema: FeedSealed },
   { type: 'reading.sampled', v: 1, schema: ReadingSampled, check: isReadingSampled, checkJson: isReadingSampledJson },
-  { type: 'source.registered', v: 1, schema: SourceRegistered },
+  { type: 'source.registered', v: 1, schema: SourceRegisteredV1, upcast: upcastSourceRegisteredV1 },
+  { type: 'source.registered', v: 2, schema: SourceRegistered },
   { type: 'gpio.written', v: 1, schema: GpioWritten },
   { type: 'gpio.mode.changed', v: 1, schema: GpioModeChanged },
 ];

@@ -9,6 +9,7 @@ import { createLogger, portLog, stdoutIsJournal, type Logger } from '../../log/l
 import { Shelf, type NodeUnit, type UnitContext } from '../../units/context.js';
 import { journalUnit } from '../../units/journal.js';
 import { pushUnit } from '../../units/push.js';
+import { devicesUnit } from '../../units/devices.js';
 import { diskWatchUnit } from '../../units/disk-watch.js';
 import { coldHistoryUnit } from '../../units/cold-history.js';
 import { memoryJournalUnit, memoryUnit } from '../../units/memory.js';
@@ -52,7 +53,7 @@ export const NODE_UNITS: readonly (() => NodeUnit)[] = [
 ];
 
 /** Units that run once `node.started` is journaled: they write to the journal or tell the world the node is up. */
-export const AFTER_BEGIN: readonly (() => NodeUnit)[] = [syncPeersUnit, statusFileUnit, coldHistoryUnit, memoryJournalUnit];
+export const AFTER_BEGIN: readonly (() => NodeUnit)[] = [devicesUnit, syncPeersUnit, statusFileUnit, coldHistoryUnit, memoryJournalUnit];
 
 export interface RunningNode {
   readonly node: SmolNode;
