@@ -1,3 +1,4 @@
+import type { EventType } from '../events/core-events.js';
 import type { SmolEvent } from '../events/event.js';
 
 /**
@@ -7,15 +8,20 @@ import type { SmolEvent } from '../events/event.js';
  * persists state, emitted records and the checkpoint in one atomic batch.
  *
  * Keep `state` small (it is held in memory and written at every checkpoint); put anything that
- * grows with history into records.
+ * grows with history into records. Write projections with `defineProjection`
+ * (define-projection.ts): a typed `evolve` per handled event, behind this `apply`.
  */
 export interface Projection<S> {
   readonly name: string;
   /** Bump to drop the stored state and replay from the start. */
   readonly version: number;
-  /** Event types this projection handles ('*' for all); others are never passed to apply. */
-  readonly handles: readonly string[] | '*';
+  /** Registered event types this projection handles ('*' for all); others need not be passed to apply. */
+  readonly handles: readonly EventType[] | '*';
   initial(): S;
+  /**
+   * Takes any journal event, as the runner reads it (upcast or not). A defineProjection apply
+   * ignores unhandled types and versions newer than this build's, and upcasts older ones.
+   */
   apply(state: S, event: SmolEvent, emit: Emit): S;
 }
 
