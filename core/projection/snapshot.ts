@@ -1,5 +1,5 @@
 import type { Journal } from '../journal/journal.js';
-import type { Projection, ProjectionCheckpoint, ProjectionStore } from './projection.js';
+import type { Projection, ProjectionCheckpoint } from './projection.js';
 
 /**
  * Projection snapshots at the retention basis, as the projection runner sees them. Retention drops
@@ -22,16 +22,14 @@ export interface WithBasisSnapshots {
 }
 
 /**
- * Where a projection starts over: its snapshot at the basis when the journal has one of this
- * version (the store then holds the snapshot's data), else the initial state at position 0 with
- * the store cleared. Replay from `position + 1`. A projection whose version changed after
- * retention has no snapshot of its version: it replays what is left (history before the basis is
- * gone for it; docs/retention.md).
+ * For a projection that starts over (no checkpoint, another version, `journal rebuild`): puts its
+ * snapshot at the retention basis in its store and returns the snapshot's checkpoint; the runner
+ * then loads that checkpoint as it loads any (chunked state included) and replays from
+ * `position + 1`. Undefined, with nothing changed, when the journal keeps no snapshot of this
+ * projection at its version: start from the initial state as before (after retention that replays
+ * only what is left — history before the basis is then gone for that projection; docs/retention.md).
  */
-export async function startingPoint<S>(journal: Journal, projection: Projection<S>, store: ProjectionStore): Promise<{ state: S; position: number; fromSnapshot: boolean }> {
+export async function restoreFromBasis(journal: Journal, projection: Pick<Projection<unknown>, 'name' | 'version'>): Promise<ProjectionCheckpoint | undefined> {
   const snapshots = (journal as Journal & WithBasisSnapshots).projectionSnapshots;
-  const restored = await snapshots?.restore(projection.name, projection.version);
-  if (restored) return { state: restored.state as S, position: restored.position, fromSnapshot: true };
-  await store.clear();
-  return { state: projection.initial(), position: 0, fromSnapshot: false };
+  return snapshots?.restore(projection.name, projection.version);
 }
