@@ -38,7 +38,7 @@ export class JournalReader {
     const to = options.toPosition;
     const cold = this.state.cold;
     if (!cold) {
-      yield* this.readHot(from, to, false, filter, limit);
+      yield* this.readHot(from, to, options.reverse ?? false, filter, limit);
       return;
     }
     if (options.reverse) {
