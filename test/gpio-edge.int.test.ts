@@ -70,3 +70,26 @@ t.test('a door contact that opens is journaled when it happens, not at the next 
   t.notOk(chips.isHeld('gpiochip0', 17), 'stopping the node releases the input line');
   t.notOk(chips.isHeld('gpiochip0', 23), 'and the output line');
 });
+
+t.test('with the readings window on (10 s), an edge is still written at once', async (t) => {
+  const cwd = tempDir(t);
+  const config = await loadConfig({
+    cwd,
+    env: { SMOLLAMA_SENSORS__GPIO__PINS: '[{name: door, pin: 11, direction: input, pull: up}]' },
+    flags: { set: ['sensors.system.enabled=false', 'sensors.gpio.intervalMs=3600000', 'sensors.gpio.mode=hardware', 'journal.readingsCommitMs=10000'] },
+  });
+  const chips = new FakeGpioChips();
+  const logger = createLogger({ level: 'warn', format: 'json', write: () => undefined, tty: false, journald: false });
+  const shelf = new Shelf();
+  const acquire = [journalUnit(), pushUnit(), sensorsUnit({ gpio: { detect: async () => PI5, openLines: async () => chips } }), nodeUnit()];
+  const registry = new UnitRegistry<UnitContext>([...acquire, beginUnit(acquire.map((u) => u.name))], {
+    context: (unit) => ({ config, log: logger.child({ unit: unit.name }), shelf, output: { out: () => undefined, err: () => undefined }, stopReason: () => 'test' }),
+  });
+  await registry.start();
+  t.teardown(() => registry.stop());
+  const journal = shelf.get('journal');
+  chips.edge('gpiochip0', 17, 1);
+  // Well inside the 10 s window: only a write at the edge brings it this soon.
+  await waitFor(async () => (await doorReadings(journal)).values.includes(1), { timeoutMs: 5000, message: 'the edge, before the readings window ends' });
+  t.ok((await doorReadings(journal)).values.includes(1), 'the open door is journaled');
+});

@@ -28,7 +28,15 @@ export function sensorsUnit(world: { gpio?: Partial<GpioOptions> } = {}): NodeUn
         gpio = await createGpio({ pins: gpioPins(g), mode: g.mode, backend: g.backend, chip: g.chip, seed: g.seed, debounceMs: g.debounceMs, simulateEdges: g.simulateEdges, onError, ...world.gpio });
         // Input edges are journaled when they happen (reading.sampled through the push unit's
         // gated path, which also feeds gpio-counter), not at the next sample.
-        gpio.attach(shelf.get('pushReadings'));
+        // Edges are rare and someone waits to see them (a door, a button): written now, one fsync
+        // each (at most one per debounceMs), instead of at the end of journal.readingsCommitMs.
+        const push = shelf.get('pushReadings');
+        const journal = shelf.get('journal');
+        gpio.attach((values) => {
+          const journaled = push(values);
+          void journal.flush?.().catch(() => undefined);
+          return journaled;
+        });
         schedules.push({ provider: gpio, intervalMs: config.sensors.gpio.intervalMs });
       }
       shelf.put('schedules', schedules);
