@@ -63,6 +63,16 @@ t.test('absent or non-finite signals count for nothing (a missing PSI file is no
   t.same(signals, { rss: 0.5 }, 'a zero total or limit gives no ratio');
 });
 
+t.test('RSS counts only for a process whose V8 heap limit fits the budget (started with a fitting --max-old-space-size)', async (t) => {
+  const capped = signalsOf({ rssBytes: 250 * MIB, heapUsedBytes: 100 * MIB, heapLimitBytes: 208 * MIB }, BUDGET);
+  t.same(capped, { rss: 250 / 256, heap: 100 / 208 });
+  t.same(levels([capped]), ['high']);
+  const uncapped = signalsOf({ rssBytes: 400 * MIB, heapUsedBytes: 100 * MIB, heapLimitBytes: 4144 * MIB }, BUDGET);
+  t.same(Object.keys(uncapped), ['heap'], 'a tsx or test-runner process: its RSS says nothing about the node');
+  t.same(levels([uncapped]), ['normal']);
+  t.same(levels([signalsOf({ rssBytes: 400 * MIB, heapLimitBytes: 4144 * MIB, memAvailableBytes: 40 * MIB, memTotalBytes: 2048 * MIB }, BUDGET)]), ['critical'], 'the machine still counts');
+});
+
 t.test('the monitor tells listeners once per change, with the previous level, and keeps calling the others when one throws', async (t) => {
   let clock = 1000;
   const errors: unknown[] = [];

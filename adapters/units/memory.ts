@@ -81,7 +81,7 @@ export function memoryUnit(): NodeUnit {
       const read = shelf.peek('memoryReader') ?? memoryReader();
       // A heap allowed to grow past the budget hits the budget first; npm start and the systemd unit cap it.
       const heapLimit = getHeapStatistics().heap_size_limit;
-      if (heapLimit > settings.budgetMb * MIB) log.info({ heapLimitBytes: heapLimit, budgetBytes: settings.budgetMb * MIB }, `memory: V8 may grow its heap to ${mb(heapLimit)} MB, above the ${settings.budgetMb} MB budget; run node with --max-old-space-size=${Math.max(64, settings.budgetMb - 96)} (npm start and deploy/smollama.service do for the default budget)`);
+      if (heapLimit > settings.budgetMb * MIB) log.info({ heapLimitBytes: heapLimit, budgetBytes: settings.budgetMb * MIB }, `memory: V8 may grow its heap to ${mb(heapLimit)} MB, above the ${settings.budgetMb} MB budget, so RSS is not held to the budget (only the heap, MemAvailable and PSI count); run node with --max-old-space-size=${Math.max(64, settings.budgetMb - 96)} (npm start and deploy/smollama.service do for the default budget)`);
       const problems = rateLimitedLog(log);
       let busy = false;
       const sample = async () => {

@@ -75,10 +75,21 @@ export interface MemorySignals {
   readonly psiFull?: number;
 }
 
+/**
+ * Whether the process was started to fit its budget: V8's heap limit (old space plus young
+ * generation) is within it. A process whose heap may grow past the budget (no fitting
+ * --max-old-space-size: a development run under tsx, a test runner, a hand-started node) cannot
+ * hold its RSS to the budget, and its RSS then says nothing about the node: only the heap and the
+ * machine's signals count. An unknown heap limit counts as fitting.
+ */
+export function budgetHeld(sample: MemorySample, budgetBytes: number): boolean {
+  return sample.heapLimitBytes === undefined || sample.heapLimitBytes <= budgetBytes;
+}
+
 /** The ratios the thresholds apply to. */
 export function signalsOf(sample: MemorySample, budgetBytes: number): MemorySignals {
   const out: { -readonly [K in keyof MemorySignals]: number } = {};
-  if (sample.rssBytes !== undefined && budgetBytes > 0) out.rss = sample.rssBytes / budgetBytes;
+  if (sample.rssBytes !== undefined && budgetBytes > 0 && budgetHeld(sample, budgetBytes)) out.rss = sample.rssBytes / budgetBytes;
   if (sample.heapUsedBytes !== undefined && sample.heapLimitBytes) out.heap = sample.heapUsedBytes / sample.heapLimitBytes;
   if (sample.memAvailableBytes !== undefined && sample.memTotalBytes) out.available = sample.memAvailableBytes / sample.memTotalBytes;
   if (sample.psiSomeAvg10 !== undefined) out.psiSome = sample.psiSomeAvg10;

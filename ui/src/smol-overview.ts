@@ -61,7 +61,7 @@ export class SmolOverview extends LitElement {
         <div class="card"><div class="label">Readings</div><div class="value">${s?.readings ?? '…'}</div><div class="muted">${s?.sources ?? 0} sources</div></div>
         <div class="card"><div class="label">Nodes</div><div class="value">${this.nodes.length}</div><div class="muted">${Math.max(0, this.nodes.length - 1)} peers</div></div>
         ${h?.memory
-          ? html`<div class="card" data-testid="memory-level"><div class="label">Memory</div><div class="value ${h.memory.level === 'high' || h.memory.level === 'critical' ? 'error' : ''}">${h.memory.level}</div><div class="muted">RSS ${h.memory.rssMb ?? '?'} of ${h.memory.budgetMb ?? '?'} MB${h.memory.availableMb !== null ? ` · ${h.memory.availableMb} MB free` : ''}</div></div>`
+          ? html`<div class="card" data-testid="memory-level"><div class="label">Memory</div><div class="value ${h.memory.level === 'high' || h.memory.level === 'critical' ? 'error' : ''}">${h.memory.level}</div><div class="muted">RSS ${h.memory.rssMb ?? '?'} of ${h.memory.budgetMb ?? '?'} MB${h.memory.budgetHeld ? '' : ' (heap uncapped)'}${h.memory.availableMb !== null ? ` · ${h.memory.availableMb} MB free` : ''}</div></div>`
           : ''}
         <div class="card"><div class="label">Uptime</div><div class="value">${s ? formatDuration(s.uptimeS) : '…'}</div></div>
       </div>

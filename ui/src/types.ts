@@ -104,7 +104,7 @@ export interface Health {
   lastPosition: number;
   projections: Record<string, { position: number; lag: number }>;
   /** The memory unit's level and figures (MB; null: not read). Absent on a node without it. */
-  memory?: { level: 'normal' | 'elevated' | 'high' | 'critical'; budgetMb: number | null; rssMb: number | null; availableMb: number | null };
+  memory?: { level: 'normal' | 'elevated' | 'high' | 'critical'; budgetMb: number | null; budgetHeld: boolean; rssMb: number | null; availableMb: number | null };
 }
 export interface Stats {
   lastPosition: number;

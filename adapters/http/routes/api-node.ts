@@ -7,7 +7,7 @@ import type { RouteGroup } from '../app.js';
 import { requireScope } from '../auth/guard.js';
 import { parseInput } from '../validate.js';
 import { overallState } from '../../../core/runtime/units.js';
-import type { MemoryStatus } from '../../../core/runtime/memory-pressure.js';
+import { budgetHeld, type MemoryStatus } from '../../../core/runtime/memory-pressure.js';
 
 const GpioModeBody = z.object({ mode: z.enum(['hardware', 'simulated']), reason: z.string().max(200).optional() }).strict();
 const PinParams = z.object({ name: z.string().min(1).max(63) });
@@ -115,6 +115,8 @@ function memoryOf(status: MemoryStatus) {
     level: status.level,
     since: new Date(status.sinceMs).toISOString(),
     budgetMb: mb(status.budgetBytes),
+    // False when V8 may grow its heap past the budget (no fitting --max-old-space-size): RSS is then not held to it.
+    budgetHeld: s === undefined || budgetHeld(s, status.budgetBytes),
     rssMb: mb(s?.rssBytes),
     heapUsedMb: mb(s?.heapUsedBytes),
     heapLimitMb: mb(s?.heapLimitBytes),
