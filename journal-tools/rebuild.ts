@@ -23,7 +23,8 @@ export async function rebuildProjections(
   for (const r of runners) await r.reset();
   const group = new ProjectionGroup(journal, runners);
   await group.start();
-  const what = projections.map((p) => p.name).join(', ');
+  // One pass for all of them, so one bar (the names are in the result).
+  const what = 'projections';
   // The group has no per-batch callback for tools; its position is read a few times a second instead.
   const report = () => onProgress?.(group.position, journal.lastPosition(), what);
   const stop = onProgress ? pollProgress(report) : () => undefined;

@@ -20,6 +20,8 @@ export interface StartupChildResult {
   readonly events: number;
   /** From opening the journal until every projection is caught up. */
   readonly ms: number;
+  /** CPU time of the process over the same span (all threads): the figure that holds on a loaded machine. */
+  readonly cpuMs: number;
   readonly rssStartBytes: number;
   readonly rssPeakBytes: number;
   readonly heapPeakBytes: number;
@@ -35,6 +37,11 @@ function sample(): void {
   if (m.heapUsed > heapPeak) heapPeak = m.heapUsed;
 }
 
+const cpuMs = (since: NodeJS.CpuUsage): number => {
+  const u = process.cpuUsage(since);
+  return (u.user + u.system) / 1000;
+};
+
 async function run(mode: string, dir: string): Promise<Omit<StartupChildResult, 'rssStartBytes' | 'rssPeakBytes' | 'heapPeakBytes'>> {
   if (mode === 'cold') {
     const j = await openLevelJournal(dir, { mustExist: true });
@@ -42,21 +49,23 @@ async function run(mode: string, dir: string): Promise<Omit<StartupChildResult, 
     await j.close();
   }
   const start = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
   const journal = await openLevelJournal(dir, { mustExist: true });
   try {
     const events = journal.lastPosition();
     if (mode === 'rebuild') {
       await rebuildProjections(journal, createRegistry(), allProjections);
-      return { mode, events, ms: msSince(start) };
+      return { mode, events, ms: msSince(start), cpuMs: cpuMs(cpu) };
     }
     const node = await SmolNode.create({ journal, registry: createRegistry(), name: 'bench', role: 'alpaca', software: 'bench', projections: allProjections, schedules: [], sealIntervalMs: 60_000 });
     await Promise.all([...node.runners.values()].map((r) => r.caughtUp(events)));
     const ms = msSince(start);
+    const cpuSpent = cpuMs(cpu);
     sample();
     await node.stop('bench');
     const projections: NonNullable<StartupChildResult['projections']> = {};
     for (const [name, r] of node.runners) projections[name] = { commits: r.commits, chunkBytes: r.committedChunkBytes, records: r.committedRecords, stateBytes: JSON.stringify(r.state).length };
-    return { mode, events, ms, projections };
+    return { mode, events, ms, cpuMs: cpuSpent, projections };
   } finally {
     await journal.close();
   }
