@@ -175,3 +175,10 @@ t.test('output config errors name the entry and key', async (t) => {
     { code: ErrorCodes.CONFIG_INVALID },
   );
 });
+
+t.test('two writes to one LCD at once are carried out one after the other, never interleaved', async (t) => {
+  const w = await world(t, [{ name: 'screen', platform: 'lcd' }]);
+  await Promise.all([w.port.write('screen', 'first line'), w.port.write('screen', 'second one')]);
+  t.equal(w.lcd.row(0).trim(), 'second one', 'the display shows the later write whole');
+  t.same((await w.written()).map((d) => (d as { value: string }).value), ['first line', 'second one']);
+});

@@ -1,10 +1,12 @@
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import type { JournalEntry } from '../../core/events/event.js';
-import type { EventDataMap } from '../../core/events/core-events.js';
+import { upcastSourceRegisteredV1, type EventDataMap } from '../../core/events/core-events.js';
 import type { Journal, Subscription } from '../../core/journal/journal.js';
 import { hlcWall } from '../../core/clock/hlc.js';
 import { readCursor, writeCursor } from './cursor-file.js';
 import { topicsOf, type Topics } from './topics.js';
+import { outputDiscoveryOf, outputTopicsOf, type OutputEntity, type OutputTopics } from './output-entities.js';
+import type {} from '../../core/events/output-events.js'; // brings output.written into EventDataMap
 import { discoveryMessageOf, staleMessagesOf, type DiscoveryContext, type DiscoveryOverride, type DiscoverySource } from './ha-discovery.js';
 
 type QoS = 0 | 1 | 2;
@@ -40,6 +42,8 @@ export interface PublisherOptions {
   readonly birthTopic?: string;
   /** GPIO outputs announced as switches (their commands are handled elsewhere, see start-mqtt). */
   readonly switchPins?: ReadonlySet<string>;
+  /** Configured outputs: announced to Home Assistant, their state retained on each output.written. */
+  readonly outputs?: readonly OutputEntity[];
   /** Per-source corrections of the Home Assistant classes (`mqtt.discoveryOverrides`). */
   readonly discoveryOverrides?: Readonly<Record<string, DiscoveryOverride>>;
   /** Where the last acknowledged position is kept (in the data directory). */
@@ -68,6 +72,7 @@ export interface PublisherOptions {
  */
 export class MqttPublisher {
   private readonly topics: Topics;
+  private readonly outputTopics: OutputTopics;
   private readonly client: MqttClient;
   private sub: Subscription | undefined;
   private acked: number;
@@ -87,6 +92,7 @@ export class MqttPublisher {
     start: number,
   ) {
     this.topics = topicsOf(options.prefix, options.node.name, options.discoveryPrefix);
+    this.outputTopics = outputTopicsOf(options.prefix, options.node.name, options.discoveryPrefix);
     this.acked = this.saved = start - 1;
     this.discovery = {
       node: { name: options.node.name, nodeId: options.journal.nodeId, role: options.node.role, software: options.node.software },
@@ -160,13 +166,16 @@ export class MqttPublisher {
     const { event } = entry;
     const qos = this.options.qos;
     const out: OutMessage[] = [{ topic: this.topics.events(event.type), payload: JSON.stringify(entry), qos, retain: false }];
-    if (event.origin !== this.options.journal.nodeId || event.v !== 1) return out;
-    if (event.type === 'source.registered') {
-      const s = event.data as EventDataMap['source.registered'];
-      const source: DiscoverySource = { source: s.source, provider: s.provider, unit: s.unit, label: s.label };
+    if (event.origin !== this.options.journal.nodeId) return out;
+    if (event.type === 'source.registered' && (event.v === 1 || event.v === 2)) {
+      // v2 says what the source is (device class, binary); v1, as older runs wrote it, is lifted.
+      const s = event.v === 1 ? upcastSourceRegisteredV1(event.data) : (event.data as EventDataMap['source.registered']);
+      const source: DiscoverySource = { source: s.source, provider: s.provider, unit: s.unit, label: s.label, deviceClass: s.deviceClass, binary: s.binary };
       this.sources.set(s.source, source);
       // The components this source is not are cleared first (an older version announced pins as sensors).
       if (this.options.discovery) out.push(...[...staleMessagesOf(source, this.discovery), discoveryMessageOf(source, this.discovery)].map((m) => this.discoveryOut(m)));
+    } else if (event.v !== 1) {
+      return out;
     } else if (event.type === 'reading.sampled') {
       const at = new Date(hlcWall(event.hlc)).toISOString();
       for (const [source, value] of Object.entries((event.data as EventDataMap['reading.sampled']).values)) {
@@ -177,6 +186,11 @@ export class MqttPublisher {
       // waiting for the next GPIO sample.
       const w = event.data as EventDataMap['gpio.written'];
       out.push(this.readingOut(`gpio.${w.pin}`, w.value, new Date(hlcWall(event.hlc)).toISOString(), entry.position));
+    } else if (event.type === 'output.written') {
+      const w = event.data as EventDataMap['output.written'];
+      const m = { topic: this.outputTopics.state(w.output), payload: JSON.stringify({ value: w.value, at: new Date(hlcWall(event.hlc)).toISOString(), position: entry.position }), qos: this.options.readingsQos ?? 1, retain: true };
+      this.latest.set(`output:${w.output}`, m);
+      out.push(m);
     }
     return out;
   }
@@ -195,6 +209,7 @@ export class MqttPublisher {
   /** Sends the discovery config of every source this node registered (again). */
   private announce(): void {
     for (const source of this.sources.values()) this.send(this.discoveryOut(discoveryMessageOf(source, this.discovery)));
+    for (const o of this.options.outputs ?? []) this.send(this.discoveryOut(outputDiscoveryOf(o, this.discovery.node, this.outputTopics)));
   }
 
   /** Sends outside the stream (nothing waits for it); a failure is logged, the next connect sends again. */

@@ -12,6 +12,8 @@ import { MqttToolCalls } from './tool-handler.js';
 import type { ToolRegistry } from '../../core/tools/registry.js';
 import { topicsOf } from './topics.js';
 import { repeatLimiter } from '../log/rate-limit.js';
+import { outputCommandRoutes, outputTopicsOf, type OutputEntity } from './output-entities.js';
+import type { OutputPort } from '../../core/devices/device-port.js';
 import { gpioCommandRoutes, switchPinsOf, type GpioWriter } from './gpio-commands.js';
 import type { DiscoveryOverride } from './ha-discovery.js';
 
@@ -80,6 +82,8 @@ export async function startMqtt(options: {
   brokerTrusted?: (address: string | undefined) => boolean;
   /** GPIO outputs Home Assistant may switch (mqtt.switches), written through the node's journaled write. */
   gpio?: GpioWriter;
+  /** Configured outputs (announced to Home Assistant) and their journaled write (commands, per mqtt.switches). */
+  outputs?: { readonly entities: readonly OutputEntity[]; port(): OutputPort | undefined };
   /** Answers questions on <prefix>/<node>/ask; absent = no questions. */
   agent?: { ask(question: string, options: AskOptions): Promise<AgentAnswer> };
   /** Runs direct tool calls on <prefix>/<node>/tools/<name>; absent = none. */
@@ -117,6 +121,7 @@ export async function startMqtt(options: {
     discoveryPrefix: settings.discoveryPrefix,
     birthTopic: settings.birthTopic,
     switchPins,
+    ...(options.outputs ? { outputs: options.outputs.entities } : {}),
     discoveryOverrides: settings.discoveryOverrides,
     cursorPath: join(options.dataDir, 'mqtt-position.json'),
     initialPosition: options.initialPosition,
@@ -165,6 +170,12 @@ export async function startMqtt(options: {
     routes.set(`${topics.toolsBase}+`, { qos: 1, handle: (m) => calls.handle(m) });
   }
   if (options.gpio) for (const [topic, route] of gpioCommandRoutes(topics, switchPins, options.gpio)) routes.set(topic, route);
+  // Outputs take commands where GPIO switches do (mqtt.switches: auto = behind the embedded broker only).
+  const outputCommands = settings.switches === 'on' || (settings.switches === 'auto' && broker !== undefined);
+  if (options.outputs && outputCommands) {
+    const outputTopics = outputTopicsOf(settings.topicPrefix, options.node.name, settings.discoveryPrefix);
+    for (const [topic, route] of outputCommandRoutes(outputTopics, options.outputs.entities, options.outputs.port)) routes.set(topic, route);
+  }
   if (routes.size > 0) {
     inbox = MqttInbox.start({
       url,

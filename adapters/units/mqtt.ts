@@ -6,6 +6,8 @@ import { SOFTWARE } from '../version.js';
 import { portLog } from '../log/logger.js';
 import { repeatLimiter } from '../log/rate-limit.js';
 import { lazy } from './lazy.js';
+import { outputEntitiesOf } from '../devices/outputs/output-entities-of.js';
+import type {} from './outputs.js'; // the outputs on the shelf
 import type { NodeUnit } from './context.js';
 
 declare module './context.js' {
@@ -47,6 +49,7 @@ export function mqttUnit(): NodeUnit {
         credentials: (_user, password) => (password ? scopeOfToken(tokens, password) : undefined),
         agent: { ask: (question, options) => shelf.get('agent').agent.ask(question, options) },
         tools: lazy(() => shelf.get('agent').tools),
+        outputs: { entities: outputEntitiesOf(config.outputs), port: () => shelf.peek('outputs') },
         ...(gpio ? { gpio: { pins: config.sensors.gpio.pins, write: (pin: string, value: 0 | 1) => shelf.get('node').writeGpio(pin, value) } } : {}),
         // A broker that stays down says so on every reconnect: once, then once a minute with a count.
         log: portLog(log, repeatLimiter()),

@@ -109,6 +109,13 @@ function driverOf(config: OutputConfig, deps: OutputDeps): Driver {
 export function createOutputs(configs: readonly OutputConfig[], deps: OutputDeps): OutputPort & { agentMay(name: string): boolean } {
   const drivers = new Map(configs.map((c) => [c.name, { driver: driverOf(c, deps), agent: c.agent }]));
   const last = new Map<string, number | string>();
+  // One write at a time per output: two commands interleaved on an LCD's bus would garble it.
+  const queues = new Map<string, Promise<unknown>>();
+  const serial = <T>(name: string, work: () => Promise<T>): Promise<T> => {
+    const run = (queues.get(name) ?? Promise.resolve()).then(work, work);
+    queues.set(name, run.catch(() => undefined));
+    return run;
+  };
   return {
     list: () => [...drivers.values()].map(({ driver }) => ({ ...driver.info, ...(last.has(driver.info.name) ? { value: last.get(driver.info.name)! } : {}) })),
     agentMay: (name) => drivers.get(name)?.agent === true,
@@ -117,10 +124,12 @@ export function createOutputs(configs: readonly OutputConfig[], deps: OutputDeps
       if (!entry) throw new SmolError(ErrorCodes.OUTPUT_UNKNOWN, `no output named ${name} (configured: ${[...drivers.keys()].join(', ') || 'none'})`, { details: { output: name } });
       const { driver } = entry;
       const checked = driver.check(value);
-      deps.assertWritable();
-      await driver.drive(checked);
-      last.set(name, checked);
-      await deps.journal.appendOne('output.written', { output: name, kind: driver.info.kind, platform: driver.info.platform, value: checked, simulated: driver.simulated() });
+      await serial(name, async () => {
+        deps.assertWritable();
+        await driver.drive(checked);
+        last.set(name, checked);
+        await deps.journal.appendOne('output.written', { output: name, kind: driver.info.kind, platform: driver.info.platform, value: checked, simulated: driver.simulated() });
+      });
     },
   };
 }
