@@ -56,7 +56,7 @@ t.test('with no file, env or flags every key has its default', async (t) => {
       minuteRetentionDays: 30,
     },
     clock: { maxOffsetMs: 60000, forwardJumpMs: 3600000, backwardJumpMs: 1000 },
-    journal: { sealEvery: 1000, sealIntervalMs: 600000, readingsCommitMs: 10_000, hotDays: 7, coldMoveIntervalMs: 60_000, coldFileMaxEvents: 200_000, minFreeBytes: 64 * 1024 * 1024 },
+    journal: { sealEvery: 1000, sealIntervalMs: 600000, readingsCommitMs: 10_000, hotDays: 7, coldMoveIntervalMs: 60_000, coldFileMaxEvents: 200_000, minFreeBytes: 64 * 1024 * 1024, maxBytes: 1024 * 1024 * 1024, maxAgeDays: 0 },
   });
   t.has(config, { http: { port: 8080 } }, 'the dashboard port defaults to 8080');
 });

@@ -21,6 +21,13 @@ export const journalSection = z
       .min(0)
       .default(64 * 1024 * 1024)
       .describe('Below this much free space on the data disk, refuse low-value writes (observations, agent questions, sync imports) with SMOL_DISK_LOW; readings go on. 0 = off'),
+    maxBytes: z
+      .number()
+      .int()
+      .min(0)
+      .default(1024 * 1024 * 1024)
+      .describe('Retention: storage budget for the whole journal (LevelDB + cold files). Over it, the oldest cold files are dropped; each feed then starts at a signed basis, rollups and memories survive (docs/retention.md). Default 1 GiB: years of history at the default sampling, and under a tenth of a 16 GB SD card. 0 = unlimited (bytes)'),
+    maxAgeDays: z.number().min(0).max(36_500).default(0).describe('Retention: also drop cold files whose newest event is older than this. 0 = no age limit (days)'),
   })
   .strict()
   .prefault({})
