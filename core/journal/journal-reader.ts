@@ -62,11 +62,13 @@ export class JournalReader {
     // A move may push the boundary on while we read cold: read cold again until past it.
     while (limit.remaining > 0 && (to === undefined || next <= to) && next <= cold.reader.coldTo) {
       const hi = Math.min(to ?? Infinity, cold.reader.coldTo);
-      for await (const e of cold.reader.positions(next, hi)) {
-        const entry = this.decodeCold(e, filter);
-        if (!entry) continue;
-        yield entry;
-        if (--limit.remaining <= 0) return;
+      for await (const batch of cold.reader.positionBatches(next, hi)) {
+        for (const e of batch) {
+          const entry = this.decodeCold(e, filter);
+          if (!entry) continue;
+          yield entry;
+          if (--limit.remaining <= 0) return;
+        }
       }
       next = hi + 1;
     }
@@ -232,7 +234,7 @@ export class JournalReader {
     if (cold && from <= cold.reader.coldTo) {
       const hi = Math.min(to, cold.reader.coldTo);
       const events: ColdEvent[] = [];
-      for await (const e of cold.reader.positions(from, hi)) events.push(e);
+      for await (const batch of cold.reader.positionBatches(from, hi, to - from + 1)) events.push(...batch);
       const rest = hi < to ? await this.readRange(hi + 1, to, filter) : undefined;
       return () => {
         const out: JournalEntry[] = [];

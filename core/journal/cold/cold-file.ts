@@ -28,6 +28,39 @@ export class FrameCache {
   }
 }
 
+/** Where one origin's records are being read: the decoded frame and the next seq due. */
+class RangeCursor {
+  private records: readonly ColdRecord[] = [];
+  private i = 0;
+  constructor(
+    private readonly rangeIndex: number,
+    private seq: number,
+    /** The next frame to load. */
+    public frame: number,
+  ) {}
+
+  load(records: readonly ColdRecord[]): void {
+    this.records = records;
+    this.i = 0;
+    this.frame++;
+  }
+
+  /** The next record of the range, or undefined when the loaded frame has no more of it. */
+  take(): ColdRecord | undefined {
+    while (this.i < this.records.length) {
+      const r = this.records[this.i++]!;
+      if (r.rangeIndex < this.rangeIndex || (r.rangeIndex === this.rangeIndex && r.seq < this.seq)) continue;
+      if (r.rangeIndex > this.rangeIndex) {
+        this.i = this.records.length;
+        return undefined;
+      }
+      this.seq = r.seq + 1;
+      return r;
+    }
+    return undefined;
+  }
+}
+
 /**
  * One opened cold file: its header, seek index and where each run of positions starts, so a
  * position or (origin, seq) finds its frame by binary search and records stream frame by frame.
@@ -134,31 +167,46 @@ export class ColdFile {
     }
   }
 
-  /** The records of positions [from, to] of this file, in position order (one cursor per origin). */
-  async *positions(from: number, to: number): AsyncGenerator<ColdRecord & { position: number }> {
+  /**
+   * The records of positions [from, to] of this file, in position order, in arrays of at most
+   * `size` (one cursor per origin, kept across batches; no promise per record).
+   */
+  async *positionBatches(from: number, to: number, size = 1024): AsyncGenerator<Array<ColdRecord & { position: number }>> {
     const lo = Math.max(from, this.entry.fromPosition);
     const hi = Math.min(to, this.entry.toPosition);
     if (lo > hi) return;
-    const cursors = new Map<number, AsyncGenerator<ColdRecord & { position: number }>>();
-    try {
-      for (let i = this.runAt(lo); i < this.runPos.length && this.runPos[i]! <= hi; i++) {
-        const start = Math.max(lo, this.runPos[i]!);
-        const end = Math.min(hi, this.runPos[i]! + this.runCount[i]! - 1);
-        const rangeIndex = this.runRange[i]!;
-        let cursor = cursors.get(rangeIndex);
-        if (!cursor) {
-          cursor = this.rangeRecords(rangeIndex, this.runSeq[i]! + (start - this.runPos[i]!), Infinity);
-          cursors.set(rangeIndex, cursor);
+    const cursors = new Map<number, RangeCursor>();
+    let batch: Array<ColdRecord & { position: number }> = [];
+    for (let i = this.runAt(lo); i < this.runPos.length && this.runPos[i]! <= hi; i++) {
+      const start = Math.max(lo, this.runPos[i]!);
+      const end = Math.min(hi, this.runPos[i]! + this.runCount[i]! - 1);
+      const rangeIndex = this.runRange[i]!;
+      let cursor = cursors.get(rangeIndex);
+      if (!cursor) {
+        const seq = this.runSeq[i]! + (start - this.runPos[i]!);
+        cursor = new RangeCursor(rangeIndex, seq, this.frameFor(rangeIndex, seq));
+        cursors.set(rangeIndex, cursor);
+      }
+      for (let p = start; p <= end; p++) {
+        let r = cursor.take();
+        while (!r) {
+          if (cursor.frame >= this.frames.length) throw corrupt(this.entry.name, `it ends range ${rangeIndex} before position ${p}`);
+          cursor.load(await this.frame(cursor.frame));
+          r = cursor.take();
         }
-        for (let p = start; p <= end; p++) {
-          const next = await cursor.next();
-          if (next.done) throw corrupt(this.entry.name, `it ends range ${rangeIndex} before position ${p}`);
-          yield { ...next.value, position: p };
+        batch.push({ rangeIndex: r.rangeIndex, seq: r.seq, body: r.body, hash: r.hash, position: p });
+        if (batch.length >= size) {
+          yield batch;
+          batch = [];
         }
       }
-    } finally {
-      for (const c of cursors.values()) await c.return(undefined);
     }
+    if (batch.length) yield batch;
+  }
+
+  /** The records of positions [from, to] of this file, in position order. */
+  async *positions(from: number, to: number): AsyncGenerator<ColdRecord & { position: number }> {
+    for await (const batch of this.positionBatches(from, to)) yield* batch;
   }
 
   private runAt(position: number): number {

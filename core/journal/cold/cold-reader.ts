@@ -54,15 +54,22 @@ export class ColdReader {
     return f;
   }
 
-  /** Events at positions [from, to] that lie in cold files, in position order. */
-  async *positions(from: number, to: number): AsyncGenerator<ColdEvent> {
+  /** Events at positions [from, to] that lie in cold files, in position order, in arrays of at most `size`. */
+  async *positionBatches(from: number, to: number, size = 1024): AsyncGenerator<ColdEvent[]> {
     for (const entry of this.manifest.list()) {
       if (entry.toPosition < from) continue;
       if (entry.fromPosition > to) break;
       const file = await this.file(entry);
       const names = file.header.ranges.map((r) => r.origin);
-      for await (const r of file.positions(from, to)) yield { position: r.position, origin: names[r.rangeIndex]!, seq: r.seq, body: r.body };
+      for await (const batch of file.positionBatches(from, to, size)) {
+        yield batch.map((r) => ({ position: r.position, origin: names[r.rangeIndex]!, seq: r.seq, body: r.body }));
+      }
     }
+  }
+
+  /** Events at positions [from, to] that lie in cold files, in position order. */
+  async *positions(from: number, to: number): AsyncGenerator<ColdEvent> {
+    for await (const batch of this.positionBatches(from, to)) yield* batch;
   }
 
   /** Events of `origin` with seq in [fromSeq, toSeq] held cold, in seq order. */
