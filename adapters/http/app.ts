@@ -20,6 +20,8 @@ import { openaiRoutes, type OpenAiRouteDeps } from './routes/openai.js';
 import { syncRoutes, type SyncRouteDeps } from './routes/sync.js';
 import { apiAgentRoutes, type AgentChatPort } from './routes/api-agent.js';
 import { apiToolsRoutes } from './routes/api-tools.js';
+import { apiHardwareRoutes } from './routes/api-hardware.js';
+import type { OutputPort } from '../../core/devices/device-port.js';
 import type { ToolRegistry } from '../../core/tools/registry.js';
 import { samplingFirst, samplingFirstBeforeSerializing, type SamplingIdle } from './sampling-first.js';
 import { memoryGate, type AppMemory } from './memory-gate.js';
@@ -62,6 +64,8 @@ export interface AppDeps {
   readonly units?: () => readonly UnitReport[];
   /** Timeouts, connection cap and body limits (the http config section); defaults as there. */
   readonly limits?: Partial<HttpLimits>;
+  /** The configured outputs (LEDs, relays, PWM, displays), once the outputs unit started; absent = none. */
+  readonly outputs?: () => OutputPort | undefined;
   /** The memory unit's level: /api/health shows it; under pressure WebSocket catch-ups and large sync pushes are refused. */
   readonly memory?: AppMemory;
 }
@@ -101,6 +105,7 @@ const routeGroups: readonly RouteGroup[] = [
   openaiRoutes,
   apiAgentRoutes,
   apiToolsRoutes,
+  apiHardwareRoutes,
   staticRoutes,
 ];
 

@@ -2,6 +2,7 @@ import type { UnitReport } from '../../core/runtime/units.js';
 import { serveHttp, type RunningHttp } from '../http/serve.js';
 import { SOFTWARE } from '../version.js';
 import type { NodeUnit } from './context.js';
+import type {} from './outputs.js'; // the outputs on the shelf
 
 declare module './context.js' {
   interface Provided {
@@ -18,7 +19,7 @@ export function httpUnit(): NodeUnit {
   let http: RunningHttp | undefined;
   return {
     name: 'http',
-    needs: ['tokens', 'node', 'agent', 'sync', 'memory'],
+    needs: ['tokens', 'node', 'agent', 'sync', 'memory', 'outputs'],
     stopTimeoutMs: 1500,
     async start({ config, log, shelf }) {
       const { host, port, openOnLoopback } = config.http;
@@ -31,6 +32,7 @@ export function httpUnit(): NodeUnit {
         extra: {
           agent: agent.agent,
           tools: agent.tools,
+          outputs: () => shelf.peek('outputs'),
           openai: { agent: agent.agent, llm: agent.llm, embedder: agent.embedder, embedderFor: agent.queryEmbedder },
           sync: { service: sync.service, ...(sync.loop ? { loop: sync.loop } : {}) },
           units: shelf.get('unitHealth'),
