@@ -4,6 +4,7 @@ import { createRegistry } from '../core/events/default-registry.js';
 import { ProjectionRunner } from '../core/projection/runner.js';
 import type { Projection, ProjectionStore } from '../core/projection/projection.js';
 import { tempDir } from './helpers/temp-dir.js';
+import { waitFor } from './helpers/wait-for.js';
 
 // Projections commit only what changed (issue 11: write less), at most every commitIntervalMs or
 // commitEvery events, and queries see applied-but-uncommitted records meanwhile.
@@ -133,4 +134,24 @@ t.test('commitEvery applied events forces a commit while catching up', async (t)
   t.ok(runner.lastCommit!.records <= 1024, `no commit held more than two windows of records (${runner.lastCommit!.records})`);
   await runner.stop();
   t.equal((await runner.store.committed.load())?.position, journal.lastPosition());
+});
+
+t.test('events a projection does not handle move its position without arming a commit, until commitEvery positions', async (t) => {
+  const journal = await open(t);
+  const timer = manualTimer();
+  const storageOnly: Projection<{ n: number }> = { name: 'storage-only', version: 1, handles: ['storage.written'], initial: () => ({ n: 0 }), apply: (s) => ({ n: s.n + 1 }) };
+  const runner = new ProjectionRunner(journal, storageOnly, createRegistry(), { commitIntervalMs: 60_000, commitEvery: 600, ...timer });
+  await runner.start();
+  await journal.append(Array.from({ length: 500 }, (_, i) => ({ type: 'reading.sampled', data: { values: { a: i } } })));
+  await runner.caughtUp();
+  t.equal(runner.position, journal.lastPosition(), 'the position follows the journal');
+  t.same(timer.due, [], 'no commit is scheduled for positions alone');
+  t.equal(runner.commits, 0);
+  await journal.append(Array.from({ length: 200 }, (_, i) => ({ type: 'reading.sampled', data: { values: { a: i } } })));
+  await runner.caughtUp();
+  await waitFor(() => runner.commits === 1, { timeoutMs: 5000, message: 'the checkpoint-only commit' });
+  t.equal(runner.commits, 1, 'past commitEvery positions behind, the checkpoint is moved on, without a timer');
+  t.same(timer.due, []);
+  t.ok(runner.committed >= 600, `committed at ${runner.committed}`);
+  await runner.stop();
 });

@@ -157,6 +157,12 @@ export class ProjectionRunner<S> {
     this.position_ = scannedTo;
     this.wakeWaiters();
     if (this.applied >= this.commitEvery) return this.flush();
+    // Events this projection does not handle only move its position: that alone is committed
+    // after commitEvery positions (so a restart does not re-scan far back), not every interval.
+    if (this.applied === 0 && this.pending.size === 0) {
+      if (this.position_ - this.committedPosition >= this.commitEvery) return this.flush();
+      return;
+    }
     this.armTimer();
   }
 
