@@ -12,6 +12,7 @@ import { pushUnit } from '../../units/push.js';
 import { devicesUnit } from '../../units/devices.js';
 import { diskWatchUnit } from '../../units/disk-watch.js';
 import { coldHistoryUnit } from '../../units/cold-history.js';
+import { retentionUnit } from '../../units/retention.js';
 import { memoryJournalUnit, memoryUnit } from '../../units/memory.js';
 import type { MemoryReading } from '../../sensors/memory-readers.js';
 import { tokensUnit } from '../../units/tokens.js';
@@ -53,7 +54,7 @@ export const NODE_UNITS: readonly (() => NodeUnit)[] = [
 ];
 
 /** Units that run once `node.started` is journaled: they write to the journal or tell the world the node is up. */
-export const AFTER_BEGIN: readonly (() => NodeUnit)[] = [devicesUnit, syncPeersUnit, statusFileUnit, coldHistoryUnit, memoryJournalUnit];
+export const AFTER_BEGIN: readonly (() => NodeUnit)[] = [devicesUnit, syncPeersUnit, statusFileUnit, coldHistoryUnit, retentionUnit, memoryJournalUnit];
 
 export interface RunningNode {
   readonly node: SmolNode;

@@ -1,0 +1,85 @@
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isSmolError } from '../../core/errors.js';
+import { runRetention, type RetentionRun } from '../../core/journal/retention.js';
+import type { UnitHealth } from '../../core/runtime/units.js';
+import { createProjections, projectionOptions } from '../../projections/all.js';
+import { dataPaths } from '../cli/data-dir.js';
+import type { NodeUnit } from './context.js';
+
+/** Bytes of the files directly in `dir` (LevelDB's tables and logs; the cold files are counted by their manifest). */
+async function filesBytes(dir: string): Promise<number> {
+  let n = 0;
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const s = await stat(join(dir, name)).catch(() => undefined);
+    if (s?.isFile()) n += s.size;
+  }
+  return n;
+}
+
+/** How often retention looks when the cold mover does not run (ms). */
+const DEFAULT_EVERY_MS = 600_000;
+
+/**
+ * Retention (core/journal/retention.ts): every journal.coldMoveIntervalMs (10 minutes when that is
+ * 0), drops the oldest cold files while the journal is over journal.maxBytes or they are older than
+ * journal.maxAgeDays. Off when both are 0, or without a cold tier. A pass that must wait (a projection
+ * behind the history to drop) says so in health and tries again next time; nothing is lost meanwhile.
+ */
+export function retentionUnit(): NodeUnit {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let stopping = false;
+  let problem: { state: 'degraded'; code: string; message: string; since: string } | undefined;
+  let last: RetentionRun | undefined;
+
+  return {
+    name: 'retention',
+    needs: ['journal'],
+    async start({ config, log, shelf }) {
+      const journal = shelf.get('journal');
+      const manifest = journal.coldManifest;
+      const policy = { maxBytes: config.journal.maxBytes, maxAgeDays: config.journal.maxAgeDays };
+      if (!manifest || (policy.maxBytes === 0 && policy.maxAgeDays === 0)) return;
+      const journalDir = dataPaths(config.dataDir).journal;
+      // Only the projections this node runs: stale data of a removed one must not hold retention up.
+      const projections = createProjections(projectionOptions(config)).map((p) => p.name);
+      const pass = async (): Promise<void> => {
+        if (stopping) return;
+        try {
+          const run = await runRetention(journal, manifest, { policy, projections, usedBytes: async () => (await filesBytes(journalDir)) + manifest.totalBytes() });
+          last = run;
+          if (run.waiting) {
+            const since = problem?.since ?? new Date().toISOString();
+            if (!problem) log.warn({ reason: run.waiting }, 'retention waits: the journal stays over its budget for now');
+            problem = { state: 'degraded', code: 'SMOL_JOURNAL_RANGE_DROPPED', message: `retention waits: ${run.waiting}`, since };
+            return;
+          }
+          problem = undefined;
+          if (run.dropped.length) {
+            const bases = Object.fromEntries([...run.bases].map(([o, b]) => [o, b.seq]));
+            log.info({ files: run.dropped, throughPosition: run.throughPosition, bytesFreed: run.bytesFreed, bases }, 'retention dropped the oldest cold history; feeds start at their bases');
+          }
+        } catch (err) {
+          const code = isSmolError(err) ? err.code : 'SMOL_INTERNAL';
+          if (problem?.code !== code) log.error({ err, code }, 'retention failed; nothing was dropped, it is tried again');
+          problem = { state: 'degraded', code, message: (err as Error).message, since: problem?.since ?? new Date().toISOString() };
+        }
+      };
+      const runNow = () => (running ??= pass().finally(() => (running = undefined)));
+      const every = config.journal.coldMoveIntervalMs > 0 ? config.journal.coldMoveIntervalMs : DEFAULT_EVERY_MS;
+      timer = setInterval(() => void runNow(), every);
+      timer.unref();
+      void runNow();
+    },
+    async stop() {
+      stopping = true;
+      if (timer) clearInterval(timer);
+      await running;
+    },
+    health(): UnitHealth {
+      if (problem) return { state: problem.state, code: problem.code, message: problem.message, since: problem.since };
+      return { state: 'running', ...(last?.dropped.length ? { message: `last dropped ${last.dropped.length} cold file(s), ${last.bytesFreed} bytes` } : {}) };
+    },
+  };
+}
