@@ -7,8 +7,10 @@ import { objectShape } from '../config/schema-walk.js';
 import type { DevicePlatform } from './platform.js';
 import { gpioCounterPlatform } from './platforms/gpio-counter.js';
 import { externalJsonPlatform } from './platforms/external-json.js';
+import { hwmonPlatform, iioPlatform, w1Platform } from './platforms/sysfs-kernel.js';
+import { bh1750Platform, sht31Platform } from './platforms/i2c-sensors.js';
 
-const BUILTIN_PLATFORMS: readonly DevicePlatform[] = [gpioCounterPlatform, externalJsonPlatform];
+const BUILTIN_PLATFORMS: readonly DevicePlatform[] = [iioPlatform, w1Platform, hwmonPlatform, bh1750Platform, sht31Platform, gpioCounterPlatform, externalJsonPlatform];
 
 /** Keys the framework owns on every device; a platform's schema may not declare them. */
 export const COMMON_DEVICE_KEYS = ['platform', 'name', 'intervalMs', 'label', 'filters', 'sourceFilters'] as const;
