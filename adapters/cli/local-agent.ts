@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.js';
 import { createRegistry } from '../../core/events/default-registry.js';
 import { ProjectionRunner } from '../../core/projection/runner.js';
+import { ProjectionGroup } from '../../core/projection/group.js';
 import { createProjections, projectionOptions } from '../../projections/all.js';
 import { startAgentServices, type AgentServices } from '../tools/agent-services.js';
 import { openNodeJournal } from './data-dir.js';
@@ -15,13 +16,13 @@ export async function withLocalAgent<T>(config: Config, work: (services: AgentSe
   const journal = await openNodeJournal(config);
   const registry = createRegistry();
   const runners = new Map<string, ProjectionRunner<unknown>>();
+  let group: ProjectionGroup | undefined;
   try {
-    for (const p of createProjections(projectionOptions(config))) {
-      const r = new ProjectionRunner(journal, p, registry);
-      runners.set(p.name, r);
-      await r.start();
-    }
-    for (const r of runners.values()) await r.caughtUp();
+    for (const p of createProjections(projectionOptions(config))) runners.set(p.name, new ProjectionRunner(journal, p, registry, config.projections));
+    // One journal pass for all projections, as the node does (a cold catch-up reads the journal once).
+    group = new ProjectionGroup(journal, [...runners.values()]);
+    await group.start();
+    await group.caughtUp();
     const node = {
       journal,
       runner<S>(name: string) {
@@ -37,7 +38,8 @@ export async function withLocalAgent<T>(config: Config, work: (services: AgentSe
       await services.stop();
     }
   } finally {
-    for (const r of runners.values()) await r.stop().catch(() => undefined);
+    // Stops the one subscription and commits every runner.
+    await group?.stop().catch(() => undefined);
     await journal.close();
   }
 }
