@@ -115,6 +115,13 @@ export const ErrorCodes = {
   OUTPUT_UNKNOWN: 'SMOL_OUTPUT_UNKNOWN',
   /** An output (or a value for it) that the configuration's allowlist does not permit. */
   OUTPUT_NOT_ALLOWED: 'SMOL_OUTPUT_NOT_ALLOWED',
+  // vision: cameras and models
+  /** A camera (Pi camera, V4L2, RTSP, snapshot URL, directory) gave no frame: not there, an error, a timeout. */
+  CAMERA_UNAVAILABLE: 'SMOL_CAMERA_UNAVAILABLE',
+  /** A frame that is not a decodable image (or too large). */
+  FRAME_INVALID: 'SMOL_FRAME_INVALID',
+  /** A vision model could not be loaded or failed to run. */
+  VISION_MODEL_FAILED: 'SMOL_VISION_MODEL_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

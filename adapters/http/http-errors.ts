@@ -39,6 +39,9 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   SMOL_DEVICE_UNAVAILABLE: 409,
   SMOL_DEVICE_READ_FAILED: 409,
   SMOL_I2C_NO_ACK: 409,
+  SMOL_CAMERA_UNAVAILABLE: 503,
+  SMOL_FRAME_INVALID: 400,
+  SMOL_VISION_MODEL_FAILED: 503,
 };
 
 /** The HTTP status of an error code (500 for codes that mean the node itself failed). */
