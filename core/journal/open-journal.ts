@@ -21,6 +21,8 @@ export interface OpenJournalOptions {
   readonly readingsCommitMs?: number;
   /** One-shot timers of the readings window (tests drive it by hand). */
   readonly timeouts?: Timeouts;
+  /** LevelDB options over LEVEL_OPTIONS (the benchmark measures alternatives with it). */
+  readonly level?: typeof LEVEL_OPTIONS;
   /** Where cold history lives (`<journal>/cold/`, adapters/journal/fs-cold-store.ts); without one nothing moves cold. */
   readonly cold?: ColdFileStore;
   /** Open an existing journal only (read commands must not create a data directory). */
@@ -72,6 +74,7 @@ export const LEVEL_OPTIONS: Readonly<{
 export async function openLevelJournal(dir: string, options: OpenJournalOptions = {}): Promise<LevelJournal> {
   const db = new ClassicLevel<Buffer, Buffer>(dir, {
     ...LEVEL_OPTIONS,
+    ...options.level,
     keyEncoding: 'buffer',
     valueEncoding: 'buffer',
     createIfMissing: !options.mustExist,

@@ -1,0 +1,204 @@
+/**
+ * Soak benchmark (issue 11 item 6): a default node's journal after D simulated days, and the real
+ * node run on it. A program, not a test: it prints what it measured and never fails on a figure.
+ *
+ *   node --import tsx test/bench/soak-bench.ts [--json] [--quick] [--days 1,30,365] [--live-seconds S] [--hz-days D]
+ *
+ * Per size: fill D days of the default node's event mix (soak-mix.ts) through the journal API into
+ * a data dir (sync off, time simulated to end now), compact it and measure it; start the real node
+ * on it (no projection checkpoints yet: a cold start) and time it until every projection has
+ * caught up, with its peak RSS (VmHWM); then live for S seconds (default 60): fsync and fdatasync
+ * calls of every thread (strace -f -c), bytes written (/proc/<pid>/io write_bytes), RSS at the end
+ * (idle); history queries for 24 h and 7 d over HTTP (median of 7); stop; start again (warm) and
+ * time it; stop; `journal verify` and `journal rebuild` with the node stopped.
+ * Separately, bytes per reading at 1 reading/s for 8 sources (disk-bench.ts, journal only), and
+ * where the bytes of the soak journal go, by sublevel (log, idx, meta, each projection).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir, cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { ClassicLevel } from 'classic-level';
+import { openDataDirJournal } from '../../adapters/cli/data-dir.js';
+import { dirBytes, measureDisk } from './disk-bench.js';
+import { printTable, type Figure } from './report.js';
+import { fillSoakDataDir } from './soak-fill.js';
+import { historyLatency, liveFigures, rssOf, startCaughtUp, stopNode, timedJournalCommand } from './soak-node.js';
+
+const MB = 2 ** 20;
+const log = (line: string): void => void process.stderr.write(`soak: ${line}\n`);
+
+/** Raw (uncompressed) key + value bytes per sublevel of the journal's LevelDB. */
+export async function bytesBySublevel(dataDir: string): Promise<Record<string, number>> {
+  const journal = await openDataDirJournal(dataDir, { mustExist: true, warn: () => undefined });
+  const out: Record<string, number> = {};
+  try {
+    const db = journal.database as unknown as ClassicLevel<Buffer, Buffer>;
+    for await (const [key, value] of db.iterator({ keyEncoding: 'buffer', valueEncoding: 'buffer' } as never) as AsyncIterable<[Buffer, Buffer]>) {
+      const k = key.toString('latin1');
+      const name = /^!proj!!([^!]+)!/.exec(k)?.[1] ?? /^!([^!]+)!/.exec(k)?.[1] ?? '(root)';
+      const group = k.startsWith('!proj!') ? `proj:${name}` : name;
+      out[group] = (out[group] ?? 0) + key.length + value.length;
+    }
+  } finally {
+    await journal.close();
+  }
+  return out;
+}
+
+async function compact(dataDir: string): Promise<void> {
+  const journal = await openDataDirJournal(dataDir, { mustExist: true, warn: () => undefined });
+  try {
+    await (journal.database as unknown as ClassicLevel<Buffer, Buffer>).compactRange(Buffer.alloc(1, 0), Buffer.alloc(16, 0xff));
+  } finally {
+    await journal.close();
+  }
+}
+
+export interface SoakSize {
+  days: number;
+  events: number;
+  readings: number;
+  fillSeconds: number;
+  diskBytes: number;
+  bytesPerReading: number;
+  coldStartSeconds: number;
+  coldPeakRssMB: number;
+  warmStartSeconds: number;
+  warmPeakRssMB: number;
+  idleRssMB: number;
+  liveSeconds: number;
+  fsyncsPerMinute: number | undefined;
+  writeBytesPerMinute: number;
+  writtenPerDayOverKeptPerDay: number;
+  history24hMs: number;
+  history7dMs: number;
+  verifySeconds: number;
+  rebuildSeconds: number;
+  bytesBySublevel: Record<string, number>;
+}
+
+async function soakSize(root: string, days: number, liveSeconds: number): Promise<SoakSize> {
+  const dataDir = join(root, `soak-${days}d`, 'data');
+  log(`${days} d: filling`);
+  const t0 = performance.now();
+  const fill = await fillSoakDataDir(dataDir, { days, onProgress: (n, total) => log(`${days} d: ${n.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} ticks`) });
+  const fillSeconds = (performance.now() - t0) / 1000;
+  await compact(dataDir);
+  const diskBytes = dirBytes(join(dataDir, 'journal'));
+  log(`${days} d: ${fill.events.toLocaleString('en-US')} events in ${fillSeconds.toFixed(0)} s, ${(diskBytes / MB).toFixed(1)} MB; cold start`);
+
+  const cold = await startCaughtUp(dataDir);
+  const coldPeak = rssOf(cold.node.pid!).peak;
+  log(`${days} d: caught up in ${(cold.ms / 1000).toFixed(1)} s; live for ${liveSeconds} s`);
+  await new Promise((r) => setTimeout(r, 5000)); // the first window, the JIT, the first projection commit
+  const live = await liveFigures(cold.node.pid!, liveSeconds);
+  const h24 = await historyLatency(cold.base, '24h');
+  const h7 = await historyLatency(cold.base, '7d');
+  await stopNode(cold.node);
+
+  log(`${days} d: warm start`);
+  const warm = await startCaughtUp(dataDir);
+  const warmPeak = rssOf(warm.node.pid!).peak;
+  await stopNode(warm.node);
+  const bySublevel = await bytesBySublevel(dataDir);
+  log(`${days} d: journal verify, journal rebuild`);
+  const verifySeconds = await timedJournalCommand('verify', dataDir);
+  const rebuildSeconds = await timedJournalCommand('rebuild', dataDir);
+  const writeBytesPerMinute = (live.writeBytes / liveSeconds) * 60;
+  const keptPerDay = diskBytes / days;
+  return {
+    days,
+    events: fill.events,
+    readings: fill.readings,
+    fillSeconds,
+    diskBytes,
+    bytesPerReading: diskBytes / fill.readings,
+    coldStartSeconds: cold.ms / 1000,
+    coldPeakRssMB: coldPeak / MB,
+    warmStartSeconds: warm.ms / 1000,
+    warmPeakRssMB: warmPeak / MB,
+    idleRssMB: live.rss / MB,
+    liveSeconds,
+    fsyncsPerMinute: live.fsyncs === undefined ? undefined : (live.fsyncs / liveSeconds) * 60,
+    writeBytesPerMinute,
+    writtenPerDayOverKeptPerDay: (writeBytesPerMinute * 1440) / keptPerDay,
+    history24hMs: h24.medianMs,
+    history7dMs: h7.medianMs,
+    verifySeconds,
+    rebuildSeconds,
+    bytesBySublevel: bySublevel,
+  };
+}
+
+function figuresOf(s: SoakSize): Figure[] {
+  const d = `${s.days} d`;
+  const f = (name: string, value: number, unit: string, target?: number, note = '', better: 'lower' | 'higher' = 'lower'): Figure => ({ name: `soak ${d}: ${name}`, value, unit, target, better, note });
+  const total = Object.values(s.bytesBySublevel).reduce((a, b) => a + b, 0);
+  const split = Object.entries(s.bytesBySublevel)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k} ${((v / total) * 100).toFixed(0)} %`)
+    .join(', ');
+  return [
+    f('bytes on disk', s.diskBytes / MB, 'MB', undefined, `${s.events.toLocaleString('en-US')} events, ${s.readings.toLocaleString('en-US')} readings, filled in ${s.fillSeconds.toFixed(0)} s; raw bytes by sublevel: ${split}`),
+    f('bytes on disk per reading', s.bytesPerReading, 'B', undefined, 'compacted journal (log, idx, meta; no projection: they are written once the node runs)'),
+    f('bytes written per day ÷ kept per day', s.writtenPerDayOverKeptPerDay, '×', 3, `${(s.writeBytesPerMinute / 1024).toFixed(0)} KiB written a minute while live (write_bytes) vs ${(s.diskBytes / s.days / MB).toFixed(2)} MB kept a day`),
+    f('fsyncs per minute while live', s.fsyncsPerMinute ?? NaN, '/min', 10, s.fsyncsPerMinute === undefined ? 'strace not available' : `fsync + fdatasync of all threads, strace -f -c over ${s.liveSeconds} s`),
+    f('cold start until caught up', s.coldStartSeconds, 's', undefined, `no projection checkpoints; peak RSS ${s.coldPeakRssMB.toFixed(0)} MB`),
+    f('cold start peak RSS', s.coldPeakRssMB, 'MB', 200),
+    f('warm start until caught up', s.warmStartSeconds, 's', undefined, `peak RSS ${s.warmPeakRssMB.toFixed(0)} MB`),
+    f('idle RSS while live', s.idleRssMB, 'MB'),
+    f('history query 24 h', s.history24hMs, 'ms', undefined, 'GET /api/readings/history?source=system.cpu_temp&range=24h, median of 7'),
+    f('history query 7 d', s.history7dMs, 'ms', undefined, 'range=7d (hour buckets), median of 7'),
+    f('journal verify', s.verifySeconds, 's', undefined, 'smollama journal verify, node stopped (process start included)'),
+    f('journal rebuild', s.rebuildSeconds, 's', undefined, 'smollama journal rebuild, node stopped (process start included)'),
+  ];
+}
+
+/** Runs every size; never throws for one size's failure (it becomes a row). */
+export async function runSoak(o: { quick: boolean; days?: number[]; liveSeconds?: number; hzDays?: number }): Promise<{ figures: Figure[]; method: string[]; details: Record<string, unknown> }> {
+  const days = o.days ?? (o.quick ? [1] : [1, 30]);
+  const liveSeconds = o.liveSeconds ?? (o.quick ? 30 : 60);
+  const root = mkdtempSync(join(tmpdir(), 'smollama-soak-'));
+  const figures: Figure[] = [];
+  const details: Record<string, unknown> = {};
+  try {
+    const hzDays = o.hzDays ?? (o.quick ? 0.1 : 1);
+    log(`1 reading/s × 8 sources for ${hzDays} d (journal only)`);
+    const hz = await measureDisk(join(root, 'hz'), Math.round(hzDays * 86_400), 'tick');
+    details.oneHz = hz;
+    figures.push({ name: 'bytes/reading at 1 Hz × 8 sources', value: hz.bytesPerReading, unit: 'B', target: 2, better: 'lower', note: `${hzDays} d, one event per tick, compacted journal alone (disk-bench.ts); projections not included` });
+    for (const d of days) {
+      try {
+        const s = await soakSize(root, d, liveSeconds);
+        details[`${d}d`] = s;
+        figures.push(...figuresOf(s));
+      } catch (err) {
+        figures.push({ name: `soak ${d} d: failed`, value: NaN, unit: '', target: undefined, better: 'lower', note: (err as Error).message.slice(0, 200) });
+      }
+      rmSync(join(root, `soak-${d}d`), { recursive: true, force: true });
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+  const method = [
+    `soak: test/bench/soak-bench.ts (see its header): sizes ${days.join(', ')} simulated days of the default node's mix (soak-mix.ts), live ${liveSeconds} s each; ` +
+      'written ÷ kept = write_bytes a minute while live × 1,440 ÷ (compacted journal ÷ days)',
+  ];
+  return { figures, method, details };
+}
+
+const isMain = process.argv[1]?.endsWith('soak-bench.ts');
+if (isMain) {
+  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, days: { type: 'string' }, 'live-seconds': { type: 'string' }, 'hz-days': { type: 'string' } } });
+  const started = Date.now();
+  const load = loadavg()[0]!;
+  const result = await runSoak({
+    quick: values.quick,
+    ...(values.days ? { days: values.days.split(',').map(Number) } : {}),
+    ...(values['live-seconds'] ? { liveSeconds: Number(values['live-seconds']) } : {}),
+    ...(values['hz-days'] ? { hzDays: Number(values['hz-days']) } : {}),
+  });
+  if (values.json) process.stdout.write(JSON.stringify(result) + '\n');
+  else printTable(result.figures, { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryMB: Math.round(totalmem() / MB), node: process.version, loadAverageAtStart: load }, (Date.now() - started) / 1000, result.method);
+}
