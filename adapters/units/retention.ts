@@ -8,7 +8,7 @@ import { dataPaths } from '../cli/data-dir.js';
 import type { NodeUnit } from './context.js';
 
 /** Bytes of the files directly in `dir` (LevelDB's tables and logs; the cold files are counted by their manifest). */
-async function filesBytes(dir: string): Promise<number> {
+export async function filesBytes(dir: string): Promise<number> {
   let n = 0;
   for (const name of await readdir(dir).catch(() => [] as string[])) {
     const s = await stat(join(dir, name)).catch(() => undefined);
