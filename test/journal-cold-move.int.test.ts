@@ -92,3 +92,31 @@ t.test('on disk: moved history survives a restart with the same positions and id
   t.equal(next!.position, before.length + 1, 'positions continue');
   t.equal(next!.event.prev.length, 64);
 });
+
+t.test('dropOldest (retention) removes the oldest files atomically; reads start after them and moving goes on', async (t) => {
+  const clock = { t: T0 };
+  const store = new MemoryColdStore();
+  const journal = await openMemoryJournal({ clock: { now: () => clock.t }, cold: store });
+  t.teardown(() => journal.close());
+  await filled(journal, clock, 12, 60_000);
+  while (await journal.moveCold(settings(() => clock.t, 1500)));
+  const manifest = journal.coldManifest!;
+  const files = manifest.list();
+  t.ok(files.length >= 4, `${files.length} files`);
+  const steps: string[] = [];
+  const dropped = await manifest.dropOldest(2, { onStep: (step, name) => void steps.push(`${step} ${name}`) });
+  t.same(dropped.map((e) => e.name), files.slice(0, 2).map((e) => e.name), 'the two oldest');
+  t.same(steps, [...dropped.map((e) => `manifest-dropped ${e.name}`), ...dropped.map((e) => `unlinked ${e.name}`)], 'manifest first, then unlink');
+  t.notOk(store.files.has(files[0]!.name), 'the file is gone');
+  t.equal(manifest.coldFrom, files[2]!.fromPosition);
+  const [first] = await all(journal.read({ limit: 1 }));
+  t.equal(first!.position, files[2]!.fromPosition, 'reads start at the first position still held');
+  t.equal(await journal.getAt(1), undefined, 'a dropped position is not found');
+
+  await manifest.dropOldest(manifest.list().length);
+  t.equal(manifest.coldTo, 0, 'no cold files left');
+  clock.t += 3 * DAY;
+  const moved = await journal.moveCold(settings(() => clock.t, 1500));
+  t.ok(moved, 'a move after every file was dropped starts at the first hot position');
+  t.equal(moved!.entry.fromPosition, files[files.length - 1]!.toPosition + 1);
+});

@@ -80,10 +80,12 @@ async function planMove(state: JournalState, manifest: ColdManifest, options: Co
   const cutoff = options.now() - options.hotMs;
   // The newest event always stays hot: the journal reads its last position from the log on open.
   const last = state.durablePosition - 1;
-  const first = manifest.coldTo + 1;
-  if (first > last) return undefined;
-  const to = Math.min(last, first + options.maxEvents - 1);
   const { logPrefix } = state.layout;
+  // The first hot position: right after cold history, or later when retention dropped every cold
+  // file and the positions before the hot log with them.
+  const first = await firstHotPosition(state, manifest.coldTo + 1);
+  if (first === undefined || first > last) return undefined;
+  const to = Math.min(last, first + options.maxEvents - 1);
   const it = state.db.iterator({ gte: Buffer.concat([logPrefix, positionKey(first)]), lte: Buffer.concat([logPrefix, positionKey(to)]) } as never) as unknown as AsyncIterator<[Buffer, Buffer]> & { nextv(n: number): Promise<Array<[Buffer, Buffer]>>; close(): Promise<void> };
   const runs: ColdRun[] = [];
   const byIndex = new Map<number, { index: number; origin: string; from: number; to: number }>();
@@ -98,10 +100,8 @@ async function planMove(state: JournalState, manifest: ColdManifest, options: Co
       if (batch.length === 0) break;
       for (const [key, value] of batch) {
         const position = readPosition(key, logPrefix.length);
-        if (position !== expect) {
-          if (expect === first && runs.length === 0) throw new SmolError(ErrorCodes.JOURNAL_CORRUPT, `the hot log starts at ${position}, after cold history ends at ${first - 1}`);
-          break outer;
-        }
+        // A hole ends the file: positions are dense, so this is never expected.
+        if (position !== expect) break outer;
         const [index, offset] = readVarint(value, 0);
         const wall = bodyWall(value, offset);
         if (wall >= cutoff) break outer;
@@ -131,6 +131,14 @@ async function planMove(state: JournalState, manifest: ColdManifest, options: Co
   // Wait for about a file's span of old events, so files are few and their fixed costs small.
   if (count < options.maxEvents && firstWall > cutoff - options.fileSpanMs) return undefined;
   return { from: first, to: expect - 1, runs, ranges, oldestWallMs: oldest, newestWallMs: newest };
+}
+
+async function firstHotPosition(state: JournalState, from: number): Promise<number | undefined> {
+  const { logPrefix, logEnd } = state.layout;
+  for await (const key of state.db.keys({ gte: Buffer.concat([logPrefix, positionKey(from)]), lt: logEnd, limit: 1 } as never) as AsyncIterable<Buffer>) {
+    return readPosition(key, logPrefix.length);
+  }
+  return undefined;
 }
 
 async function writeColdFile(state: JournalState, manifest: ColdManifest, plan: Plan, options: ColdMoveOptions): Promise<{ entry: ColdFileEntry; index: Buffer }> {
