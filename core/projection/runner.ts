@@ -239,7 +239,7 @@ export class ProjectionRunner<S> {
     await this.flush();
   }
 
-  /** Drops the state and replays the whole journal on its own subscription. */
+  /** Drops the state and replays the whole journal on its own subscription (a runner not fed by a ProjectionGroup). */
   async rebuild(): Promise<void> {
     await this.stop();
     await this.reset();
