@@ -2,6 +2,7 @@ import { isSmolError } from '../../core/errors.js';
 import { DAY_MS } from '../../core/journal/cold/cold-tier.js';
 import type { UnitHealth } from '../../core/runtime/units.js';
 import type { LevelJournal } from '../../core/journal/level-journal.js';
+import type { MemoryPressureMonitor } from '../../core/runtime/memory-pressure.js';
 import type { NodeUnit } from './context.js';
 
 /** The background move of old history into cold files, as other units see it. */
@@ -19,6 +20,8 @@ declare module './context.js' {
     coldHistory: ColdHistoryControl;
     /** Declared by journal.ts too (the same type), so this file typechecks on its own. */
     journal: LevelJournal;
+    /** Declared by memory.ts too: moves wait while it says paused (high or critical pressure). */
+    memoryPressure: MemoryPressureMonitor;
   }
 }
 
@@ -30,7 +33,8 @@ const BATCH_PAUSE_MS = 20;
 
 /**
  * Moves history older than journal.hotDays into cold files (core/journal/cold/), every
- * journal.coldMoveIntervalMs, one file at a time, pausing between batches. Degraded with the code
+ * journal.coldMoveIntervalMs, one file at a time, pausing between batches, and not while paused
+ * (pause(), or the memory unit's memoryPressure.paused(): high or critical). Degraded with the code
  * while moves fail (they are retried; nothing is lost: the events stay hot).
  */
 export function coldHistoryUnit(): NodeUnit {
@@ -41,11 +45,19 @@ export function coldHistoryUnit(): NodeUnit {
   let wakePaused: Array<() => void> = [];
   let failure: { code: string; message: string; since: string } | undefined;
   let moveAll: () => Promise<number> = async () => 0;
+  let memoryPaused: () => boolean = () => false;
+  const held = () => paused || memoryPaused();
 
   const throttle = async (): Promise<void> => {
     if (stopping) throw new Stopping();
     await new Promise((resolve) => setTimeout(resolve, BATCH_PAUSE_MS));
-    while (paused && !stopping) await new Promise<void>((resolve) => wakePaused.push(resolve));
+    while (held() && !stopping) {
+      // resume() wakes a pause of ours; memory pressure is looked at again every second.
+      await new Promise<void>((resolve) => {
+        wakePaused = [resolve]; // one move at a time: one waiter
+        if (!paused) setTimeout(resolve, 1000);
+      });
+    }
     if (stopping) throw new Stopping();
   };
 
@@ -68,6 +80,7 @@ export function coldHistoryUnit(): NodeUnit {
     needs: ['journal'],
     async start({ config, log, shelf }) {
       const journal = shelf.get('journal');
+      memoryPaused = () => shelf.peek('memoryPressure')?.paused() ?? false;
       const settings = {
         hotMs: config.journal.hotDays * DAY_MS,
         fileSpanMs: DAY_MS,
@@ -79,7 +92,7 @@ export function coldHistoryUnit(): NodeUnit {
       moveAll = async () => {
         let files = 0;
         try {
-          while (!stopping && !paused) {
+          while (!stopping && !held()) {
             const moved = await journal.moveCold(settings);
             if (!moved) break;
             files++;
@@ -99,7 +112,7 @@ export function coldHistoryUnit(): NodeUnit {
       const every = config.journal.coldMoveIntervalMs;
       if (every > 0) {
         timer = setInterval(() => {
-          if (!paused) void control.moveNow();
+          if (!held()) void control.moveNow();
         }, every);
         timer.unref();
       }
