@@ -14,6 +14,7 @@ import { logSection } from './sections/log.js';
 import { projectionsSection } from './sections/projections.js';
 import { memorySection } from './sections/memory.js';
 import { outputsSection } from './sections/outputs.js';
+import { visionSection } from './sections/vision.js';
 
 /**
  * The top-level keys, in the order the example config shows them. A new section is one file in
@@ -36,6 +37,7 @@ const sections = {
   log: logSection,
   memory: memorySection,
   outputs: outputsSection,
+  vision: visionSection,
 };
 
 /** The configuration schema: strict objects (a typo'd key is an error), defaults everywhere. */
