@@ -122,6 +122,8 @@ export const ErrorCodes = {
   FRAME_INVALID: 'SMOL_FRAME_INVALID',
   /** A vision model could not be loaded or failed to run. */
   VISION_MODEL_FAILED: 'SMOL_VISION_MODEL_FAILED',
+  /** A frame waiting for the models was displaced by a newer one (one runs, one waits; the newest waits). */
+  VISION_BUSY: 'SMOL_VISION_BUSY',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

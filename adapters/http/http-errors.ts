@@ -42,6 +42,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   SMOL_CAMERA_UNAVAILABLE: 503,
   SMOL_FRAME_INVALID: 400,
   SMOL_VISION_MODEL_FAILED: 503,
+  SMOL_VISION_BUSY: 503,
 };
 
 /** The HTTP status of an error code (500 for codes that mean the node itself failed). */
