@@ -74,6 +74,11 @@ const STATE_CLASSES_OF: Readonly<Record<string, readonly StateClass[]>> = {
   duration: ['measurement', 'total', 'total_increasing'],
   weight: ['measurement', 'total', 'total_increasing'],
   energy: ['total', 'total_increasing'],
+  // Meters a pulse counter reads (gpio-counter): HA's DEVICE_CLASS_STATE_CLASSES.
+  precipitation: ['measurement', 'total', 'total_increasing'],
+  water: ['total', 'total_increasing'],
+  gas: ['total', 'total_increasing'],
+  volume: ['total', 'total_increasing'],
 };
 
 /**
@@ -92,6 +97,15 @@ export function sensorClassesOf(unit: string | undefined, name: string): SensorC
   let stateClass: StateClass = deviceClass ? (BY_UNIT[deviceClass]?.stateClass ?? 'measurement') : 'measurement';
   if (counter && allowsStateClass(deviceClass, 'total_increasing')) stateClass = 'total_increasing';
   return { ...(deviceClass ? { deviceClass } : {}), stateClass, unit: u };
+}
+
+/**
+ * Whether Home Assistant accepts `unit` (as sensorClassesOf spells it) with `deviceClass`: for the
+ * classes listed here by unit, only their units; other classes are not checked here.
+ */
+export function unitFitsClass(deviceClass: string, unit: string | undefined): boolean {
+  const spec = BY_UNIT[deviceClass];
+  return spec === undefined || (unit !== undefined && spec.units.includes(unit));
 }
 
 /** Whether Home Assistant takes `stateClass` together with `deviceClass` (no class: any). */

@@ -8,7 +8,7 @@
  * the state is the JSON reading on `<prefix>/<node>/readings/<source>`, so every config has a
  * `value_template`; availability is the node's status topic (online, offline by last will).
  */
-import { allowsStateClass, binaryClassOf, sensorClassesOf, type StateClass } from './ha-classes.js';
+import { allowsStateClass, binaryClassOf, sensorClassesOf, unitFitsClass, type StateClass } from './ha-classes.js';
 import type { Topics } from './topics.js';
 
 export type HaComponent = 'sensor' | 'binary_sensor' | 'switch';
@@ -20,6 +20,10 @@ export interface DiscoverySource {
   readonly provider: string;
   readonly unit?: string | undefined;
   readonly label?: string | undefined;
+  /** The device class the source's platform gives (source.registered v2); guessed from unit and name otherwise. */
+  readonly deviceClass?: string | undefined;
+  /** 0/1 values (source.registered v2): a binary_sensor. */
+  readonly binary?: boolean | undefined;
 }
 
 /** What the config (`mqtt.discoveryOverrides`) says about one source, overriding the guesses. */
@@ -67,6 +71,7 @@ export function componentOf(s: DiscoverySource, ctx: DiscoveryContext): HaCompon
   if (pin !== undefined && ctx.switchPins.has(pin)) return 'switch';
   const binary = ctx.overrides[s.source]?.binary;
   if (binary !== undefined) return binary ? 'binary_sensor' : 'sensor';
+  if (s.binary) return 'binary_sensor';
   // A pin reads 0 or 1: an input (button, door contact) or an output that takes no commands here.
   return pin !== undefined ? 'binary_sensor' : 'sensor';
 }
@@ -100,7 +105,9 @@ export function discoveryConfigOf(s: DiscoverySource, ctx: DiscoveryContext): { 
   let config: Record<string, unknown>;
   if (component === 'sensor') {
     const classes = sensorClassesOf(s.unit, name);
-    const deviceClass = deviceClassOr(classes.deviceClass);
+    // A platform's class wins over the guess, unless Home Assistant would refuse it with this unit.
+    const given = s.deviceClass !== undefined && unitFitsClass(s.deviceClass, classes.unit) ? s.deviceClass : undefined;
+    const deviceClass = deviceClassOr(given ?? classes.deviceClass);
     let stateClass: StateClass | undefined = classes.stateClass;
     if (override.stateClass !== undefined) stateClass = override.stateClass === 'none' ? undefined : override.stateClass;
     // An overridden device class may not take the guessed state class (energy is never a measurement).
@@ -114,7 +121,7 @@ export function discoveryConfigOf(s: DiscoverySource, ctx: DiscoveryContext): { 
   } else {
     // The value template renders the reading as "1" or "0"; payload_on/off say which is on.
     const on = override.onValue ?? 1;
-    const deviceClass = deviceClassOr(component === 'binary_sensor' ? binaryClassOf(name) : 'switch');
+    const deviceClass = deviceClassOr(component === 'binary_sensor' ? (s.deviceClass ?? binaryClassOf(name)) : 'switch');
     config = { ...common, payload_on: String(on), payload_off: String(1 - on), ...(deviceClass ? { device_class: deviceClass } : {}) };
     if (component === 'switch') {
       const pin = gpioPinOf(s)!;

@@ -19,7 +19,7 @@ export function observerInputs(node: NodeViews): ObserverInputs {
         // Whole hours before the window's hour, so the baseline does not include the window itself.
         const baseline = await readingHistory(sensors.state, sensors.store, { origin: self, source: s.source, from: baselineFrom, to: from - (from % HOUR), resolution: 'hour' });
         const l = latest.get(s.source);
-        out.push({ source: s.source, label: s.label, unit: s.unit, simulated: s.simulated, latest: l?.value ?? null, latestAt: l?.at ?? null, window, baseline });
+        out.push({ source: s.source, label: s.label, unit: s.unit, ...(s.deviceClass ? { deviceClass: s.deviceClass } : {}), ...(s.binary ? { binary: true } : {}), simulated: s.simulated, latest: l?.value ?? null, latestAt: l?.at ?? null, window, baseline });
       }
       return out;
     },

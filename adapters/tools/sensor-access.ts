@@ -22,7 +22,14 @@ export function sensorAccess(node: NodeViews): SensorAccess {
         .filter((s) => origin === undefined || s.origin === origin)
         .map((s): SourceRow => {
           const l = latest.get(`${s.origin}/${s.source}`);
-          return { origin: s.origin, source: s.source, unit: s.unit, label: s.label, simulated: s.simulated, value: l?.value ?? null, at: iso(l?.at ?? null) };
+          return {
+            origin: s.origin, source: s.source, unit: s.unit, label: s.label, simulated: s.simulated,
+            // Only what is known, so the model's tool output stays short for plain sources.
+            ...(s.deviceClass ? { deviceClass: s.deviceClass } : {}),
+            ...(s.device ? { device: s.device } : {}),
+            ...(s.binary ? { binary: true } : {}),
+            value: l?.value ?? null, at: iso(l?.at ?? null),
+          };
         });
     },
     async latest(origin, source) {

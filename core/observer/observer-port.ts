@@ -13,6 +13,10 @@ export interface SeriesSnapshot {
   readonly source: string;
   readonly label: string | null;
   readonly unit: string | null;
+  /** Device class of a YAML-declared device's source (temperature, occupancy, …). */
+  readonly deviceClass?: string | null;
+  /** 0/1 values: the window's mean is the fraction of the time it was on. */
+  readonly binary?: boolean;
   readonly simulated: boolean;
   readonly latest: number | null;
   readonly latestAt: number | null;

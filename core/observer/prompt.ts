@@ -73,8 +73,15 @@ export function observerMessages(p: PromptInput): LlmMessage[] {
   ];
 }
 
+/** `[°C]`, `[mm precipitation]` (a class the id does not already say), `[0/1 occupancy]` for on/off sources. */
+function unitTag(st: SeriesStats): string {
+  const cls = st.deviceClass && !st.source.includes(st.deviceClass) ? st.deviceClass : undefined;
+  const parts = [st.binary ? '0/1' : st.unit, cls].filter((x): x is string => typeof x === 'string' && x !== '');
+  return parts.length ? ` [${parts.join(' ')}]` : '';
+}
+
 function seriesLine(st: SeriesStats): string {
-  const u = st.unit ? ` [${st.unit}]` : '';
+  const u = unitTag(st);
   const b = st.baseline;
   const base = b ? `${fmt(b.mean)}±${fmt(b.sd)} [${fmt(b.min)}..${fmt(b.max)}] ${b.hours}h` : '-';
   const trend = st.clockLike ? 'clock' : `${st.slopePerHour >= 0 ? '+' : ''}${fmt(st.slopePerHour)}`;

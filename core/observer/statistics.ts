@@ -9,6 +9,8 @@ export interface SeriesStats {
   readonly source: string;
   readonly label: string | null;
   readonly unit: string | null;
+  readonly deviceClass?: string | null;
+  readonly binary?: boolean;
   readonly n: number;
   readonly first: number;
   readonly last: number;
@@ -69,7 +71,7 @@ export function seriesStats(s: SeriesSnapshot): SeriesStats | undefined {
   const last = s.latest ?? pts.at(-1)!.mean;
   const spanMs = pts.length > 1 ? pts.at(-1)!.start - pts[0]!.start : 0;
   return {
-    source: s.source, label: s.label, unit: s.unit, n: count, first, last, min, max, mean: sum / count,
+    source: s.source, label: s.label, unit: s.unit, ...(s.deviceClass ? { deviceClass: s.deviceClass } : {}), ...(s.binary ? { binary: true } : {}), n: count, first, last, min, max, mean: sum / count,
     slopePerHour, r2, spanMs, baseline: baseline(s.baseline),
     // One second per second: a clock, not a measurement.
     clockLike: s.unit === 's' && pts.length > 1 && Math.abs(slopePerHour - 3600) < 36,

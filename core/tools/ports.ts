@@ -10,6 +10,12 @@ export interface SourceRow {
   readonly unit: string | null;
   readonly label: string | null;
   readonly simulated: boolean;
+  /** Home Assistant device class (temperature, door, …) of a YAML-declared device's source. */
+  readonly deviceClass?: string;
+  /** The configured device it belongs to. */
+  readonly device?: string;
+  /** True for 0/1 sources (a contact, a button, motion): 1 is on/open, 0 off/closed. */
+  readonly binary?: boolean;
   readonly value: number | null;
   /** ISO time of the latest reading. */
   readonly at: string | null;

@@ -17,7 +17,7 @@ export function sensorTools(sensors: SensorAccess, now: () => number = Date.now)
   return [
     defineTool({
       name: 'list_sources',
-      description: 'List the sensor sources of a node with their latest value, unit and label.',
+      description: 'List the sensor sources of a node with their latest value, unit, label and device class; binary sources read 1 (on/open/detected) or 0.',
       parameters: z.object({ node }).strict(),
       async execute({ node: n }) {
         return { sources: await sensors.list(origin(n)) };
