@@ -4,6 +4,7 @@ import type { Journal, Subscription } from '../journal/journal.js';
 import { OverlayStore } from './overlay-store.js';
 import type { Projection, ProjectionStore } from './projection.js';
 import { assembleState, diffState, hashAll, type ChunkHashes } from './state-chunks.js';
+import { restoreFromBasis } from './snapshot.js';
 
 /** Commit at least this often while something is uncommitted (ms): `projections.commitIntervalMs`. */
 export const DEFAULT_COMMIT_INTERVAL_MS = 60_000;
@@ -246,9 +247,11 @@ export class ProjectionRunner<S> {
     await this.start();
   }
 
-  /** Drops the stored state and starts this projection over at position 0 (not following). */
+  /** Drops the stored state and starts this projection over: from the retention basis's snapshot if there is one, else at position 0 (not following). */
   async reset(): Promise<void> {
     await this.base.clear();
+    // After retention dropped old events, a rebuild starts from the snapshot at the basis (snapshot.ts).
+    if (await restoreFromBasis(this.journal, this.projection)) return this.load();
     this.state_ = this.projection.initial();
     this.position_ = this.committedPosition = 0;
     this.pending = new Map();
