@@ -7,10 +7,10 @@
  * Per size: fill D days of the default node's event mix (soak-mix.ts) through the journal API into
  * a data dir (sync off, time simulated to end now), compact it and measure it; start the real node
  * on it (no projection checkpoints yet: a cold start) and time it until every projection has
- * caught up, with its peak RSS (VmHWM); then live for S seconds (default 60): fsync and fdatasync
- * calls of every thread (strace -f -c), bytes written (/proc/<pid>/io write_bytes), RSS at the end
- * (idle); history queries for 24 h and 7 d over HTTP (median of 7); stop; start again (warm) and
- * time it; stop; `journal verify` and `journal rebuild` with the node stopped.
+ * caught up, with its peak RSS (VmHWM); history queries for 24 h and 7 d over HTTP (median of 7);
+ * stop; start again (warm) and time it; after 20 s, live for S seconds (default 60): fsync and
+ * fdatasync calls of every thread (strace -f -c), bytes written (/proc/<pid>/io write_bytes), RSS
+ * at the end (idle); stop; `journal verify` and `journal rebuild` with the node stopped.
  * Separately, bytes per reading at 1 reading/s for 8 sources (disk-bench.ts, journal only), and
  * where the bytes of the soak journal go, by sublevel (log, idx, meta, each projection).
  */
@@ -26,6 +26,8 @@ import { fillSoakDataDir } from './soak-fill.js';
 import { historyLatency, liveFigures, rssOf, startCaughtUp, stopNode, timedJournalCommand } from './soak-node.js';
 
 const MB = 2 ** 20;
+/** Seconds a started node runs before its live figures are taken (the first window, the JIT). */
+const SETTLE_S = 20;
 const log = (line: string): void => void process.stderr.write(`soak: ${line}\n`);
 
 /** Raw (uncompressed) key + value bytes per sublevel of the journal's LevelDB. */
@@ -90,16 +92,18 @@ async function soakSize(root: string, days: number, liveSeconds: number): Promis
 
   const cold = await startCaughtUp(dataDir);
   const coldPeak = rssOf(cold.node.pid!).peak;
-  log(`${days} d: caught up in ${(cold.ms / 1000).toFixed(1)} s; live for ${liveSeconds} s`);
-  await new Promise((r) => setTimeout(r, 5000)); // the first window, the JIT, the first projection commit
-  const live = await liveFigures(cold.node.pid!, liveSeconds);
+  log(`${days} d: caught up in ${(cold.ms / 1000).toFixed(1)} s; history queries`);
   const h24 = await historyLatency(cold.base, '24h');
   const h7 = await historyLatency(cold.base, '7d');
   await stopNode(cold.node);
 
-  log(`${days} d: warm start`);
+  // Live figures from the warm start on: the cold start's catch-up and its first projection
+  // commits are one-off writes that say nothing about a node's day.
+  log(`${days} d: warm start; live for ${liveSeconds} s after a ${SETTLE_S}-s settle`);
   const warm = await startCaughtUp(dataDir);
   const warmPeak = rssOf(warm.node.pid!).peak;
+  await new Promise((r) => setTimeout(r, SETTLE_S * 1000));
+  const live = await liveFigures(warm.node.pid!, liveSeconds);
   await stopNode(warm.node);
   const bySublevel = await bytesBySublevel(dataDir);
   log(`${days} d: journal verify, journal rebuild`);
@@ -142,12 +146,12 @@ function figuresOf(s: SoakSize): Figure[] {
   return [
     f('bytes on disk', s.diskBytes / MB, 'MB', undefined, `${s.events.toLocaleString('en-US')} events, ${s.readings.toLocaleString('en-US')} readings, filled in ${s.fillSeconds.toFixed(0)} s; raw bytes by sublevel: ${split}`),
     f('bytes on disk per reading', s.bytesPerReading, 'B', undefined, 'compacted journal (log, idx, meta; no projection: they are written once the node runs)'),
-    f('bytes written per day ÷ kept per day', s.writtenPerDayOverKeptPerDay, '×', 3, `${(s.writeBytesPerMinute / 1024).toFixed(0)} KiB written a minute while live (write_bytes) vs ${(s.diskBytes / s.days / MB).toFixed(2)} MB kept a day`),
+    f('bytes written per day ÷ kept per day', s.writtenPerDayOverKeptPerDay, '×', 3, `${(s.writeBytesPerMinute / 1024).toFixed(0)} KiB written a minute while live after a warm start (write_bytes) vs ${(s.diskBytes / s.days / MB).toFixed(2)} MB kept a day`),
     f('fsyncs per minute while live', s.fsyncsPerMinute ?? NaN, '/min', 10, s.fsyncsPerMinute === undefined ? 'strace not available' : `fsync + fdatasync of all threads, strace -f -c over ${s.liveSeconds} s`),
     f('cold start until caught up', s.coldStartSeconds, 's', undefined, `no projection checkpoints; peak RSS ${s.coldPeakRssMB.toFixed(0)} MB`),
     f('cold start peak RSS', s.coldPeakRssMB, 'MB', 200),
     f('warm start until caught up', s.warmStartSeconds, 's', undefined, `peak RSS ${s.warmPeakRssMB.toFixed(0)} MB`),
-    f('idle RSS while live', s.idleRssMB, 'MB'),
+    f('idle RSS while live', s.idleRssMB, 'MB', undefined, 'VmRSS at the end of the live window, after a warm start'),
     f('history query 24 h', s.history24hMs, 'ms', undefined, 'GET /api/readings/history?source=system.cpu_temp&range=24h, median of 7'),
     f('history query 7 d', s.history7dMs, 'ms', undefined, 'range=7d (hour buckets), median of 7'),
     f('journal verify', s.verifySeconds, 's', undefined, 'smollama journal verify, node stopped (process start included)'),
