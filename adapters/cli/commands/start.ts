@@ -20,6 +20,7 @@ import { sensorsUnit } from '../../units/sensors.js';
 import { mqttUnit } from '../../units/mqtt.js';
 import { nodeUnit } from '../../units/node.js';
 import { agentUnit } from '../../units/agent.js';
+import { outputsUnit } from '../../units/outputs.js';
 import { mqttToolsUnit } from '../../units/mqtt-tools.js';
 import { mqttInboxUnit } from '../../units/mqtt-inbox.js';
 import { syncUnit } from '../../units/sync.js';
@@ -47,6 +48,7 @@ export const NODE_UNITS: readonly (() => NodeUnit)[] = [
   mqttUnit,
   nodeUnit,
   agentUnit,
+  outputsUnit,
   mqttToolsUnit,
   mqttInboxUnit,
   syncUnit,

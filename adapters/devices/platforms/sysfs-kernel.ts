@@ -4,6 +4,7 @@
  * (`sensors.sysRoot`, `/sys`), so tests run a node on a fake tree with the kernel's layout.
  */
 import { z } from 'zod';
+import type { DeviceInstance } from '../../../core/devices/device-port.js';
 import { definePlatform, type DeviceContext } from '../platform.js';
 import { createHwmonDevice, createIioDevice, createW1Device, type SysfsContext } from '../sysfs/sysfs-platforms.js';
 
@@ -12,6 +13,15 @@ const channels = z
   .min(1)
   .optional()
   .describe('only these channels (all the device offers when absent)');
+
+/**
+ * Finds the device before it is handed to the framework, so its sources are registered with their
+ * units and classes; one that is not there yet throws SMOL_DEVICE_UNAVAILABLE and is tried again.
+ */
+async function located(device: DeviceInstance & { refresh(): Promise<void> }): Promise<DeviceInstance> {
+  await device.refresh();
+  return device;
+}
 
 function sysfsContext(ctx: DeviceContext): SysfsContext {
   return {
@@ -36,7 +46,7 @@ export const iioPlatform = definePlatform({
     .strict()
     .refine((c) => c.device !== undefined || c.id !== undefined, { message: 'needs device (the driver name, e.g. bme280) or id (iio:deviceN)', path: ['device'] }),
   create: (config, ctx) =>
-    createIioDevice(
+    located(createIioDevice(
       {
         name: config.name,
         intervalMs: config.intervalMs ?? 10_000,
@@ -46,7 +56,7 @@ export const iioPlatform = definePlatform({
         ...(config.channels === undefined ? {} : { channels: config.channels }),
       },
       sysfsContext(ctx),
-    ),
+    )),
 });
 
 export const w1Platform = definePlatform({
@@ -63,7 +73,7 @@ export const w1Platform = definePlatform({
     })
     .strict(),
   create: (config, ctx) =>
-    createW1Device({ name: config.name, intervalMs: config.intervalMs ?? 10_000, ...(config.id === undefined ? {} : { id: config.id }) }, sysfsContext(ctx)),
+    located(createW1Device({ name: config.name, intervalMs: config.intervalMs ?? 10_000, ...(config.id === undefined ? {} : { id: config.id }) }, sysfsContext(ctx))),
 });
 
 export const hwmonPlatform = definePlatform({
@@ -78,7 +88,7 @@ export const hwmonPlatform = definePlatform({
     })
     .strict(),
   create: (config, ctx) =>
-    createHwmonDevice(
+    located(createHwmonDevice(
       {
         name: config.name,
         chip: config.chip,
@@ -87,5 +97,5 @@ export const hwmonPlatform = definePlatform({
         ...(config.channels === undefined ? {} : { channels: config.channels }),
       },
       sysfsContext(ctx),
-    ),
+    )),
 });

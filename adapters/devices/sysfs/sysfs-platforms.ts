@@ -4,6 +4,9 @@
  */
 import { join } from 'node:path';
 import type { DeviceInstance } from '../../../core/devices/device-port.js';
+
+/** A sysfs device; `refresh()` finds it now (throws SMOL_DEVICE_UNAVAILABLE when it is not there). */
+export type SysfsDevice = DeviceInstance & { refresh(): Promise<void> };
 import type { SmolError } from '../../../core/errors.js';
 import { findHwmonChip, hwmonChannels, readHwmonChannel } from './hwmon.js';
 import { findIioDevice, iioChannels, readIioChannel } from './iio.js';
@@ -55,7 +58,7 @@ function common(ctx: SysfsContext) {
   };
 }
 
-export function createIioDevice(config: IioDeviceConfig, ctx: SysfsContext): DeviceInstance {
+export function createIioDevice(config: IioDeviceConfig, ctx: SysfsContext): SysfsDevice {
   const files = ctx.files ?? nodeSysfsFiles;
   return sysfsDevice({
     device: config.name,
@@ -74,7 +77,7 @@ export function createIioDevice(config: IioDeviceConfig, ctx: SysfsContext): Dev
   });
 }
 
-export function createW1Device(config: W1DeviceConfig, ctx: SysfsContext): DeviceInstance {
+export function createW1Device(config: W1DeviceConfig, ctx: SysfsContext): SysfsDevice {
   const files = ctx.files ?? nodeSysfsFiles;
   let serial = config.id;
   return sysfsDevice({
@@ -97,7 +100,7 @@ export function createW1Device(config: W1DeviceConfig, ctx: SysfsContext): Devic
   });
 }
 
-export function createHwmonDevice(config: HwmonDeviceConfig, ctx: SysfsContext): DeviceInstance {
+export function createHwmonDevice(config: HwmonDeviceConfig, ctx: SysfsContext): SysfsDevice {
   const files = ctx.files ?? nodeSysfsFiles;
   return sysfsDevice({
     device: config.name,
