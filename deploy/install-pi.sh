@@ -62,20 +62,21 @@ fi
 [[ -x /usr/bin/node ]] || die "the service runs /usr/bin/node, but node is at $(command -v node). Link it (ln -s \"$(command -v node)\" /usr/bin/node) or edit ExecStart in $SRC_DIR/deploy/smollama.service."
 command -v npm >/dev/null || apt_install npm
 
-step "build tools for native modules (LevelDB, HNSW, GPIO)"
+step "build tools for native modules (LevelDB, HNSW, GPIO, I2C) and the gpiod tools (GPIO on every Pi, the Pi 5 included)"
 missing=()
-for pkg in python3 make g++ rsync; do
+for pkg in python3 make g++ rsync gpiod; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
 done
 if ((${#missing[@]})); then apt_install "${missing[@]}"; else echo "already installed"; fi
 
-step "user $SERVICE_USER (groups: $SERVICE_USER, gpio)"
-# The unit's SupplementaryGroups=gpio fails to start if the group does not exist (non-Pi hardware).
+step "user $SERVICE_USER (groups: $SERVICE_USER, gpio, i2c)"
+# The unit's SupplementaryGroups=gpio i2c fails to start if a group does not exist (non-Pi hardware).
 getent group gpio >/dev/null || groupadd --system gpio
+getent group i2c >/dev/null || groupadd --system i2c
 if ! id -u "$SERVICE_USER" >/dev/null 2>&1; then
   useradd --system --user-group --home-dir "$DATA_DIR" --no-create-home --shell /usr/sbin/nologin "$SERVICE_USER"
 fi
-usermod -a -G gpio "$SERVICE_USER"
+usermod -a -G gpio,i2c "$SERVICE_USER"
 id "$SERVICE_USER"
 
 step "copy $SRC_DIR to $APP_DIR"
