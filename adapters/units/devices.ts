@@ -9,6 +9,7 @@ import { DeviceRunner } from '../devices/device-runner.js';
 import type { DeviceTimers } from '../devices/platform.js';
 import { platformNamed } from '../devices/platforms.js';
 import { rateLimitedLog } from '../log/rate-limit.js';
+import type {} from './outputs.js'; // i2cBuses on the shelf
 import type { NodeUnit } from './context.js';
 
 declare module './context.js' {
@@ -56,7 +57,7 @@ export function devicesUnit(world: DevicesWorld = {}): NodeUnit {
   let sampler: Sampler | undefined;
   return {
     name: 'devices',
-    needs: ['begin', 'node', 'push'],
+    needs: ['begin', 'node', 'push', 'outputs'],
     stopTimeoutMs: 3000,
     async start({ config, log, shelf }) {
       const journal = shelf.get('journal');
@@ -80,7 +81,9 @@ export function devicesUnit(world: DevicesWorld = {}): NodeUnit {
         return latestReadings(sensors.state, { origin: journal.nodeId }).find((r) => r.source === source)?.value;
       };
       const sysRoot = world.sysRoot ?? (config.sensors as { readonly sysRoot?: string }).sysRoot ?? '/sys';
-      const i2cBus = world.i2cBus ?? (async (bus: number) => Promise.reject(new SmolError(ErrorCodes.DEVICE_UNAVAILABLE, `no I2C adapter on this node (bus ${bus})`)));
+      // The node's I2C buses (/dev/i2c-N through i2c-dev), shared with the outputs on the same bus.
+      const buses = shelf.get('i2cBuses');
+      const i2cBus = world.i2cBus ?? ((bus: number) => buses.get(bus));
       runners = config.sensors.devices.map(
         (device) =>
           new DeviceRunner({
