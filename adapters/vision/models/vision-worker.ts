@@ -3,7 +3,6 @@ import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadGraphModel, type GraphModel } from '@tensorflow/tfjs-converter';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import sharp from 'sharp';
 import { decodeDetections, decodeSceneLabels } from './centernet-decode.js';
 import { humanModelsDir, readModelArtifacts, wasmDir } from './model-files.js';
 import type { FramePayload, WorkerRequest, WorkerResponse, WorkerResult, WorkerStats } from './worker-protocol.js';
@@ -29,18 +28,21 @@ async function ensureModel(): Promise<GraphModel> {
   return model;
 }
 
-/** The frame resized (squashed: boxes are normalised, so aspect does not matter) to the input square. */
-async function toInput(frame: FramePayload): Promise<tf.Tensor4D> {
-  const { data } = await sharp(frame.rgb, { raw: { width: frame.width, height: frame.height, channels: 3 } })
-    .resize(INPUT_SIZE, INPUT_SIZE, { fit: 'fill' })
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return tf.tensor4d(Float32Array.from(data), [1, INPUT_SIZE, INPUT_SIZE, 3]);
+/**
+ * The frame resized (squashed: boxes are normalised, so aspect does not matter) to the input
+ * square inside the wasm heap, not with sharp: libvips' caches and per-thread malloc arenas in the
+ * worker would stay in the process after the worker exits, and unload must give the memory back.
+ */
+function toInput(frame: FramePayload): tf.Tensor4D {
+  return tf.tidy(() => {
+    const rgb = tf.tensor4d(Float32Array.from(frame.rgb), [1, frame.height, frame.width, 3]);
+    return tf.image.resizeBilinear(rgb, [INPUT_SIZE, INPUT_SIZE]);
+  });
 }
 
 async function run(frame: FramePayload, output: 'tower_0/detections' | 'tower_0/keypoints'): Promise<Float32Array> {
   const m = await ensureModel();
-  const input = await toInput(frame);
+  const input = toInput(frame);
   try {
     const out = m.execute(input, output) as tf.Tensor;
     try {
