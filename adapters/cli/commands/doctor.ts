@@ -4,6 +4,7 @@ import { progressBar, renderBar, type ProgressBar } from '../progress.js';
 import { guarded, worstOf, type CheckResult } from '../doctor/check.js';
 import { checkClock, checkDataDir, checkDisk, checkGpio, checkNodeVersion } from '../doctor/system-checks.js';
 import { checkBroker, checkPeers, checkPorts, checkTrust } from '../doctor/network-checks.js';
+import { checkConfiguredDevices, checkKernelDevices } from '../doctor/devices-check.js';
 import { checkModels, type PullReporter } from '../doctor/model-checks.js';
 
 export interface DoctorOptions {
@@ -27,6 +28,8 @@ export async function runDoctor(config: Config, options: DoctorOptions, output: 
     guarded('ports', () => checkPorts(config)),
     guarded('ollama', () => checkModels(config, { pull: options.pull, reporter: pullReporter(options, output) })),
     guarded('gpio', () => checkGpio(config)),
+    guarded('kernel sensors', () => checkKernelDevices(config)),
+    guarded('devices', () => checkConfiguredDevices(config)),
     guarded('clock', () => checkClock()),
     guarded('mqtt broker', () => checkBroker(config)),
     guarded('trust list', () => checkTrust(config)),
