@@ -119,3 +119,18 @@ t.test('a journal that is flushed writes held readings without waiting for the w
   t.equal(timeouts.pending.size, 0, 'the window closed');
   t.same((await held.promise).map((e) => e.position), [1], 'and its append resolved (the manual window never fired)');
 });
+
+t.test('readings held when writes start failing are refused with the fault, never written into the broken log', async (t) => {
+  const timeouts = new ManualTimeouts();
+  const journal = await open(t, tempDir(t), timeouts);
+  const held = journal.append([reading(1)]);
+  // A projection commit that hit a full disk during the window (the store tells the journal's guard).
+  const store = journal.projectionStore('probe') as unknown as { guard: { failed(cause: unknown): void } };
+  store.guard.failed(new Error('IO error: No space left on device'));
+  t.equal(journal.writeFault()?.code, 'SMOL_DISK_FULL', 'the journal refuses writes');
+  await t.rejects(journal.append([reading(2)]), { code: 'SMOL_DISK_FULL' }, 'a new reading is refused at once');
+  timeouts.advance(WINDOW_MS);
+  await t.rejects(held, { code: 'SMOL_DISK_FULL' }, 'the held one with the same code when its window ends');
+  t.equal(journal.lastPosition(), 0, 'nothing was written');
+  t.same(await types(journal), []);
+});

@@ -268,12 +268,23 @@ export class JournalWriter {
 
   private async flushLoop(): Promise<void> {
     const state = this.state;
+    // Yield once first: `writing ??= flushLoop()` must store this loop before it can end (a refused
+    // batch ends it without awaiting anything), or `busy` would hold a settled promise for ever.
+    await Promise.resolve();
     // Readings queued while a batch is written wait for their own window (armed as they came).
     while (this.queue.length > 0 && this.flushDue) {
       this.flushDue = false;
       this.closeWindow(); // held readings go with this batch
       const writes = this.queue;
       this.queue = [];
+      // Writes began to fail while these waited (a projection commit hit a full disk during a
+      // readings window): never write them into a log a failed write may have left broken.
+      const refused = state.fault ? this.guard.refusal('foreign') : undefined;
+      if (refused) {
+        for (const w of writes) w.reject(refused);
+        this.rollBack();
+        continue;
+      }
       const heads = new Map<string, OriginHead>();
       for (const w of writes) {
         for (const [o, h] of w.heads) heads.set(o, h);
