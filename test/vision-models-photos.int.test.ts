@@ -89,3 +89,15 @@ t.test('the models unload by themselves after idleUnloadMs without a call', asyn
   await waitFor(() => !idle.loaded, { timeoutMs: 10_000, message: 'the idle models to unload' });
   t.notOk(idle.loaded);
 });
+
+t.test('calls that come while unload() runs wait for the old worker to go and get a fresh one', async (t) => {
+  const frame = await decodeImage(await sharp({ create: { width: 32, height: 32, channels: 3, background: '#222' } }).png().toBuffer(), 'test', 0);
+  const first = models.detect(frame);
+  const unloading = models.unload();
+  const twice = models.unload();
+  const during = models.detect(frame);
+  t.same(await first, [], 'the running call finishes');
+  t.same(await during, [], 'the call made during unload runs on a fresh worker');
+  await Promise.all([unloading, twice]);
+  t.ok(models.loaded, 'the fresh worker stays until the next unload');
+});

@@ -54,6 +54,7 @@ interface Job {
 }
 
 interface Pending {
+  readonly worker: Worker;
   readonly resolve: (result: WorkerResult) => void;
   readonly reject: (err: unknown) => void;
   readonly timer: NodeJS.Timeout;
@@ -84,6 +85,8 @@ export class WorkerVisionModels implements VisionModels {
   #running: Promise<void> | undefined;
   #waiting: Job | undefined;
   #idleTimer: NodeJS.Timeout | undefined;
+  /** Set while a worker is being stopped: a new call waits for it, so two never coexist. */
+  #stopping: Promise<void> | undefined;
 
   constructor(options: Partial<WorkerVisionModelsOptions> = {}) {
     this.#options = { ...DEFAULT_VISION_MODELS_OPTIONS, ...options };
@@ -107,12 +110,23 @@ export class WorkerVisionModels implements VisionModels {
   }
 
   /** Ends the worker after the running call (a waiting call rejects with SMOL_VISION_BUSY). */
-  async unload(): Promise<void> {
+  unload(): Promise<void> {
     this.#clearIdle();
     this.#waiting?.reject(new SmolError(ErrorCodes.VISION_BUSY, 'the vision models were unloaded before this frame ran'));
     this.#waiting = undefined;
-    await this.#running;
-    await this.#stopWorker();
+    if (this.#stopping !== undefined) return this.#stopping;
+    const running = this.#running;
+    // Set at once, so a call that comes while the running one finishes waits for a fresh worker.
+    const stopping = (async () => {
+      await running?.catch(() => undefined);
+      const worker = this.#worker;
+      this.#worker = undefined;
+      if (worker !== undefined) await this.#endWorker(worker);
+    })().finally(() => {
+      if (this.#stopping === stopping) this.#stopping = undefined;
+    });
+    this.#stopping = stopping;
+    return stopping;
   }
 
   /** The memory the models take now (asks the worker for its heap and wasm sizes). */
@@ -155,16 +169,20 @@ export class WorkerVisionModels implements VisionModels {
       });
   }
 
-  #call(message: WorkerRequest): Promise<WorkerResult> {
-    const worker = this.#ensureWorker();
+  async #call(message: WorkerRequest): Promise<WorkerResult> {
+    await this.#stopping;
+    return this.#post(this.#ensureWorker(), message);
+  }
+
+  #post(worker: Worker, message: WorkerRequest): Promise<WorkerResult> {
     const id = this.#nextId++;
     return new Promise<WorkerResult>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(id);
         reject(failed(`the vision worker did not answer ${message.op} within ${this.#options.callTimeoutMs} ms`));
-        void this.#stopWorker();
+        void this.unload(); // a worker that does not answer is stopped (terminated if need be)
       }, this.#options.callTimeoutMs);
-      this.#pending.set(id, { resolve, reject, timer });
+      this.#pending.set(id, { worker, resolve, reject, timer });
       worker.postMessage({ ...message, id });
     });
   }
@@ -190,20 +208,18 @@ export class WorkerVisionModels implements VisionModels {
 
   /** The worker is gone (exit, crash): every call still waiting for it fails. */
   #lost(worker: Worker, err: SmolError): void {
-    if (this.#worker !== worker) return;
-    this.#worker = undefined;
+    if (this.#worker === worker) this.#worker = undefined;
     for (const [id, pending] of this.#pending) {
+      if (pending.worker !== worker) continue;
       clearTimeout(pending.timer);
       pending.reject(err);
       this.#pending.delete(id);
     }
   }
 
-  async #stopWorker(): Promise<void> {
-    const worker = this.#worker;
-    if (worker === undefined) return;
+  async #endWorker(worker: Worker): Promise<void> {
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-    this.#call({ id: 0, op: 'stop' }).catch(() => undefined);
+    this.#post(worker, { id: 0, op: 'stop' }).catch(() => undefined);
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<boolean>((resolve) => {
       timer = setTimeout(() => resolve(true), this.#options.stopTimeoutMs);
