@@ -5,6 +5,9 @@ import { openLevelJournal } from '../core/journal/open-journal.js';
 import { createGpio } from '../adapters/sensors/gpio.js';
 import { createOutputs } from '../adapters/devices/outputs/outputs.js';
 import { SysfsPwm } from '../adapters/devices/outputs/pwm-sysfs.js';
+import { tm1637LinesFor } from '../adapters/devices/outputs/tm1637-lines.js';
+import { Tm1637 } from '../adapters/devices/outputs/tm1637.js';
+import type { GpioProvider } from '../adapters/sensors/gpio.js';
 import { outputsSection, type OutputConfig } from '../adapters/config/sections/outputs.js';
 import { outputTools } from '../core/tools/output-tools.js';
 import type { Tool } from '../core/tools/tool.js';
@@ -31,7 +34,7 @@ async function world(t: Test, list: unknown[], fault?: () => SmolError | undefin
     gpio,
     sysRoot: sys.root,
     i2cBus: async () => bus,
-    lines: async () => tm,
+    lines: async () => ({ lines: tm, simulated: false }),
     delay: async () => undefined,
     assertWritable: () => {
       const e = fault?.();
@@ -181,4 +184,38 @@ t.test('two writes to one LCD at once are carried out one after the other, never
   await Promise.all([w.port.write('screen', 'first line'), w.port.write('screen', 'second one')]);
   t.equal(w.lcd.row(0).trim(), 'second one', 'the display shows the later write whole');
   t.same((await w.written()).map((d) => (d as { value: string }).value), ['first line', 'second one']);
+});
+
+t.test('a TM1637: rpio clocks its lines (open-drain DIO), the simulation is journaled as simulated, the chardev driver refuses', async (t) => {
+  const chip = new FakeTm1637();
+  const CLK = 16;
+  const DIO = 18;
+  const rpio = {
+    INPUT: 0, OUTPUT: 1, LOW: 0, HIGH: 1, PULL_OFF: 0, PULL_UP: 2, PULL_DOWN: 1,
+    init: () => undefined,
+    close: () => undefined,
+    open: (pin: number, mode: number, init?: number) => {
+      if (pin === CLK && mode === 1) chip.clk((init ?? 0) as 0 | 1);
+      if (pin === DIO) chip.dio(mode === 0 ? 1 : 0); // input with pull-up releases; output drives low
+    },
+    write: (pin: number, v: number) => (pin === CLK ? chip.clk(v as 0 | 1) : undefined),
+    read: (pin: number) => (pin === DIO ? chip.readDio() : 0),
+  };
+  const hardware = { mode: 'hardware', backend: 'rpio' } as unknown as GpioProvider;
+  const opened = await tm1637LinesFor(hardware, async () => rpio)(CLK, DIO);
+  t.equal(opened.simulated, false);
+  await new Tm1637(opened.lines, 3).show('42');
+  t.same(chip.commands, [[0x40], [0xc0, 0, 0, 0x66, 0x5b], [0x8b]], 'the chip decoded the three commands');
+
+  const sim = await tm1637LinesFor({ mode: 'simulated', backend: 'simulation' } as unknown as GpioProvider)(CLK, DIO);
+  t.equal(sim.simulated, true);
+  await t.rejects(tm1637LinesFor({ mode: 'hardware', backend: 'chardev' } as unknown as GpioProvider)(CLK, DIO), { code: ErrorCodes.DEVICE_UNAVAILABLE });
+
+  const w = await world(t, [{ name: 'clock', platform: 'tm1637', clk: CLK, dio: DIO }]);
+  const port = createOutputs(outputs([{ name: 'clock', platform: 'tm1637', clk: CLK, dio: DIO }]), {
+    journal: w.journal, gpio: w.gpio, sysRoot: w.sys.root, i2cBus: async () => w.bus, delay: async () => undefined, assertWritable: () => undefined,
+    lines: tm1637LinesFor(w.gpio as GpioProvider),
+  });
+  await port.write('clock', 12);
+  t.match((await w.written()).at(-1), { output: 'clock', value: '12', simulated: true });
 });

@@ -5,6 +5,8 @@ import { createOutputs } from '../devices/outputs/outputs.js';
 import { i2cBuses, type I2cBuses } from '../devices/outputs/i2c-buses.js';
 import type { I2cBus } from '../../core/devices/i2c-port.js';
 import type { Tm1637Lines } from '../devices/outputs/tm1637.js';
+import { tm1637LinesFor } from '../devices/outputs/tm1637-lines.js';
+import type { GpioProvider } from '../sensors/gpio.js';
 import type { NodeUnit } from './context.js';
 
 declare module './context.js' {
@@ -19,8 +21,8 @@ declare module './context.js' {
 export interface OutputsUnitOptions {
   /** Opens an I2C bus (tests: a byte-level fake of the chips). */
   readonly openI2c?: (bus: number) => Promise<I2cBus>;
-  /** Line-level GPIO for a TM1637 (tests: a fake chip). */
-  readonly lines?: (clk: number, dio: number) => Promise<Tm1637Lines>;
+  /** Line-level GPIO for a TM1637 (tests: a fake chip); default: rpio's lines, the simulation, or none. */
+  readonly lines?: (clk: number, dio: number) => Promise<{ readonly lines: Tm1637Lines; readonly simulated: boolean }>;
 }
 
 /** The `outputs` list: LEDs/relays on GPIO, PWM, an LCD, a TM1637 — journaled, and tools for the agent. */
@@ -45,7 +47,7 @@ export function outputsUnit(options: OutputsUnitOptions = {}): NodeUnit {
         gpio: node.gpio,
         sysRoot: config.sensors.sysRoot,
         i2cBus: (n) => buses!.get(n),
-        lines: options.lines,
+        lines: options.lines ?? tm1637LinesFor(node.gpio as GpioProvider | undefined),
         delay: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
         assertWritable: () => {
           const fault = node.journal.writeFault?.();

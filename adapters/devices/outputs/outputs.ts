@@ -19,8 +19,8 @@ export interface OutputDeps {
   readonly gpio: GpioPort | undefined;
   readonly sysRoot: string;
   readonly i2cBus: (bus: number) => Promise<I2cBus>;
-  /** Line-level access for a TM1637 (header pins); undefined when the GPIO backend has none. */
-  readonly lines?: ((clk: number, dio: number) => Promise<Tm1637Lines>) | undefined;
+  /** Line-level access for a TM1637 (header pins), and whether it is the simulation; undefined when the GPIO driver has none. */
+  readonly lines?: ((clk: number, dio: number) => Promise<{ readonly lines: Tm1637Lines; readonly simulated: boolean }>) | undefined;
   readonly delay: (ms: number) => Promise<void>;
   /** Throws when the journal cannot take a write now (SMOL_DISK_FULL, …): nothing is driven then. */
   readonly assertWritable: () => void;
@@ -87,9 +87,10 @@ function driverOf(config: OutputConfig, deps: OutputDeps): Driver {
     }
     case 'tm1637': {
       let display: Tm1637 | undefined;
+      let simulated = false;
       return {
         info: { ...base, kind: 'number' },
-        simulated: () => false,
+        simulated: () => simulated,
         check: (v) => {
           const text = typeof v === 'number' ? formatForDigits(v) : v;
           segmentsFor(text); // throws SMOL_OUTPUT_NOT_ALLOWED for what four digits cannot show
@@ -97,7 +98,11 @@ function driverOf(config: OutputConfig, deps: OutputDeps): Driver {
         },
         drive: async (v) => {
           if (!deps.lines) throw new SmolError(ErrorCodes.DEVICE_UNAVAILABLE, `${config.name}: this node's GPIO backend has no line access for a TM1637`);
-          display ??= new Tm1637(await deps.lines(config.clk, config.dio), config.brightness);
+          if (!display) {
+            const opened = await deps.lines(config.clk, config.dio);
+            simulated = opened.simulated;
+            display = new Tm1637(opened.lines, config.brightness);
+          }
           await display.show(String(v));
         },
       };
