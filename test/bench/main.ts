@@ -28,7 +28,9 @@ import { printTable, type Figure } from './report.js';
 import { agentFigures, runBenchProgram, wsFigures, type ProgramFigures } from './programs.js';
 
 const PHASES = ['append', 'latency', 'replay', 'disk'] as const;
-const PROGRAMS = ['sync', 'agent', 'ws', 'hardening', 'soak'] as const;
+const PROGRAMS = ['sync', 'agent', 'ws', 'hardening', 'soak', 'endurance'] as const;
+/** Long programs that --all leaves out. */
+const LONG: readonly string[] = ['soak', 'endurance'];
 type Phase = (typeof PHASES)[number] | (typeof PROGRAMS)[number];
 
 const { values: flags } = parseArgs({
@@ -47,6 +49,7 @@ const { values: flags } = parseArgs({
     ws: { type: 'boolean', default: false },
     hardening: { type: 'boolean', default: false },
     soak: { type: 'boolean', default: false },
+    endurance: { type: 'boolean', default: false },
     all: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -62,7 +65,8 @@ if (flags.help) {
   --prof              write V8 CPU profiles of the replay children to ./bench-profiles
   --sync, --agent, --ws, --hardening   also run test/bench/{sync,agent,ws,hardening}-bench.ts and print their figures here
   --soak              also run test/bench/soak-bench.ts (1 and 30 simulated days, the real node on each; ~10 min; --quick: 1 day)
-  --all               all four, not --soak (adds ~2-3 min; with --quick ~40 s)
+  --endurance         also run test/bench/endurance-bench.ts (start-up of 1M events, cold bytes/reading, GPIO edge latency; ~5-10 min)
+  --all               all four, not --soak or --endurance (adds ~2-3 min; with --quick ~40 s)
 `);
   process.exit(0);
 }
@@ -79,7 +83,7 @@ const config = {
   writers: num(flags.writers, 256),
   latencySamples: quick ? 500 : 2000,
 };
-const only = new Set<Phase>([...(flags.only ? (flags.only.split(',') as Phase[]) : PHASES), ...PROGRAMS.filter((p) => (flags.all && p !== 'soak') || flags[p])]);
+const only = new Set<Phase>([...(flags.only ? (flags.only.split(',') as Phase[]) : PHASES), ...PROGRAMS.filter((p) => (flags.all && !LONG.includes(p)) || flags[p])]);
 for (const p of only) if (!(PHASES as readonly string[]).includes(p) && !(PROGRAMS as readonly string[]).includes(p)) throw new TypeError(`--only: unknown phase ${p} (one of ${[...PHASES, ...PROGRAMS].join(', ')})`);
 
 const log = (line: string): void => void process.stderr.write(`bench: ${line}\n`);
@@ -281,7 +285,7 @@ async function programPhase(program: (typeof PROGRAMS)[number]): Promise<void> {
   log(`${program}: running test/bench/${program}-bench.ts${quick ? ' --quick' : ''} (its own process)`);
   const out = await runBenchProgram(program, quick);
   const got: ProgramFigures =
-    program === 'sync' || program === 'hardening' || program === 'soak'
+    program === 'sync' || program === 'hardening' || program === 'soak' || program === 'endurance'
       ? { figures: (out as { figures: Figure[] }).figures, method: (out as { method: string[] }).method }
       : program === 'agent'
         ? agentFigures(out)
