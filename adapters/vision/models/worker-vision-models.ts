@@ -201,7 +201,8 @@ export class WorkerVisionModels implements VisionModels {
     });
     worker.on('error', (err) => this.#lost(worker, failed('the vision worker failed', err)));
     worker.on('exit', (code) => this.#lost(worker, failed(`the vision worker exited (code ${code})`)));
-    worker.unref(); // an idle model must not keep the node (or a test) alive
+    // An idle model must not keep the node (or a test) alive; a call in flight does, through its ref'd timeout timer.
+    worker.unref();
     this.#worker = worker;
     return worker;
   }
