@@ -74,7 +74,7 @@ t.test('the dashboard in Chromium: every page, live readings, safe text, search,
   await t.test('a live reading change shows without a reload', async (t) => {
     await open('readings', 'Readings');
     await page.locator('[data-source="test.temp"]').waitFor();
-    await page.locator('smol-chart polygon').waitFor();
+    await page.locator('smol-chart canvas').waitFor();
     await page.locator('smol-readings .badge.live').waitFor();
     await sample({ 'test.temp': 42.125 });
     await page.locator('[data-source="test.temp"] [data-testid=value]', { hasText: '42.125' }).waitFor({ timeout: 5000 });

@@ -21,6 +21,8 @@ export async function buildUi(options: { outDir?: string; minify?: boolean } = {
     // Lit's reactive properties need assignment semantics for class fields (as in tsconfig.json).
     tsconfigRaw: { compilerOptions: { useDefineForClassFields: false, experimentalDecorators: false } },
     legalComments: 'none',
+    // uPlot's stylesheet goes into the chart element's shadow root as text (no <link>, no CDN).
+    loader: { '.css': 'text' },
   });
   await copyFile(join(here, 'index.html'), join(outDir, 'index.html'));
   return outDir;

@@ -24,6 +24,8 @@ type Status = 'connecting' | 'catching-up' | 'live' | 'offline';
  */
 export class JournalStream implements ReactiveController {
   status: Status = 'offline';
+  /** When the connection to the node was lost (ms), until it is live again: what it shows is stale since then. */
+  downSince: number | undefined;
   private socket: WebSocket | undefined;
   private next: number | undefined;
   private retryMs = 500;
@@ -64,6 +66,8 @@ export class JournalStream implements ReactiveController {
   }
 
   private setStatus(status: Status): void {
+    if (status === 'live') this.downSince = undefined;
+    else if (status === 'offline' && !this.stopped) this.downSince ??= Date.now();
     this.status = status;
     this.host.requestUpdate();
   }

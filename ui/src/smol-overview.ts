@@ -1,13 +1,24 @@
-import { LitElement, html } from 'lit';
+import { LitElement, css, html } from 'lit';
 import { api } from './api.js';
 import { JournalStream } from './journal-stream.js';
+import { ago, clockTime, formatBytes, formatDuration, formatNumber, sourceLabel, valueParts } from './format.js';
 import { shared } from './styles.js';
 import type { Health, LatestReading, NodeInfo, Stats } from './types.js';
+
+/**
+ * The overview has no per-source interval: a value older than this is stale here (the readings
+ * page judges each source by its own interval).
+ */
+const STALE_MS = 10 * 60_000;
 
 /** Node, role, peers, counts and health, refreshed as events arrive. */
 export class SmolOverview extends LitElement {
   static override properties = { health: { state: true }, stats: { state: true }, nodes: { state: true }, readings: { state: true }, error: { state: true } };
-  static override styles = shared;
+  static override styles = [shared, css`
+    .card.stale .value { opacity: 0.4; }
+    .stale-note { color: #b3261e; }
+    .when { font-size: 0.8rem; }
+  `];
   health: Health | undefined;
   stats: Stats | undefined;
   nodes: NodeInfo[] = [];
@@ -61,32 +72,29 @@ export class SmolOverview extends LitElement {
         <div class="card"><div class="label">Readings</div><div class="value">${s?.readings ?? '…'}</div><div class="muted">${s?.sources ?? 0} sources</div></div>
         <div class="card"><div class="label">Nodes</div><div class="value">${this.nodes.length}</div><div class="muted">${Math.max(0, this.nodes.length - 1)} peers</div></div>
         ${h?.memory
-          ? html`<div class="card" data-testid="memory-level"><div class="label">Memory</div><div class="value ${h.memory.level === 'high' || h.memory.level === 'critical' ? 'error' : ''}">${h.memory.level}</div><div class="muted">RSS ${h.memory.rssMb ?? '?'} of ${h.memory.budgetMb ?? '?'} MB${h.memory.budgetHeld ? '' : ' (heap uncapped)'}${h.memory.availableMb !== null ? ` · ${h.memory.availableMb} MB free` : ''}</div></div>`
+          ? html`<div class="card" data-testid="memory-level"><div class="label">Memory</div><div class="value ${h.memory.level === 'high' || h.memory.level === 'critical' ? 'error' : ''}">${h.memory.level}</div><div class="muted">${mb(h.memory.rssMb)} of ${mb(h.memory.budgetMb)} used${h.memory.budgetHeld ? '' : ' (heap uncapped)'}${h.memory.availableMb !== null ? ` · ${mb(h.memory.availableMb)} free` : ''}</div></div>`
           : ''}
-        <div class="card"><div class="label">Uptime</div><div class="value">${s ? formatDuration(s.uptimeS) : '…'}</div></div>
+        <div class="card" data-testid="node-uptime"><div class="label">Smollama uptime</div><div class="value">${s ? formatDuration(s.uptimeS) : '…'}</div><div class="muted">since the node's program started</div></div>
       </div>
       <h3 style="margin-top:1rem">Latest readings</h3>
       ${this.readings.length === 0
         ? html`<div class="empty">No readings yet.</div>`
         : html`<div class="cards">
             ${this.readings.slice(0, 12).map(
-              (r) => html`<div class="card"><div class="label">${r.label ?? r.source}</div><div class="value">${format(r.value)}<small> ${r.unit ?? ''}</small></div></div>`,
+              (r) => {
+                const [num, unit] = r.binary ? [r.value >= 0.5 ? 'on' : 'off', ''] : valueParts(r.value, r.unit);
+                const stale = this.stream.downSince ?? (Date.now() - r.at > STALE_MS ? r.at : undefined);
+                return html`<div class="card ${stale !== undefined ? 'stale' : ''}" data-source=${r.source} data-stale=${stale !== undefined ? 'true' : 'false'}><div class="label">${sourceLabel(r)}</div><div class="value">${num}<small> ${unit}</small></div><div class="muted when">${stale !== undefined ? html`<span class="stale-note">stale since ${clockTime(stale)}</span>` : ago(r.at)}</div></div>`;
+              },
             )}
           </div>`}
     `;
   }
 }
 
-/** A number for people: at most 3 decimals. */
-export function format(v: number): string {
-  return Number.isInteger(v) ? String(v) : v.toFixed(Math.abs(v) >= 100 ? 1 : 3).replace(/0+$/, '');
-}
-
-function formatDuration(s: number): string {
-  if (s < 120) return `${s} s`;
-  if (s < 7200) return `${Math.round(s / 60)} min`;
-  if (s < 172_800) return `${Math.round(s / 3600)} h`;
-  return `${Math.round(s / 86_400)} d`;
+/** The memory unit's figures in its own unit (MB as memory.budgetMb is configured), grouped by Intl. */
+function mb(v: number | null): string {
+  return v === null ? '?' : v >= 10_000 ? formatBytes(v * 1024 * 1024) : `${formatNumber(v)} MB`;
 }
 
 customElements.define('smol-overview', SmolOverview);

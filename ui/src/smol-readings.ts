@@ -1,52 +1,97 @@
-import { LitElement, html } from 'lit';
+import { LitElement, css, html } from 'lit';
 import { api, query } from './api.js';
+import { ago, clockTime, sourceLabel, valueParts } from './format.js';
 import { JournalStream } from './journal-stream.js';
+import { estimateIntervalMs, staleSince } from './staleness.js';
 import { shared } from './styles.js';
-import { format } from './smol-overview.js';
 import type { HistoryPoint, JournalEntry, LatestReading } from './types.js';
-import { hlcMs, timeOf } from './types.js';
+import { hlcMs } from './types.js';
+import type { ChartSeries } from './smol-chart.js';
 import './smol-chart.js';
+import './smol-sparkline.js';
 
 type Range = '1h' | '24h' | '7d';
+const RANGE_LABEL: Record<Range, string> = { '1h': 'last 1 h', '24h': 'last 24 h', '7d': 'last 7 d' };
+interface History {
+  from: number;
+  to: number;
+  resolution: 'minute' | 'hour';
+  points: HistoryPoint[];
+}
+const keyOf = (r: { origin: string; source: string }) => `${r.origin}\u0000${r.source}`;
 
-/** Live values of every source, and a chart of one source's history with min/max bands. */
+/** Live values of every source with a sparkline each, and a chart of one or more sources' history. */
 export class SmolReadings extends LitElement {
-  static override properties = { readings: { state: true }, selected: { state: true }, range: { state: true }, points: { state: true }, error: { state: true } };
-  static override styles = shared;
+  static override properties = { readings: { state: true }, selected: { state: true }, range: { state: true }, chart: { state: true }, sparks: { state: true }, error: { state: true } };
+  static override styles = [
+    shared,
+    css`
+      .reading { text-align: left; display: flex; flex-direction: column; gap: 0.15rem; }
+      .reading.stale .value, .reading.stale smol-sparkline { opacity: 0.4; }
+      .stale-note { font-size: 0.8rem; color: #b3261e; }
+      .when { font-size: 0.8rem; }
+      .chips { display: flex; flex-wrap: wrap; gap: 0.4rem; margin-bottom: 0.5rem; }
+    `,
+  ];
   readings: LatestReading[] = [];
-  selected: { origin: string; source: string } | undefined;
+  /** Keys of the sources on the chart; the first is the one picked from the cards. */
+  selected: string[] = [];
   range: Range = '1h';
-  points: HistoryPoint[] = [];
+  chart: { series: ChartSeries[]; from: number; to: number } = { series: [], from: 0, to: 0 };
+  /** The last hour of each source: its sparkline and its sampling interval. */
+  sparks = new Map<string, History>();
   error = '';
-  private historyTimer: ReturnType<typeof setInterval> | undefined;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private ticks = 0;
   private readonly stream = new JournalStream(this, { types: ['reading.sampled'], onEvents: (e) => this.apply(e) });
 
   override connectedCallback(): void {
     super.connectedCallback();
     void this.load();
-    this.historyTimer = setInterval(() => void this.loadHistory(), 15_000);
+    // Every 15 s: the chart's history, "3 min ago" and staleness; sparklines every minute.
+    this.timer = setInterval(() => {
+      this.ticks++;
+      void this.loadHistory();
+      if (this.ticks % 4 === 0) void this.loadSparks();
+      this.requestUpdate();
+    }, 15_000);
   }
 
   override disconnectedCallback(): void {
-    clearInterval(this.historyTimer);
+    clearInterval(this.timer);
     super.disconnectedCallback();
   }
 
   private async load(): Promise<void> {
     try {
       this.readings = (await api<{ readings: LatestReading[] }>('/api/readings/latest')).readings;
-      if (!this.selected && this.readings[0]) this.selected = { origin: this.readings[0].origin, source: this.readings[0].source };
-      await this.loadHistory();
+      if (this.selected.length === 0 && this.readings[0]) this.selected = [keyOf(this.readings[0])];
+      await Promise.all([this.loadHistory(), this.loadSparks()]);
     } catch (err) {
       this.error = (err as Error).message;
     }
   }
 
+  private history(r: LatestReading, range: Range): Promise<History> {
+    return api<History>(`/api/readings/history${query({ origin: r.origin, source: r.source, range })}`);
+  }
+
+  private async loadSparks(): Promise<void> {
+    const answers = await Promise.all(this.readings.map(async (r) => [keyOf(r), await this.history(r, '1h')] as const));
+    this.sparks = new Map(answers);
+  }
+
   private async loadHistory(): Promise<void> {
-    const s = this.selected;
-    if (!s) return;
-    const r = await api<{ points: HistoryPoint[] }>(`/api/readings/history${query({ origin: s.origin, source: s.source, range: this.range })}`);
-    this.points = r.points;
+    const picked = this.selected.map((k) => this.readings.find((r) => keyOf(r) === k)).filter((r): r is LatestReading => r !== undefined);
+    if (picked.length === 0) return;
+    const range = this.range;
+    const answers = await Promise.all(picked.map((r) => this.history(r, range)));
+    if (range !== this.range) return;
+    this.chart = {
+      from: Math.min(...answers.map((a) => a.from)),
+      to: Math.max(...answers.map((a) => a.to)),
+      series: picked.map((r, i) => ({ label: sourceLabel(r), unit: r.unit, binary: r.binary ?? false, points: answers[i]!.points })),
+    };
   }
 
   /** Live values straight from reading.sampled events; unknown sources are fetched with their units. */
@@ -66,7 +111,12 @@ export class SmolReadings extends LitElement {
   }
 
   private pick(r: LatestReading): void {
-    this.selected = { origin: r.origin, source: r.source };
+    this.selected = [keyOf(r)];
+    void this.loadHistory();
+  }
+
+  private compare(key: string, add: boolean): void {
+    this.selected = add ? [...new Set([...this.selected, key])].slice(0, 4) : this.selected.filter((k) => k !== key);
     void this.loadHistory();
   }
 
@@ -75,30 +125,52 @@ export class SmolReadings extends LitElement {
     void this.loadHistory();
   }
 
+  private card(r: LatestReading, now: number) {
+    const key = keyOf(r);
+    const spark = this.sparks.get(key);
+    const since = staleSince(r.at, spark ? estimateIntervalMs(spark.points) : undefined, now, this.stream.downSince);
+    const [num, unit] = r.binary ? [r.value >= 0.5 ? 'on' : 'off', ''] : valueParts(r.value, r.unit);
+    return html`<button class="card reading ${since !== undefined ? 'stale' : ''}" aria-pressed=${this.selected[0] === key ? 'true' : 'false'} data-source=${r.source} data-stale=${since !== undefined ? 'true' : 'false'} @click=${() => this.pick(r)}>
+      <span class="label">${sourceLabel(r)} ${r.simulated ? html`<span class="badge sim">simulated</span>` : ''}</span>
+      <span class="value" data-testid="value">${num}<small> ${unit}</small></span>
+      <smol-sparkline .points=${spark?.points ?? []} ?binary=${r.binary ?? false} .from=${spark?.from ?? 0} .to=${spark?.to ?? 0}></smol-sparkline>
+      ${since !== undefined ? html`<span class="stale-note" title=${`last value ${new Date(r.at).toLocaleString()}`}>stale since ${clockTime(since, now)}</span>` : html`<span class="muted when">${ago(r.at, now)}</span>`}
+    </button>`;
+  }
+
   override render() {
-    const sel = this.selected;
-    const current = sel && this.readings.find((r) => r.origin === sel.origin && r.source === sel.source);
+    const now = Date.now();
+    const main = this.readings.find((r) => keyOf(r) === this.selected[0]);
+    const others = this.readings.filter((r) => !this.selected.includes(keyOf(r)));
+    const onChart = this.selected.map((k) => this.readings.find((r) => keyOf(r) === k)).filter((r): r is LatestReading => r !== undefined);
     return html`
       <h2>Readings <span class="badge ${this.stream.status === 'live' ? 'live' : ''}">${this.stream.status}</span></h2>
+      ${this.stream.downSince !== undefined ? html`<p class="error" data-testid="node-stale">Lost the connection to the node at ${clockTime(this.stream.downSince, now)}: the values below are stale.</p>` : ''}
       ${this.error ? html`<p class="error">${this.error}</p>` : ''}
       ${this.readings.length === 0 ? html`<div class="empty">No readings yet.</div>` : ''}
-      <div class="cards">
-        ${this.readings.map(
-          (r) => html`<button class="card" style="text-align:left" aria-pressed=${sel?.source === r.source && sel.origin === r.origin ? 'true' : 'false'} data-source=${r.source} @click=${() => this.pick(r)}>
-            <div class="label">${r.label ?? r.source} ${r.simulated ? html`<span class="badge sim">simulated</span>` : ''}</div>
-            <div class="value" data-testid="value">${format(r.value)}<small> ${r.unit ?? ''}</small></div>
-            <div class="muted" style="font-size:0.75rem">${timeOf(r.at)}</div>
-          </button>`,
-        )}
-      </div>
-      ${current
+      <div class="cards">${this.readings.map((r) => this.card(r, now))}</div>
+      ${main
         ? html`<div class="card" style="margin-top:1rem">
             <div class="row">
-              <h3 style="margin:0;flex:1">${current.label ?? current.source}</h3>
+              <h3 style="margin:0;flex:1">${onChart.map(sourceLabel).join(' · ')}</h3>
               ${(['1h', '24h', '7d'] as const).map((r) => html`<button aria-pressed=${this.range === r ? 'true' : 'false'} @click=${() => this.setRange(r)}>${r}</button>`)}
             </div>
-            <smol-chart .points=${this.points} unit=${current.unit ?? ''}></smol-chart>
-            <div class="muted" style="font-size:0.8rem">Line: mean per ${this.range === '7d' ? 'hour' : 'minute'}; band: min to max.</div>
+            <div class="chips">
+              ${onChart.slice(1).map((r) => html`<button class="chip" aria-label=${`Remove ${sourceLabel(r)} from the chart`} @click=${() => this.compare(keyOf(r), false)}>${sourceLabel(r)} ✕</button>`)}
+              ${others.length > 0 && onChart.length < 4
+                ? html`<label>Compare with
+                    <select name="compare" @change=${(e: Event) => {
+                      const el = e.target as HTMLSelectElement;
+                      if (el.value) this.compare(el.value, true);
+                      el.value = '';
+                    }}>
+                      <option value="">…</option>
+                      ${others.map((r) => html`<option value=${keyOf(r)}>${sourceLabel(r)}</option>`)}
+                    </select></label>`
+                : ''}
+            </div>
+            <smol-chart .series=${this.chart.series} .from=${this.chart.from} .to=${this.chart.to} rangeLabel=${RANGE_LABEL[this.range]}></smol-chart>
+            <div class="muted" style="font-size:0.8rem">Line: mean per ${this.range === '7d' ? 'hour' : 'minute'}; band: min to max. Drag across the chart to zoom in, double-click to zoom out.</div>
           </div>`
         : ''}
     `;

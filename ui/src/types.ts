@@ -20,6 +20,10 @@ export interface LatestReading {
   unit: string | null;
   label: string | null;
   simulated: boolean;
+  /** Home Assistant device class (temperature, door, …), if the source declared one. */
+  deviceClass?: string | null;
+  /** 0/1 values: drawn as an on/off timeline. */
+  binary?: boolean;
 }
 export interface HistoryPoint {
   start: number;
