@@ -1,7 +1,7 @@
 /**
  * Issue 11 and 12 figures that are not the soak's: start-up and rebuild of a large journal
  * (startup-bench.ts), bytes per reading once history is cold (cold-bench.ts), and GPIO
- * edge-to-journal latency (gpio-edge-bench.ts). Run alone or from `npm run bench -- --endurance`:
+ * edge-to-journal latency (gpio-edge-bench.ts), and the CPU of a node with 10 devices (devices-cpu-bench.ts). Run alone or from `npm run bench -- --endurance`:
  *
  *   node --import tsx test/bench/endurance-bench.ts [--json] [--quick]
  *
@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { startupBench } from './startup-bench.js';
 import { measureCold } from './cold-bench.js';
 import { gpioEdgeLatency } from './gpio-edge-bench.js';
+import { devicesCpu } from './devices-cpu-bench.js';
 import { printTable, type Figure } from './report.js';
 
 export async function runEndurance(quick: boolean): Promise<{ figures: Figure[]; method: string[]; details: Record<string, unknown> }> {
@@ -49,6 +50,12 @@ export async function runEndurance(quick: boolean): Promise<{ figures: Figure[];
       { name: 'GPIO edge → journal p99', value: edge.p99Ms, unit: 'ms', target: 20, better: 'lower', note: `GPIO path alone p99 ${edge.toPushP99Ms.toFixed(2)} ms` },
     );
     method.push('gpio edge: test/bench/gpio-edge-bench.ts, simulated edges through the port, debounce and pushReadings into an fsynced LevelDB journal');
+
+    log('devices CPU: a node with 10 devices on a fake /sys');
+    const cpu = await devicesCpu({ seconds: quick ? 20 : 60 });
+    details.devicesCpu = cpu;
+    figures.push({ name: 'CPU of a node with 10 devices', value: cpu.cpuPercent, unit: '%', target: 2, better: 'lower', note: `of one core, over ${Math.round(cpu.seconds)} s, system sensors and GPIO included; ${cpu.readings} device sources read` });
+    method.push('devices cpu: test/bench/devices-cpu-bench.ts, smollama start (tsx) with 4 IIO, 3 w1, 3 hwmon devices at default intervals, utime+stime from /proc/<pid>/stat after a 20 s settle');
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
