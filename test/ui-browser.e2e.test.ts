@@ -12,6 +12,33 @@ const CHROMIUM = '/usr/lib/chromium/chromium';
 const skip = missingProgram(CHROMIUM, 'apt-get install -y --no-install-recommends chromium');
 const docsShot = join(import.meta.dirname, '..', 'docs', 'screenshot.png');
 
+/**
+ * Words (in table cells and cards, through every shadow root) whose letters lie on more than one
+ * line: a word broken in the middle. Ids and hashes (.id, code) may break.
+ */
+function brokenWords(): string[] {
+  const out: string[] = [];
+  const visit = (root: Document | ShadowRoot) => {
+    for (const el of root.querySelectorAll('*')) {
+      if (el.shadowRoot) visit(el.shadowRoot);
+      if (!el.matches('td, th, .card, .card *') || el.closest('.id, code, pre, smol-chart')) continue;
+      for (const node of el.childNodes) {
+        if (node.nodeType !== Node.TEXT_NODE) continue;
+        const text = node.textContent ?? '';
+        for (const m of text.matchAll(/\S{2,}/g)) {
+          const range = document.createRange();
+          range.setStart(node, m.index);
+          range.setEnd(node, m.index + m[0].length);
+          const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+          if (tops.size > 1) out.push(m[0]);
+        }
+      }
+    }
+  };
+  visit(document);
+  return out;
+}
+
 t.test('the dashboard in Chromium: every page, live readings, safe text, search, GPIO switch', { skip: skip ?? false }, async (t) => {
   const uiDir = await buildUi({ outDir: join(tempDir(t, 'smollama-ui-'), 'dist'), minify: false });
   const shots = mkdtempSync(join(tmpdir(), 'smollama-screens-'));
@@ -132,13 +159,44 @@ t.test('the dashboard in Chromium: every page, live readings, safe text, search,
     t.pass('the new event appeared and its detail opens');
   });
 
-  await t.test('usable on a phone-sized screen', async (t) => {
+  await t.test('usable on a phone (390×844): no sideways page scroll, no broken word, every section in the menu', async (t) => {
     await page.setViewportSize({ width: 390, height: 844 });
-    await open('readings', 'Readings');
-    await page.locator('[data-source="test.temp"]').waitFor();
-    const width = await page.evaluate(() => document.documentElement.scrollWidth);
-    t.ok(width <= 390, `no horizontal scrolling of the page (scrollWidth ${width})`);
-    await page.screenshot({ path: join(shots, 'phone-readings.png'), fullPage: true });
+    for (const [hash, heading] of [
+      ['overview', 'Overview'],
+      ['readings', 'Readings'],
+      ['observations', 'Observations'],
+      ['journal', 'Journal'],
+      ['nodes', 'Nodes'],
+      ['gpio', 'GPIO'],
+    ] as const) {
+      await open(hash, heading);
+      await page.waitForTimeout(300);
+      const { scrollWidth, innerWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }));
+      t.ok(scrollWidth <= innerWidth, `${hash}: the page does not scroll sideways (scrollWidth ${scrollWidth}, window ${innerWidth})`);
+      t.same(await page.evaluate(brokenWords), [], `${hash}: no word in a table cell or card is split across lines`);
+      await page.screenshot({ path: join(shots, `phone-${hash}.png`), fullPage: true });
+    }
+    const menu = page.locator('smol-app button.menu');
+    t.ok((await menu.boundingBox())!.height >= 44, 'the menu button is a 44 px touch target');
+    for (const [hash, label] of [
+      ['overview', 'Overview'],
+      ['readings', 'Readings'],
+      ['observations', 'Observations'],
+      ['memories', 'Memories'],
+      ['journal', 'Journal'],
+      ['nodes', 'Nodes & sync'],
+      ['chat', 'Chat'],
+      ['gpio', 'GPIO'],
+    ] as const) {
+      await menu.click();
+      const link = page.locator('smol-app nav a', { hasText: label });
+      await link.waitFor({ state: 'visible' });
+      const box = (await link.boundingBox())!;
+      t.ok(box.x >= 0 && box.x + box.width <= 390 && box.height >= 44, `"${label}" is in view and 44 px tall`);
+      await link.click();
+      await page.waitForFunction((h) => location.hash === `#/${h}`, hash);
+    }
+    t.pass('every section is reachable from the menu');
   });
 
   t.same(errors, [], 'no script errors on any page');

@@ -23,21 +23,29 @@ const PAGES: ReadonlyArray<[string, string, () => TemplateResult]> = [
 
 /** The page shell: navigation by URL hash (#/readings), and the login form when the node asks for one. */
 export class SmolApp extends LitElement {
-  static override properties = { page: { state: true }, needLogin: { state: true }, name: { state: true } };
+  static override properties = { page: { state: true }, needLogin: { state: true }, name: { state: true }, menuOpen: { state: true } };
   page = 'overview';
+  /** On a phone the sections are behind a menu button; this says whether the list is shown. */
+  menuOpen = false;
   needLogin = false;
   name = '';
 
   static override styles = css`
     :host { display: block; min-height: 100vh; }
-    header { display: flex; align-items: center; gap: 1rem; padding: 0.6rem 1rem; background: #1f3b73; color: #fff; position: sticky; top: 0; z-index: 1; }
-    header strong { font-size: 1.05rem; white-space: nowrap; }
-    nav { display: flex; gap: 0.25rem; overflow-x: auto; scrollbar-width: none; }
-    nav a { color: #dfe7ff; text-decoration: none; padding: 0.35rem 0.6rem; border-radius: 7px; white-space: nowrap; }
+    header { display: flex; align-items: center; gap: 1rem; padding: 0.4rem 1rem; background: #1f3b73; color: #fff; position: sticky; top: 0; z-index: 3; }
+    header strong { font-size: 1.05rem; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; min-width: 0; }
+    nav { display: flex; flex-wrap: wrap; gap: 0.25rem; }
+    nav a { color: #dfe7ff; text-decoration: none; padding: 0 0.6rem; border-radius: 7px; white-space: nowrap; min-height: 44px; display: inline-flex; align-items: center; }
     nav a[aria-current='page'] { background: rgba(255, 255, 255, 0.18); color: #fff; }
+    a:focus-visible, button:focus-visible { outline: 2px solid #fff; outline-offset: 2px; }
+    .menu { display: none; margin-left: auto; font: inherit; color: #fff; background: transparent; border: 1px solid rgba(255, 255, 255, 0.5); border-radius: 8px; min-height: 44px; min-width: 44px; padding: 0 0.8rem; cursor: pointer; }
     main { padding: 1rem; max-width: 1100px; margin: 0 auto; }
     @media (max-width: 640px) {
-      header { flex-direction: column; align-items: stretch; gap: 0.4rem; padding: 0.5rem; }
+      header { flex-wrap: wrap; gap: 0.4rem; padding: 0.4rem 0.6rem; }
+      .menu { display: inline-flex; align-items: center; gap: 0.4rem; }
+      nav { display: none; flex-basis: 100%; flex-direction: column; padding-bottom: 0.4rem; }
+      nav.open { display: flex; }
+      nav a { font-size: 1.05rem; }
       main { padding: 0.6rem; }
     }
   `;
@@ -83,7 +91,12 @@ export class SmolApp extends LitElement {
     return html`
       <header>
         <strong>Smollama${this.name ? html` · ${this.name}` : ''}</strong>
-        <nav>${PAGES.map(([p, label]) => html`<a href="#/${p}" aria-current=${p === this.page ? 'page' : 'false'}>${label}</a>`)}</nav>
+        <button class="menu" aria-expanded=${this.menuOpen ? 'true' : 'false'} aria-controls="sections" @click=${() => (this.menuOpen = !this.menuOpen)}>
+          <span aria-hidden="true">☰</span> ${current[1]}
+        </button>
+        <nav id="sections" aria-label="Sections" class=${this.menuOpen ? 'open' : ''}>
+          ${PAGES.map(([p, label]) => html`<a href="#/${p}" aria-current=${p === this.page ? 'page' : 'false'} @click=${() => (this.menuOpen = false)}>${label}</a>`)}
+        </nav>
       </header>
       <main>
         ${this.needLogin

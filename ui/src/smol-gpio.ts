@@ -2,10 +2,12 @@ import { LitElement, html } from 'lit';
 import { api } from './api.js';
 import { JournalStream } from './journal-stream.js';
 import { shared } from './styles.js';
+import { TableCards } from './table-cards.js';
 import type { GpioView } from './types.js';
 
 /** GPIO pins and the hardware/simulation switch (admin only; the node journals every change). */
 export class SmolGpio extends LitElement {
+  private readonly tableCards = new TableCards(this);
   static override properties = { gpio: { state: true }, error: { state: true }, busy: { state: true } };
   static override styles = shared;
   gpio: GpioView | undefined;

@@ -2,12 +2,15 @@ import { LitElement, html } from 'lit';
 import { api, query } from './api.js';
 import { JournalStream } from './journal-stream.js';
 import { shared } from './styles.js';
-import { hlcMs, timeOf, type JournalEntry } from './types.js';
+import { TableCards } from './table-cards.js';
+import { ago } from './format.js';
+import { hlcMs, type JournalEntry } from './types.js';
 
 const KEEP = 500;
 
 /** The live tail of the journal, newest first, with type/origin filters and event detail. */
 export class SmolJournal extends LitElement {
+  private readonly tableCards = new TableCards(this);
   static override properties = { entries: { state: true }, selected: { state: true }, error: { state: true } };
   static override styles = shared;
   entries: JournalEntry[] = [];
@@ -70,10 +73,10 @@ export class SmolJournal extends LitElement {
               ${this.entries.map(
                 (e) => html`<tr @click=${() => (this.selected = e)} style="cursor:pointer" data-position=${e.position}>
                   <td>${e.position}</td>
-                  <td>${timeOf(hlcMs(e.event.hlc))}</td>
+                  <td>${ago(hlcMs(e.event.hlc))}</td>
                   <td>${e.event.type}</td>
                   <td class="muted">${e.event.origin.slice(0, 10)}…:${e.event.seq}</td>
-                  <td class="muted">${summary(e.event.data)}</td>
+                  <td class="muted"><code>${summary(e.event.data)}</code></td>
                 </tr>`,
               )}
             </tbody>

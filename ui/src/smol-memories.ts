@@ -2,7 +2,8 @@ import { LitElement, html } from 'lit';
 import { api, query } from './api.js';
 import { JournalStream } from './journal-stream.js';
 import { shared } from './styles.js';
-import { timeOf } from './types.js';
+import { TableCards } from './table-cards.js';
+import { ago } from './format.js';
 
 interface Memory {
   id: string;
@@ -15,6 +16,7 @@ interface Memory {
 
 /** What the agent remembers, with confidence and how often it was confirmed. */
 export class SmolMemories extends LitElement {
+  private readonly tableCards = new TableCards(this);
   static override properties = { items: { state: true }, available: { state: true }, searched: { state: true }, error: { state: true } };
   static override styles = shared;
   items: Memory[] = [];
@@ -57,7 +59,7 @@ export class SmolMemories extends LitElement {
             <thead><tr><th>Since</th><th>Kind</th><th>Memory</th><th>Confidence</th><th>Confirmed</th></tr></thead>
             <tbody>
               ${this.items.map(
-                (m) => html`<tr><td>${timeOf(m.createdAt)}</td><td><span class="badge">${m.kind}</span></td><td>${m.text}</td><td>${Math.round(m.confidence * 100)}%</td><td>${m.confirmations}×</td></tr>`,
+                (m) => html`<tr><td>${ago(m.createdAt)}</td><td><span class="badge">${m.kind}</span></td><td>${m.text}</td><td>${Math.round(m.confidence * 100)}%</td><td>${m.confirmations}×</td></tr>`,
               )}
             </tbody>
           </table></div>`}

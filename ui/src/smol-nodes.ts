@@ -2,6 +2,8 @@ import { LitElement, css, html } from 'lit';
 import { api, ApiError } from './api.js';
 import { JournalStream } from './journal-stream.js';
 import { shared } from './styles.js';
+import { TableCards } from './table-cards.js';
+import { ago } from './format.js';
 import { timeOf, type NodeInfo, type PeerSyncInfo, type SyncStatus } from './types.js';
 
 /** Events a peer lacked at the last sync: per origin we know, how far its vector was behind our head. */
@@ -24,6 +26,7 @@ const when = (ms: number | null | undefined) => (ms ? timeOf(ms) : '—');
  * last sync, lag and clock skew per peer, and the background sync loop's state.
  */
 export class SmolNodes extends LitElement {
+  private readonly tableCards = new TableCards(this);
   static override properties = { nodes: { state: true }, vector: { state: true }, sync: { state: true }, error: { state: true } };
   static override styles = [
     shared,
@@ -92,8 +95,8 @@ export class SmolNodes extends LitElement {
             <td class="n">${n.headSeq}</td>
             <td class="n">${n.heldSeq}</td>
             <td class="n">${n.sealedSeq ?? '—'}</td>
-            <td title=${n.lastSeenBy === 'received' ? `received then; its own clock says ${when(n.claimedLastSeen)}` : ''}>${timeOf(n.lastSeen)}</td>
-            <td>${n.self ? '' : when(peer?.lastSyncAt)}${peer?.lastError ? html` <span class="error" title=${peer.lastError.message}>${peer.lastError.code}</span>` : ''}${this.renderConflicts(peer)}</td>
+            <td title=${n.lastSeenBy === 'received' ? `received then; its own clock says ${when(n.claimedLastSeen)}` : ''}>${ago(n.lastSeen)}</td>
+            <td>${n.self ? '' : ago(peer?.lastSyncAt)}${peer?.lastError ? html` <span class="error" title=${peer.lastError.message}>${peer.lastError.code}</span>` : ''}${this.renderConflicts(peer)}</td>
             <td class="n">${n.self ? '' : peer ? lagOf(this.nodes, peer) : '—'}</td>
             <td class="n">${n.self ? '' : skew(peer?.clockOffsetMs)}${n.clockSkew?.active
               ? html` <span class="error" data-testid="clock-ahead" title=${`reported ${when(n.clockSkew.at)} by ${this.nameOf(n.clockSkew.reportedBy)}: its events are stamped ahead of that clock (stored, not followed)`}>clock ahead ${skew(n.clockSkew.aheadMs)}</span>`
@@ -129,12 +132,12 @@ export class SmolNodes extends LitElement {
                 (p) => html`<tr data-peer=${p.name}>
                   <td>${p.name} <span class="muted">${p.url}</span></td>
                   <td>${p.lastError && p.failures > 0 ? html`<span class="error" title=${p.lastError.message}>${p.lastError.code}</span>` : p.lastOkAt ? 'ok' : 'not yet'}</td>
-                  <td>${when(p.lastOkAt)}</td>
+                  <td>${ago(p.lastOkAt)}</td>
                   <td>${p.lag ?? '—'}</td>
                   <td>${skew(p.lastResult?.clockOffsetMs)}</td>
                   <td>${p.lastResult ? `${p.lastResult.sent} sent, ${p.lastResult.received} received` : '—'}</td>
                   <td>${p.failures}</td>
-                  <td>${when(p.nextAt)}</td>
+                  <td>${ago(p.nextAt)}</td>
                 </tr>`,
               )}
             </tbody>

@@ -2,7 +2,8 @@ import { LitElement, html } from 'lit';
 import { api, query } from './api.js';
 import { JournalStream } from './journal-stream.js';
 import { shared } from './styles.js';
-import { timeOf } from './types.js';
+import { TableCards } from './table-cards.js';
+import { ago } from './format.js';
 
 interface Observation {
   id: string;
@@ -17,6 +18,7 @@ interface Observation {
 
 /** Observation search by words, kind, node and time; new observations appear as they are recorded. */
 export class SmolObservations extends LitElement {
+  private readonly tableCards = new TableCards(this);
   static override properties = { items: { state: true }, available: { state: true }, searched: { state: true }, error: { state: true } };
   static override styles = shared;
   items: Observation[] = [];
@@ -77,7 +79,7 @@ export class SmolObservations extends LitElement {
             <tbody>
               ${this.items.map(
                 (o) => html`<tr>
-                  <td>${timeOf(o.at)}</td>
+                  <td>${ago(o.at)}</td>
                   <td><span class="badge">${o.kind}</span>${o.method === 'statistical' ? html` <span class="badge sim">statistical</span>` : ''}</td>
                   <td class="text">${o.text}</td>
                   <td>${Math.round(o.confidence * 100)}%</td>
