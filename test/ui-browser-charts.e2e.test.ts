@@ -123,6 +123,19 @@ t.test('charts, units and staleness in Chromium: 2 minutes of data on a 1 h axis
     await page.setViewportSize({ width: 1280, height: 800 });
   });
 
+  await t.test('the overview in human units, on a desktop and a phone', async (t) => {
+    for (const [width, height, name] of [[1280, 800, 'desktop'], [390, 844, 'phone']] as const) {
+      await page.setViewportSize({ width, height });
+      await page.goto(`${base}#/overview`);
+      await page.locator('smol-overview [data-source="test.disk"]').waitFor({ timeout: 10_000 });
+      t.match(await page.locator('smol-overview [data-source="test.disk"] .value').innerText(), /^84\s*GB$/, `${name}: disk free in GB`);
+      t.match(await page.locator('smol-overview [data-testid=node-uptime]').innerText(), /Smollama uptime\s+\d+ (s|min)/, `${name}: one clearly named uptime`);
+      t.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), `${name}: no sideways scroll`);
+      await shoot(`overview-${name}.png`);
+    }
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
   await t.test('a stopped node turns its values stale', async (t) => {
     await page.goto(`${base}#/readings`);
     await page.locator('smol-readings .badge.live').waitFor({ timeout: 5000 });

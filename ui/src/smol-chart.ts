@@ -1,7 +1,7 @@
 import { LitElement, css, html, unsafeCSS, type PropertyValues } from 'lit';
 import uPlot from 'uplot';
 import uplotCss from 'uplot/dist/uPlot.min.css';
-import { clockTime, exactTime, formatNumber, formatValue } from './format.js';
+import { exactTime, formatNumber, formatValue } from './format.js';
 import type { HistoryPoint } from './types.js';
 
 /** One source drawn on the chart: its buckets, its unit and whether it is 0/1. */
@@ -128,7 +128,7 @@ export class SmolChart extends LitElement {
     const font = '12px system-ui, sans-serif';
     const units = [...new Set(this.series.map((s) => (s.binary ? '__binary' : (s.unit ?? ''))))].slice(0, 2);
     const scales: uPlot.Scales = { x: { time: true } };
-    const axes: uPlot.Axis[] = [{ stroke: ink, grid, ticks, font, space: 70, values: (_u, splits) => splits.map((v) => clockTime(v * 1000)) }];
+    const axes: uPlot.Axis[] = [{ stroke: ink, grid, ticks, font, space: 70, values: (_u, splits) => splits.map((v) => tickTime(v * 1000)) }];
     units.forEach((unit, i) => {
       const key = `y${i}`;
       if (unit === '__binary') scales[key] = { range: [-0.05, 1.05] };
@@ -221,6 +221,13 @@ export class SmolChart extends LitElement {
       },
     };
   }
+}
+
+/** An x tick: "14:30", or the date ("Dec 2") at midnight, so a 7-day axis reads by day. */
+function tickTime(ms: number): string {
+  const d = new Date(ms);
+  if (d.getHours() === 0 && d.getMinutes() === 0) return d.toLocaleDateString(undefined, { month: 'short', day: 'numeric' });
+  return d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', hour12: false });
 }
 
 customElements.define('smol-chart', SmolChart);

@@ -27,6 +27,7 @@ export class SmolReadings extends LitElement {
     shared,
     css`
       .reading { text-align: left; display: flex; flex-direction: column; gap: 0.15rem; }
+      .reading[aria-pressed='true'] { background: var(--card, #fff); color: inherit; border: 2px solid #2f6fed; box-shadow: 0 0 0 1px #2f6fed; }
       .reading.stale .value, .reading.stale smol-sparkline { opacity: 0.4; }
       .stale-note { font-size: 0.8rem; color: #b3261e; }
       .when { font-size: 0.8rem; }
