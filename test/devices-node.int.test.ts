@@ -20,6 +20,7 @@ import type { Journal } from '../core/journal/journal.js';
 import { latestReadings, type SensorsState } from '../projections/sensors.js';
 import { mosquitto, mosquittoMissing } from './helpers/mosquitto.js';
 import { tempDir } from './helpers/temp-dir.js';
+import { retained } from './helpers/mqtt-retained.js';
 import { waitFor, waitForValue } from './helpers/wait-for.js';
 
 /** A thermometer with a door contact, driven by the test: what the framework does around any platform. */
@@ -55,25 +56,6 @@ const thermo = definePlatform({
   },
 });
 
-const PROBE = 'smollama-test/probe';
-async function retained(url: string, filter: string): Promise<Map<string, string>> {
-  const client = connect(url, { protocolVersion: 4, reconnectPeriod: 0 });
-  try {
-    const got = new Map<string, string>();
-    let probed = false;
-    client.on('message', (topic, payload, packet) => {
-      if (topic === PROBE) probed = true;
-      else if (packet.retain && payload.length > 0) got.set(topic, payload.toString('utf8'));
-    });
-    await new Promise<void>((resolve, reject) => (client.once('connect', () => resolve()), client.once('error', reject)));
-    await client.subscribeAsync([filter, PROBE], { qos: 1 });
-    await client.publishAsync(PROBE, 'x', { qos: 1 });
-    await waitFor(() => probed, { timeoutMs: 5000, message: 'the probe to come back' });
-    return got;
-  } finally {
-    await client.endAsync(true);
-  }
-}
 
 async function events(journal: Journal, type: string) {
   const out: Array<{ v: number; data: Record<string, unknown>; position: number }> = [];

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { openMemoryJournal } from '../core/journal/open-journal.js';
 import { createGpio } from '../adapters/sensors/gpio.js';
-import { startMqtt, type MqttSettings } from '../adapters/mqtt/start-mqtt.js';
+import { startMqtt } from '../adapters/mqtt/start-mqtt.js';
 import { createOutputs } from '../adapters/devices/outputs/outputs.js';
 import { outputEntitiesOf } from '../adapters/devices/outputs/output-entities-of.js';
 import { outputsSection } from '../adapters/config/sections/outputs.js';
@@ -14,31 +14,12 @@ import { FakeSysfs } from './helpers/fake-sysfs.js';
 import { FakeI2cBus, FakeLcd } from './helpers/fake-i2c-chips.js';
 import { tempDir } from './helpers/temp-dir.js';
 import { waitFor } from './helpers/wait-for.js';
+import { MQTT_ADMIN_TOKEN, mqttTestSettings } from './helpers/mqtt-settings.js';
 
 // Issue 12, item 3: each output is the matching Home Assistant entity, commanded through the broker.
 
-const ADMIN = 'admin-token';
-const settings = (over: Partial<MqttSettings> = {}): MqttSettings => ({
-  enabled: true,
-  url: '',
-  username: 'smollama',
-  password: ADMIN,
-  embeddedHost: '127.0.0.1',
-  embeddedPort: 0,
-  topicPrefix: 'smollama',
-  qos: 1,
-  readingsQos: 1,
-  discoveryQos: 1,
-  discovery: true,
-  discoveryPrefix: 'homeassistant',
-  birthTopic: 'homeassistant/status',
-  switches: 'auto',
-  discoveryOverrides: {},
-  ingest: [],
-  ask: { enabled: false, tools: 'read-only' },
-  tools: { enabled: false, tools: 'read-only' },
-  ...over,
-});
+const ADMIN = MQTT_ADMIN_TOKEN;
+const settings = mqttTestSettings;
 
 async function setup(t: Test) {
   const dir = tempDir(t);

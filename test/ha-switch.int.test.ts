@@ -10,34 +10,14 @@ import { isSmolError } from '../core/errors.js';
 import { ManualTimers } from './helpers/manual-timers.js';
 import { tempDir } from './helpers/temp-dir.js';
 import { waitFor } from './helpers/wait-for.js';
+import { MQTT_ADMIN_TOKEN, mqttTestSettings } from './helpers/mqtt-settings.js';
 
 // Item 6 of issue 10: a GPIO output as a Home Assistant switch, commanded through the embedded broker.
 
-const ADMIN = 'admin-token';
+const ADMIN = MQTT_ADMIN_TOKEN;
 const READ = 'read-token';
 
-const settings = (over: Partial<MqttSettings> = {}): MqttSettings => ({
-  enabled: true,
-  url: '',
-  // The node's own clients present the admin token too: every client counts as coming from the LAN.
-  username: 'smollama',
-  password: ADMIN,
-  embeddedHost: '127.0.0.1',
-  embeddedPort: 0,
-  topicPrefix: 'smollama',
-  qos: 1,
-  readingsQos: 1,
-  discoveryQos: 1,
-  discovery: true,
-  discoveryPrefix: 'homeassistant',
-  birthTopic: 'homeassistant/status',
-  switches: 'auto',
-  discoveryOverrides: {},
-  ingest: [],
-  ask: { enabled: false, tools: 'read-only' },
-  tools: { enabled: false, tools: 'read-only' },
-  ...over,
-});
+const settings = mqttTestSettings;
 
 function connect(url: string, password: string): Promise<mqtt.MqttClient> {
   return new Promise((resolve, reject) => {

@@ -11,6 +11,7 @@ import type { CommonDeviceConfig } from './platform.js';
 import { COMMON_DEVICE_KEYS, platformNamed, platformNames } from './platforms.js';
 import { parseFilters } from './filter-config.js';
 import { objectShape } from '../config/schema-walk.js';
+import { describeIssue, show as showValue } from '../config/config-error.js';
 
 /** A device name becomes the provider part of its source ids (`attic.temperature`). */
 const DEVICE_NAME = /^[a-z][a-z0-9_]*$/;
@@ -21,32 +22,7 @@ const RESERVED_NAMES = new Set(['system', 'gpio', 'mqtt', 'vision', 'memory', 'n
 /** A validated device: the common keys and its platform's own, parsed (defaults applied). */
 export type DeviceConfig = CommonDeviceConfig & Readonly<Record<string, unknown>>;
 
-function show(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
-}
-
-/** A zod issue in words (the config error shows the key and the value beside it). */
-function describe(issue: z.core.$ZodIssue): string {
-  switch (issue.code) {
-    case 'invalid_type':
-      return issue.input === undefined ? `missing (expected ${issue.expected})` : `expected ${issue.expected === 'int' ? 'an integer' : issue.expected}`;
-    case 'invalid_value':
-      return `expected one of ${issue.values.map((v) => show(v)).join(' | ')}`;
-    case 'too_small':
-      return issue.origin === 'number' ? `must be at least ${issue.minimum}` : issue.message;
-    case 'too_big':
-      return issue.origin === 'number' ? `must be at most ${issue.maximum}` : issue.message;
-    case 'invalid_union': {
-      // A value with two spellings (a path, or {path, unit, …}): the branch whose own check failed says most.
-      const branches = issue.errors.flat();
-      const best = branches.find((b) => b.code === 'custom') ?? branches[0];
-      return best ? describe(best) : issue.message;
-    }
-    default:
-      return issue.message;
-  }
-}
+const show = (value: unknown) => showValue(value, 40);
 
 const common = z
   .object({
@@ -94,7 +70,7 @@ function parseDevice(raw: unknown, i: number, add: AddIssue): DeviceConfig | und
         const where = [...path, ...issue.path, key];
         at(where, where.length === 1 ? `${prefix}unknown key for platform ${platform.name} (known: ${allowed})` : `${prefix}unknown key`);
       }
-    } else at([...path, ...issue.path], prefix + describe(issue));
+    } else at([...path, ...issue.path], prefix + describeIssue(issue));
   };
   const c = common.safeParse(commonPart);
   if (!c.success) for (const issue of c.error.issues) fail([], issue);

@@ -10,6 +10,7 @@ import type { DeviceTimers } from '../devices/platform.js';
 import { platformNamed } from '../devices/platforms.js';
 import { rateLimitedLog } from '../log/rate-limit.js';
 import type {} from './outputs.js'; // i2cBuses on the shelf
+import { i2cBuses, type I2cBuses } from '../devices/outputs/i2c-buses.js';
 import type { NodeUnit } from './context.js';
 
 declare module './context.js' {
@@ -54,10 +55,11 @@ function registration(s: DeviceSourceInfo) {
  */
 export function devicesUnit(world: DevicesWorld = {}): NodeUnit {
   let runners: DeviceRunner[] = [];
+  let ownBuses: I2cBuses | undefined;
   let sampler: Sampler | undefined;
   return {
     name: 'devices',
-    needs: ['begin', 'node', 'push', 'outputs'],
+    needs: ['begin', 'node', 'push'],
     stopTimeoutMs: 3000,
     async start({ config, log, shelf }) {
       const journal = shelf.get('journal');
@@ -81,8 +83,9 @@ export function devicesUnit(world: DevicesWorld = {}): NodeUnit {
         return latestReadings(sensors.state, { origin: journal.nodeId }).find((r) => r.source === source)?.value;
       };
       const sysRoot = world.sysRoot ?? (config.sensors as { readonly sysRoot?: string }).sysRoot ?? '/sys';
-      // The node's I2C buses (/dev/i2c-N through i2c-dev), shared with the outputs on the same bus.
-      const buses = shelf.get('i2cBuses');
+      // The node's I2C buses (/dev/i2c-N through i2c-dev), shared with the outputs on the same bus
+      // (the outputs unit opens them; a node composed without it gets buses of its own).
+      const buses = shelf.peek('i2cBuses') ?? (ownBuses = i2cBuses());
       const i2cBus = world.i2cBus ?? ((bus: number) => buses.get(bus));
       runners = config.sensors.devices.map(
         (device) =>
@@ -122,6 +125,7 @@ export function devicesUnit(world: DevicesWorld = {}): NodeUnit {
     async stop() {
       await sampler?.stop();
       await Promise.all(runners.map((r) => r.close()));
+      await ownBuses?.close();
     },
     health(): UnitHealth {
       if (runners.length === 0) return { state: 'running', message: 'no devices configured' };
