@@ -9,7 +9,8 @@ export interface JournalStats {
   readonly bytesOnDisk: number;
   readonly byType: Record<string, number>;
   readonly feeds: Array<{ origin: string; head: number; lastHlc: string; lastAt: string }>;
-  readonly projections: Array<{ name: string; version: number | undefined; position: number | undefined }>;
+  /** Each projection's stored checkpoint; null before its first commit (a running node commits once a minute). */
+  readonly projections: Array<{ name: string; version: number | null; position: number | null }>;
 }
 
 /** What a journal says about itself; the size on disk is the data directory's (journalStats). */
@@ -40,7 +41,7 @@ export async function journalCounts(journal: Journal, projectionNames: readonly 
   const projections = [];
   for (const name of projectionNames) {
     const c = await journal.projectionStore(name).load();
-    projections.push({ name, version: c?.version, position: c?.position });
+    projections.push({ name, version: c?.version ?? null, position: c?.position ?? null });
   }
   return { nodeId: journal.nodeId, events, byType, feeds, projections };
 }

@@ -77,5 +77,15 @@ export const apiJournalRoutes: RouteGroup = async (app, { deps }) => {
 
   // `journal stats` without the size on disk (the CLI measures the data directory itself). A full
   // scan: it costs what the local command costs, interleaved with the node's other work.
-  app.get('/api/journal/stats', async () => journalCounts(journal, allProjections.map((p) => p.name)));
+  // Projections as they run (applied in memory, committed at most once a minute), not as last stored.
+  app.get('/api/journal/stats', async () => {
+    const counts = await journalCounts(journal, allProjections.map((p) => p.name));
+    return {
+      ...counts,
+      projections: counts.projections.map((p) => {
+        const runner = deps.node.runner(p.name);
+        return { name: p.name, version: runner.projection.version, position: runner.position };
+      }),
+    };
+  });
 };
