@@ -6,6 +6,7 @@ import type { UnitHealth } from '../../core/runtime/units.js';
 import { createProjections, projectionOptions } from '../../projections/all.js';
 import { dataPaths } from '../cli/data-dir.js';
 import type { NodeUnit } from './context.js';
+import type {} from './journal.js'; // the journal on the shelf
 
 /** Bytes of the files directly in `dir` (LevelDB's tables and logs; the cold files are counted by their manifest). */
 export async function filesBytes(dir: string): Promise<number> {
