@@ -11,7 +11,7 @@ import type { CommonDeviceConfig } from './platform.js';
 import { COMMON_DEVICE_KEYS, platformNamed, platformNames } from './platforms.js';
 import { parseFilters } from './filter-config.js';
 import { objectShape } from '../config/schema-walk.js';
-import { describeIssue, show as showValue } from '../config/config-error.js';
+import { describeIssue, show as showValue } from '../config/zod-issue.js';
 
 /** A device name becomes the provider part of its source ids (`attic.temperature`). */
 const DEVICE_NAME = /^[a-z][a-z0-9_]*$/;
