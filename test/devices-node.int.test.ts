@@ -142,9 +142,13 @@ t.test('a node with a YAML-declared device journals its readings with unit and c
   // Pulses on the simulated GPIO input reach the counter through the push path's edge hub.
   const gpio = shelf.get('gpio')!;
   gpio.simulateEdge('rain_gauge', 1); // released (the simulation may start it at 0)
+  // A tipping bucket tips at most a few times a second: each tip is journaled before the next.
+  const edgesSeen = async () => (await valuesOf(journal, 'gpio.rain_gauge')).length;
   for (let i = 0; i < 3; i++) {
+    const before = await edgesSeen();
     gpio.simulateEdge('rain_gauge', 0);
     gpio.simulateEdge('rain_gauge', 1);
+    await waitFor(async () => (await edgesSeen()) >= before + 2, { timeoutMs: 5000, message: `tip ${i + 1} journaled` });
   }
   await waitFor(async () => (await valuesOf(journal, 'rain.total')).includes(1.5), { timeoutMs: 5000, message: 'three tips of 0.5 mm' });
 
