@@ -124,6 +124,10 @@ export const ErrorCodes = {
   VISION_MODEL_FAILED: 'SMOL_VISION_MODEL_FAILED',
   /** A frame waiting for the models was displaced by a newer one (one runs, one waits; the newest waits). */
   VISION_BUSY: 'SMOL_VISION_BUSY',
+  /** Vision is not enabled on this node (config `vision.enabled`, or no cameras). */
+  VISION_DISABLED: 'SMOL_VISION_DISABLED',
+  /** The request carries an image but the configured model cannot take images (not a vision model). */
+  LLM_NO_VISION: 'SMOL_LLM_NO_VISION',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

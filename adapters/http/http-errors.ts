@@ -43,6 +43,8 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   SMOL_FRAME_INVALID: 400,
   SMOL_VISION_MODEL_FAILED: 503,
   SMOL_VISION_BUSY: 503,
+  SMOL_VISION_DISABLED: 409,
+  SMOL_LLM_NO_VISION: 422,
 };
 
 /** The HTTP status of an error code (500 for codes that mean the node itself failed). */
