@@ -5,6 +5,7 @@ import { observationsProjection } from './observations.js';
 import { memoriesProjection } from './memories.js';
 import { toolCallsProjection } from './tool-calls.js';
 import { storageProjection } from './storage.js';
+import { visionProjection } from './vision.js';
 
 /** The settings projections take from config (`sensors.minuteRetentionDays` for the sensors projection). */
 export interface ProjectionOptions {
@@ -13,7 +14,7 @@ export interface ProjectionOptions {
 
 /** Every projection a node runs, in start order, built with `options`. Throws TypeError for a bad option. */
 export function createProjections(options: ProjectionOptions = {}): readonly Projection<any>[] {
-  return [createSensorsProjection(options.sensors), nodesProjection, observationsProjection, memoriesProjection, toolCallsProjection, storageProjection];
+  return [createSensorsProjection(options.sensors), nodesProjection, observationsProjection, memoriesProjection, toolCallsProjection, storageProjection, visionProjection];
 }
 
 /** The projection options of a node's config (structurally typed: projections do not import adapters). */
