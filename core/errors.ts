@@ -128,6 +128,8 @@ export const ErrorCodes = {
   VISION_DISABLED: 'SMOL_VISION_DISABLED',
   /** The request carries an image but the configured model cannot take images (not a vision model). */
   LLM_NO_VISION: 'SMOL_LLM_NO_VISION',
+  /** An image given by URL (http(s) or any scheme but data:): the node does not fetch URLs it is handed; send the image inline. */
+  IMAGE_URL_REFUSED: 'SMOL_IMAGE_URL_REFUSED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -45,6 +45,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   SMOL_VISION_BUSY: 503,
   SMOL_VISION_DISABLED: 409,
   SMOL_LLM_NO_VISION: 422,
+  SMOL_IMAGE_URL_REFUSED: 400,
 };
 
 /** The HTTP status of an error code (500 for codes that mean the node itself failed). */
