@@ -36,6 +36,8 @@ export interface HttpNodeOptions {
   readonly hardware?: boolean;
   /** Serve observation/memory search from the node's projections. */
   readonly search?: boolean;
+  /** The node's role (default alpaca, an edge); a hub is llama. */
+  readonly role?: 'llama' | 'alpaca';
 }
 
 /**
@@ -58,7 +60,7 @@ export async function httpNode(t: Test, extra: Partial<AppDeps> | ((node: SmolNo
     journal,
     registry: createRegistry(),
     name: 'kitchen',
-    role: 'alpaca',
+    role: options.role ?? 'alpaca',
     software: 'test',
     projections: allProjections,
     schedules: [{ provider: quietProvider, intervalMs: 1000 }],
@@ -73,7 +75,7 @@ export async function httpNode(t: Test, extra: Partial<AppDeps> | ((node: SmolNo
   const more = typeof extra === 'function' ? await extra(node) : extra;
   let n = 0;
   const tokens = generateTokens((size) => Buffer.alloc(size, ++n));
-  const app = await buildApp({ journal, node, info: { name: 'kitchen', role: 'alpaca', software: 'test', startedAt: Date.now() }, auth: { tokens }, ...(options.search ? { search: projectionSearch(node) } : {}), ...more });
+  const app = await buildApp({ journal, node, info: { name: 'kitchen', role: options.role ?? 'alpaca', software: 'test', startedAt: Date.now() }, auth: { tokens }, ...(options.search ? { search: projectionSearch(node) } : {}), ...more });
   t.teardown(() => app.close());
   /** Appends readings and waits until the projections have them. */
   const sample = async (values: Record<string, number>) => {
