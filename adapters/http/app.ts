@@ -21,6 +21,9 @@ import { syncRoutes, type SyncRouteDeps } from './routes/sync.js';
 import { apiAgentRoutes, type AgentChatPort } from './routes/api-agent.js';
 import { apiToolsRoutes } from './routes/api-tools.js';
 import { apiHardwareRoutes } from './routes/api-hardware.js';
+import { apiOverviewRoutes } from './routes/api-overview.js';
+import { apiVisionRoutes } from './routes/api-vision.js';
+import { apiDevicesRoutes, type DeviceView } from './routes/api-devices.js';
 import type { OutputPort } from '../../core/devices/device-port.js';
 import type { ToolRegistry } from '../../core/tools/registry.js';
 import { samplingFirst, samplingFirstBeforeSerializing, type SamplingIdle } from './sampling-first.js';
@@ -66,6 +69,8 @@ export interface AppDeps {
   readonly limits?: Partial<HttpLimits>;
   /** The configured outputs (LEDs, relays, PWM, displays), once the outputs unit started; absent = none. */
   readonly outputs?: () => OutputPort | undefined;
+  /** The configured devices (sensors.devices), once the devices unit started; absent = none. */
+  readonly devices?: () => readonly DeviceView[] | undefined;
   /** The memory unit's level: /api/health shows it; under pressure WebSocket catch-ups and large sync pushes are refused. */
   readonly memory?: AppMemory;
 }
@@ -106,6 +111,9 @@ const routeGroups: readonly RouteGroup[] = [
   apiAgentRoutes,
   apiToolsRoutes,
   apiHardwareRoutes,
+  apiOverviewRoutes,
+  apiVisionRoutes,
+  apiDevicesRoutes,
   staticRoutes,
 ];
 

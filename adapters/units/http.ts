@@ -3,6 +3,7 @@ import { serveHttp, type RunningHttp } from '../http/serve.js';
 import { SOFTWARE } from '../version.js';
 import type { NodeUnit } from './context.js';
 import type {} from './outputs.js'; // the outputs on the shelf
+import type {} from './devices.js'; // the devices on the shelf
 
 declare module './context.js' {
   interface Provided {
@@ -33,6 +34,7 @@ export function httpUnit(): NodeUnit {
           agent: agent.agent,
           tools: agent.tools,
           outputs: () => shelf.peek('outputs'),
+          devices: () => shelf.peek('devices'),
           openai: { agent: agent.agent, llm: agent.llm, embedder: agent.embedder, embedderFor: agent.queryEmbedder },
           sync: { service: sync.service, ...(sync.loop ? { loop: sync.loop } : {}) },
           units: shelf.get('unitHealth'),
