@@ -21,8 +21,6 @@ import { syncRoutes, type SyncRouteDeps } from './routes/sync.js';
 import { apiAgentRoutes, type AgentChatPort } from './routes/api-agent.js';
 import { apiToolsRoutes } from './routes/api-tools.js';
 import { apiHardwareRoutes } from './routes/api-hardware.js';
-import { apiOverviewRoutes } from './routes/api-overview.js';
-import { apiVisionRoutes } from './routes/api-vision.js';
 import { apiDevicesRoutes, type DeviceView } from './routes/api-devices.js';
 import type { OutputPort } from '../../core/devices/device-port.js';
 import type { ToolRegistry } from '../../core/tools/registry.js';
@@ -111,8 +109,6 @@ const routeGroups: readonly RouteGroup[] = [
   apiAgentRoutes,
   apiToolsRoutes,
   apiHardwareRoutes,
-  apiOverviewRoutes,
-  apiVisionRoutes,
   apiDevicesRoutes,
   staticRoutes,
 ];
