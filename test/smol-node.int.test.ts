@@ -103,7 +103,13 @@ t.test('GPIO writes and mode switches are journaled; simulated pins are labelled
   await t.rejects(node.setGpioMode('hardware', 'test'), { code: 'SMOL_SENSOR_UNAVAILABLE' });
   await node.setGpioMode('simulated', 'test');
   const events = [];
-  for await (const e of journal.read({ types: ['gpio.written', 'gpio.mode.changed', 'source.registered'] })) events.push([e.event.type, e.event.data]);
+  const versions: number[] = [];
+  for await (const e of journal.read({ types: ['gpio.written', 'gpio.mode.changed', 'source.registered'] })) {
+    events.push([e.event.type, e.event.data]);
+    if (e.event.type === 'source.registered') versions.push(e.event.v);
+  }
+  t.ok(versions.length > 0 && versions.every((v) => v === 2), `sources are registered as v2 (${versions.join(',')})`);
+  t.ok(events.filter(([type]) => type === 'source.registered').every(([, d]) => (d as { binary: boolean }).binary === true), 'a GPIO pin is registered as binary');
   t.same(events.filter(([type]) => type !== 'source.registered'), [['gpio.written', { pin: 'led', value: 1, simulated: true }], ['gpio.mode.changed', { mode: 'simulated', reason: 'test' }]]);
   t.ok(events.filter(([type]) => type === 'source.registered').every(([, d]) => (d as { simulated: boolean }).simulated), 'every gpio source says simulated');
   await node.stop('test');

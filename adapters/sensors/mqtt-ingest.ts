@@ -90,7 +90,7 @@ export class MqttIngest {
   /** Journals `source.registered` for every configured source (at each start, as other providers do). */
   async register(): Promise<void> {
     const sources = this.sources();
-    if (sources.length > 0) await this.journal.append(sources.map((data) => ({ type: 'source.registered', data })));
+    if (sources.length > 0) await this.journal.append(sources.map((s) => ({ type: 'source.registered', v: 2, data: { ...s, binary: false } })));
   }
 
   /** The readings in one message on `topic`. Throws SMOL_MQTT_PAYLOAD_INVALID. */

@@ -112,12 +112,15 @@ export class SmolNode {
     return providers.flatMap((p) =>
       p.sources().map((s) => ({
         type: 'source.registered' as const,
+        v: 2,
         data: {
           source: s.source,
           provider: s.provider,
           simulated: s.simulated,
           ...(s.unit ? { unit: s.unit } : {}),
           ...(s.label ? { label: s.label } : {}),
+          // A GPIO pin reads 0/1; the system sensors are numeric (what the v1 upcast assumes too).
+          binary: s.provider === 'gpio',
         },
       })),
     );
