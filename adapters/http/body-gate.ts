@@ -25,6 +25,7 @@ export const ROUTE_BODIES: Readonly<Record<string, RouteBody>> = {
   'POST /api/gpio/mode': { limit: 4096, from: 'token' },
   'POST /api/gpio/pins/:name': { limit: 4096, from: 'token' },
   'POST /api/outputs/:name': { limit: 4096, from: 'token' },
+  'POST /api/vision/look': { limit: 1024, from: 'token' },
   // A question (8,000 characters) and 40 turns of history (16,000 each), as UTF-8 JSON.
   'POST /api/agent/ask': { limit: 2 << 20, from: 'token' },
   'POST /v1/chat/completions': { limit: 4 << 20, from: 'token' },
