@@ -21,6 +21,7 @@ import { syncRoutes, type SyncRouteDeps } from './routes/sync.js';
 import { apiAgentRoutes, type AgentChatPort } from './routes/api-agent.js';
 import { apiToolsRoutes } from './routes/api-tools.js';
 import { apiHardwareRoutes } from './routes/api-hardware.js';
+import { apiOverviewRoutes } from './routes/api-overview.js';
 import { apiVisionRoutes } from './routes/api-vision.js';
 import { apiDevicesRoutes, type DeviceView } from './routes/api-devices.js';
 import type { OutputPort } from '../../core/devices/device-port.js';
@@ -110,6 +111,7 @@ const routeGroups: readonly RouteGroup[] = [
   apiAgentRoutes,
   apiToolsRoutes,
   apiHardwareRoutes,
+  apiOverviewRoutes,
   apiVisionRoutes,
   apiDevicesRoutes,
   staticRoutes,
