@@ -4,6 +4,7 @@ import { SOFTWARE } from '../version.js';
 import type { NodeUnit } from './context.js';
 import type {} from './outputs.js'; // the outputs on the shelf
 import type {} from './devices.js'; // the devices on the shelf
+import type {} from './vision-shelf.js'; // the vision unit on the shelf
 
 declare module './context.js' {
   interface Provided {
@@ -35,6 +36,7 @@ export function httpUnit(): NodeUnit {
           tools: agent.tools,
           outputs: () => shelf.peek('outputs'),
           devices: () => shelf.peek('devices'),
+          vision: () => shelf.peek('vision'),
           openai: { agent: agent.agent, llm: agent.llm, embedder: agent.embedder, embedderFor: agent.queryEmbedder },
           sync: { service: sync.service, ...(sync.loop ? { loop: sync.loop } : {}) },
           units: shelf.get('unitHealth'),
