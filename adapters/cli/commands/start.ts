@@ -28,6 +28,7 @@ import { httpUnit } from '../../units/http.js';
 import { beginUnit } from '../../units/begin.js';
 import { syncPeersUnit } from '../../units/sync-peers.js';
 import { statusFileUnit } from '../../units/status-file.js';
+import { visionUnit } from '../../units/vision.js';
 import { bounded, dataDirEntries, removeCreated } from '../start-parts.js';
 
 export { SOFTWARE } from '../../version.js';
@@ -56,7 +57,7 @@ export const NODE_UNITS: readonly (() => NodeUnit)[] = [
 ];
 
 /** Units that run once `node.started` is journaled: they write to the journal or tell the world the node is up. */
-export const AFTER_BEGIN: readonly (() => NodeUnit)[] = [devicesUnit, syncPeersUnit, statusFileUnit, coldHistoryUnit, retentionUnit, memoryJournalUnit];
+export const AFTER_BEGIN: readonly (() => NodeUnit)[] = [devicesUnit, syncPeersUnit, statusFileUnit, coldHistoryUnit, retentionUnit, memoryJournalUnit, visionUnit];
 
 export interface RunningNode {
   readonly node: SmolNode;
