@@ -102,7 +102,7 @@ export class SmolChat extends LitElement {
         )}
       </div>
       <form @submit=${(e: Event) => void this.send(e)}>
-        <input name="question" placeholder="Ask the agent…" autocomplete="off" ?disabled=${this.busy} />
+        <input name="question" aria-label="Your question" placeholder="Ask the agent…" autocomplete="off" ?disabled=${this.busy} />
         ${this.busy ? html`<button type="button" @click=${() => this.abort?.abort()}>Stop</button>` : html`<button type="submit">Send</button>`}
       </form>
     `;

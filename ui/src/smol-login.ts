@@ -25,7 +25,7 @@ export class SmolLogin extends LitElement {
         <h2>Log in</h2>
         <p class="muted">This node needs its API token when you are not on the node itself. Run <code>smollama status</code> on the node to see it.</p>
         <form class="row" @submit=${this.submit}>
-          <input type="password" name="token" autocomplete="current-password" placeholder="smol_admin_… or smol_read_…" style="flex: 1; min-width: 12rem" />
+          <input type="password" name="token" aria-label="API token" autocomplete="current-password" placeholder="smol_admin_… or smol_read_…" style="flex: 1; min-width: 12rem" />
           <button type="submit">Log in</button>
         </form>
         ${this.error ? html`<p class="error">${this.error}</p>` : ''}

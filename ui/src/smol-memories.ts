@@ -49,7 +49,7 @@ export class SmolMemories extends LitElement {
     return html`
       <h2>Memories <span class="badge ${this.stream.status === 'live' ? 'live' : ''}">${this.stream.status}</span></h2>
       <form class="row" @submit=${this.search}>
-        <input name="query" type="search" placeholder="Search memories" style="flex:1;min-width:10rem" />
+        <input name="query" type="search" aria-label="Search memories" placeholder="Search memories" style="flex:1;min-width:10rem" />
         <button type="submit">Search</button>
       </form>
       ${this.error ? html`<p class="error">${this.error}</p>` : ''}

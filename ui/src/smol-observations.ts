@@ -57,18 +57,18 @@ export class SmolObservations extends LitElement {
     return html`
       <h2>Observations <span class="badge ${this.stream.status === 'live' ? 'live' : ''}">${this.stream.status}</span></h2>
       <form class="row" @submit=${this.search}>
-        <input name="query" type="search" placeholder="Search words" style="flex:1;min-width:10rem" />
-        <select name="kind" @change=${() => this.search()}>
+        <input name="query" type="search" aria-label="Search words in observations" placeholder="Search words" style="flex:1;min-width:10rem" />
+        <select name="kind" aria-label="Kind of observation" @change=${() => this.search()}>
           <option value="">any kind</option>
           ${['trend', 'excursion', 'anomaly', 'state', 'pattern', 'summary'].map((k) => html`<option value=${k}>${k}</option>`)}
         </select>
-        <select name="hours" @change=${() => this.search()}>
+        <select name="hours" aria-label="Time range" @change=${() => this.search()}>
           <option value="">any time</option>
           <option value="1">last hour</option>
           <option value="24">last 24 h</option>
           <option value="168">last 7 days</option>
         </select>
-        <input name="origin" placeholder="node id" style="width:8rem" />
+        <input name="origin" aria-label="Node id" placeholder="node id" style="width:8rem" />
         <button type="submit">Search</button>
       </form>
       ${this.error ? html`<p class="error">${this.error}</p>` : ''}

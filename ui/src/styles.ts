@@ -12,6 +12,7 @@ export const shared = css`
   .muted { opacity: 0.65; }
   .empty { padding: 1rem; border: 1px dashed var(--line, #dde2ea); border-radius: 10px; opacity: 0.8; }
   .error { color: #b3261e; }
+  a { color: #1f5fd6; }
   table { width: 100%; border-collapse: collapse; font-size: 0.9rem; }
   th, td { text-align: left; padding: 0.35rem 0.5rem; border-bottom: 1px solid var(--line, #dde2ea); vertical-align: top; }
   /* Only ids and hashes (one long word) may break, and then between characters of that word only. */
@@ -41,5 +42,8 @@ export const shared = css`
     .badge { background: #2b3445; color: #e4e8ee; }
     .badge.sim { background: #5a4a12; }
     .badge.live { background: #1d4d2c; }
+    /* AA on the dark card (#1d222a): the light theme's red and blue are too dark there. */
+    .error { color: #ff8a80; }
+    a { color: #8ab4ff; }
   }
 `;

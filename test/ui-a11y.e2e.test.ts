@@ -1,0 +1,127 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import t from 'tap';
+import type { Page } from 'playwright-core';
+import { buildUi } from '../ui/build.js';
+import { httpNode } from './helpers/http-node.js';
+import { openBrowser, skipWithoutChromium } from './helpers/browser.js';
+import { tempDir } from './helpers/temp-dir.js';
+
+// axe-core's browser build, evaluated in the page by the test (the page's CSP rightly refuses an
+// inline <script>, so no addScriptTag): the page itself still loads nothing but the node's files.
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: Array<{ target: unknown[]; failureSummary?: string }>;
+}
+
+/** Pages where axe's color-contrast rule found text it could measure and pass (it ran for real). */
+const contrastChecked = new Set<string>();
+
+/** Serious and critical axe violations on the page as it is now (through open shadow roots). */
+async function seriousViolations(page: Page): Promise<AxeViolation[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE);
+  const result = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: unknown, o: unknown): Promise<unknown> } }).axe;
+    const r = await axe.run(document, { resultTypes: ['violations'] }) as { violations: AxeViolation[]; passes: Array<{ id: string }> };
+    return { violations: r.violations, contrast: r.passes.some((p) => p.id === 'color-contrast') };
+  });
+  if (result.contrast) contrastChecked.add(page.url());
+  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+/** One line per violation: its id, what it is about, and where (up to 4 targets). */
+function describe(violations: AxeViolation[]): string {
+  return violations.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.slice(0, 4).map((n) => JSON.stringify(n.target)).join(', ')}${v.nodes[0]?.failureSummary ? ` — ${v.nodes[0].failureSummary.replace(/\s+/g, ' ').slice(0, 200)}` : ''}`).join('\n');
+}
+
+/**
+ * Shows a section by its hash and waits until it has rendered its heading and no fetch is in
+ * flight for two frames in a row (its first answers have come and been drawn).
+ */
+async function openSection(page: Page, section: string): Promise<void> {
+  await page.evaluate((s) => (location.hash = `#/${s}`), section);
+  await page.waitForFunction((s) => document.querySelector('smol-app')?.shadowRoot?.querySelector(`nav a[href="#/${s}"]`)?.getAttribute('aria-current') === 'page', section);
+  await page.locator('smol-app main h2').first().waitFor({ timeout: 15_000 });
+  await page.waitForFunction(() => new Promise<boolean>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve((window as unknown as { __inflight: number }).__inflight === 0)))), undefined, { timeout: 15_000 });
+}
+
+t.test('accessibility: every section the nav offers, light and dark, desktop and phone, has no serious axe violation', { skip: skipWithoutChromium() ?? false }, async (t) => {
+  const uiDir = await buildUi({ outDir: join(tempDir(t, 'smollama-ui-'), 'dist'), minify: true });
+  let clock: number | undefined = Date.now() - 20 * 60_000;
+  const { app, sample } = await httpNode(t, { uiDir }, { now: () => clock ?? Date.now(), hardware: true, search: true });
+  for (let i = 0; i < 20; i++) {
+    await sample({ 'test.temp': 21 + Math.sin(i / 3) });
+    clock += 60_000;
+  }
+  clock = undefined;
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/`;
+  const { page, errors, external } = await openBrowser(t, { viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
+
+  // Counts the page's fetches in flight (a CDP init script: the page's CSP does not apply to it).
+  await page.addInitScript(() => {
+    const w = window as unknown as { __inflight: number };
+    w.__inflight = 0;
+    const original = window.fetch.bind(window);
+    window.fetch = (...args) => {
+      w.__inflight++;
+      return original(...args).finally(() => w.__inflight--);
+    };
+  });
+  // The sections as the running dashboard lists them, so views added later are checked too.
+  await page.goto(base);
+  await page.locator('smol-app nav a').first().waitFor({ state: 'attached', timeout: 15_000 });
+  const sections = await page.locator('smol-app nav a').evaluateAll((links) => links.map((a) => (a.getAttribute('href') ?? '').replace(/^#\/?/, '')).filter(Boolean));
+  t.ok(sections.length >= 8, `the nav offers ${sections.length} sections: ${sections.join(', ')}`);
+
+  for (const scheme of ['light', 'dark'] as const) {
+    for (const [width, height] of [[1280, 800], [390, 844]] as const) {
+      await t.test(`${scheme}, ${width}×${height}`, async (t) => {
+        await page.emulateMedia({ colorScheme: scheme });
+        await page.setViewportSize({ width, height });
+        for (const section of sections) {
+          await openSection(page, section);
+          const violations = await seriousViolations(page);
+          t.same(violations.map((v) => v.id), [], `${section}: no serious or critical violation${violations.length ? `\n${describe(violations)}` : ''}`);
+        }
+        t.ok([...contrastChecked].some((u) => sections.some((s) => u.endsWith(`#/${s}`))), 'axe measured text contrast on these pages');
+        contrastChecked.clear();
+        if (width < 640) {
+          // The open phone menu is a page state of its own (links over the content).
+          const menu = page.locator('smol-app button.menu');
+          if ((await menu.getAttribute('aria-expanded')) !== 'true') await menu.click();
+          await page.locator('smol-app nav a').first().waitFor({ state: 'visible' });
+          const violations = await seriousViolations(page);
+          t.same(violations.map((v) => v.id), [], `the open menu: no serious or critical violation${violations.length ? `\n${describe(violations)}` : ''}`);
+          await menu.click();
+        }
+      });
+    }
+  }
+
+  await t.test('the header and nav show where the keyboard focus is', async (t) => {
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.goto(`${base}#/overview`);
+    await page.locator('smol-app main h2').first().waitFor({ timeout: 15_000 });
+    await page.keyboard.press('Tab');
+    const focus = await page.evaluate(() => {
+      let el: Element | null = document.activeElement;
+      while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
+      if (!el) return undefined;
+      const s = getComputedStyle(el);
+      return { tag: el.tagName, inHeader: !!el.closest('header'), outline: s.outlineStyle, width: parseFloat(s.outlineWidth) };
+    });
+    t.ok(focus?.inHeader, `the first Tab lands in the header (${focus?.tag})`);
+    t.ok(focus && focus.outline !== 'none' && focus.width >= 2, `with a visible outline (${focus?.outline} ${focus?.width}px)`);
+  });
+
+  t.same(errors, [], 'no script errors');
+  t.same(external, [], 'nothing is loaded from anywhere but the node');
+});
