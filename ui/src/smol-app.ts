@@ -8,7 +8,9 @@ import './smol-memories.js';
 import './smol-journal.js';
 import './smol-nodes.js';
 import './smol-gpio.js';
+import './smol-devices.js';
 import './smol-chat.js';
+import './smol-fleet.js';
 
 const PAGES: ReadonlyArray<[string, string, () => TemplateResult]> = [
   ['overview', 'Overview', () => html`<smol-overview></smol-overview>`],
@@ -17,18 +19,24 @@ const PAGES: ReadonlyArray<[string, string, () => TemplateResult]> = [
   ['memories', 'Memories', () => html`<smol-memories></smol-memories>`],
   ['journal', 'Journal', () => html`<smol-journal></smol-journal>`],
   ['nodes', 'Nodes & sync', () => html`<smol-nodes></smol-nodes>`],
+  ['fleet', 'Fleet', () => html`<smol-fleet></smol-fleet>`],
   ['chat', 'Chat', () => html`<smol-chat></smol-chat>`],
+  ['devices', 'Devices', () => html`<smol-devices></smol-devices>`],
   ['gpio', 'GPIO', () => html`<smol-gpio></smol-gpio>`],
 ];
+/** Pages listed in the navigation only on a hub (node.role llama); their address works on any node. */
+const HUB_PAGES: ReadonlySet<string> = new Set(['fleet']);
 
 /** The page shell: navigation by URL hash (#/readings), and the login form when the node asks for one. */
 export class SmolApp extends LitElement {
-  static override properties = { page: { state: true }, needLogin: { state: true }, name: { state: true }, menuOpen: { state: true } };
+  static override properties = { page: { state: true }, needLogin: { state: true }, name: { state: true }, menuOpen: { state: true }, role: { state: true } };
   page = 'overview';
   /** On a phone the sections are behind a menu button; this says whether the list is shown. */
   menuOpen = false;
   needLogin = false;
   name = '';
+  /** The node's role from /api/health: a hub (llama) lists the fleet. */
+  role = '';
 
   static override styles = css`
     :host { display: block; min-height: 100vh; }
@@ -77,8 +85,9 @@ export class SmolApp extends LitElement {
     }
     const who = await api<{ scope: string | null }>('/api/whoami');
     this.needLogin = who.scope === null;
-    const health = await api<{ node: { name: string } }>('/api/health').catch(() => undefined);
+    const health = await api<{ node: { name: string; role: string } }>('/api/health').catch(() => undefined);
     this.name = health?.node.name ?? '';
+    this.role = health?.node.role ?? '';
   }
 
   private route(): void {
@@ -95,7 +104,7 @@ export class SmolApp extends LitElement {
           <span aria-hidden="true">☰</span> ${current[1]}
         </button>
         <nav id="sections" aria-label="Sections" class=${this.menuOpen ? 'open' : ''}>
-          ${PAGES.map(([p, label]) => html`<a href="#/${p}" aria-current=${p === this.page ? 'page' : 'false'} @click=${() => (this.menuOpen = false)}>${label}</a>`)}
+          ${PAGES.filter(([p]) => !HUB_PAGES.has(p) || this.role === 'llama' || p === this.page).map(([p, label]) => html`<a href="#/${p}" aria-current=${p === this.page ? 'page' : 'false'} @click=${() => (this.menuOpen = false)}>${label}</a>`)}
         </nav>
       </header>
       <main>
