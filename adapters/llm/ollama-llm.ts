@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Ollama, type ChatRequest, type ChatResponse, type Message, type Tool } from 'ollama';
 import { z } from 'zod';
 import { ErrorCodes, SmolError } from '../../core/errors.js';
-import type { LlmChatChunk, LlmChatRequest, LlmChatResult, LlmMessage, LlmModelInfo, LlmPort, LlmToolCall } from '../../core/llm/llm-port.js';
+import type { LlmCapabilities, LlmChatChunk, LlmChatRequest, LlmChatResult, LlmMessage, LlmModelInfo, LlmPort, LlmToolCall } from '../../core/llm/llm-port.js';
 import { timeoutFetch, transportError, withRetry, type RetryPolicy } from './retry.js';
 
 export interface OllamaLlmOptions {
@@ -43,6 +43,8 @@ export class OllamaLlm implements LlmPort {
   private readonly timedOut: (err: unknown) => boolean;
   private readonly timedFetch: typeof fetch;
   private readonly newId: () => string;
+  /** What a model can do, by name: asked once (a model's capabilities do not change under its name often enough to ask per call). */
+  private readonly caps = new Map<string, Promise<LlmCapabilities>>();
 
   constructor(private readonly options: OllamaLlmOptions) {
     this.model = options.model;
@@ -137,6 +139,28 @@ export class OllamaLlm implements LlmPort {
     return list.models.map((m) => ({ name: m.name, modifiedAt: new Date(m.modified_at).toISOString(), sizeBytes: m.size }));
   }
 
+  /**
+   * What the model can do, from Ollama's /api/show: `capabilities` lists "vision" and "tools"
+   * (Ollama 0.6.4+); older servers: a vision model has a projector (`projector_info`, or
+   * `clip`/`mllama` among the families), tools unknown. Cached per model. Throws
+   * SMOL_LLM_UNREACHABLE (down, or no such model; not cached).
+   */
+  async capabilities(model: string = this.model): Promise<LlmCapabilities> {
+    let known = this.caps.get(model);
+    if (!known) {
+      known = withRetry(this.options.retry, async () => {
+        try {
+          return capabilitiesFromShow(await this.client.show({ model }));
+        } catch (err) {
+          throw transportError(err, `ollama show (${model})`, this.timedOut(err));
+        }
+      });
+      this.caps.set(model, known);
+      known.catch(() => this.caps.delete(model));
+    }
+    return known;
+  }
+
   private request(r: LlmChatRequest): ChatRequest & { model: string } {
     // Ollama's names for the sampling settings (its Modelfile parameters).
     const options: Record<string, number | string[]> = {};
@@ -184,8 +208,18 @@ export function toolArguments(args: Record<string, unknown> | string | undefined
   }
 }
 
+/** What /api/show says a model can do (see OllamaLlm.capabilities). */
+export function capabilitiesFromShow(show: { capabilities?: unknown; details?: { families?: unknown } | null; projector_info?: unknown }): LlmCapabilities {
+  if (Array.isArray(show.capabilities)) return { vision: show.capabilities.includes('vision'), tools: show.capabilities.includes('tools') };
+  const families = Array.isArray(show.details?.families) ? (show.details.families as unknown[]) : [];
+  const projector = show.projector_info != null && typeof show.projector_info === 'object' && Object.keys(show.projector_info).length > 0;
+  return { vision: projector || families.includes('clip') || families.includes('mllama') };
+}
+
 function toWireMessage(m: LlmMessage): Message {
   const out: Message = { role: m.role, content: m.content };
+  // Ollama takes images as base64 strings on the message.
+  if (m.images?.length) out.images = m.images.map((i) => i.base64);
   if (m.toolCalls?.length) out.tool_calls = m.toolCalls.map((c) => ({ function: { name: c.name, arguments: c.arguments } }));
   if (m.role === 'tool' && m.toolName) out.tool_name = m.toolName;
   return out;

@@ -160,6 +160,16 @@ function toWire(m: LlmMessage): Record<string, unknown> {
   if (m.role === 'assistant' && m.toolCalls?.length) {
     return { role: 'assistant', content: m.content || null, tool_calls: m.toolCalls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: JSON.stringify(c.arguments) } })) };
   }
+  // Images go on as OpenAI content parts (a data: URL each, with the client's detail hint).
+  if (m.images?.length) {
+    return {
+      role: m.role,
+      content: [
+        ...(m.content ? [{ type: 'text', text: m.content }] : []),
+        ...m.images.map((i) => ({ type: 'image_url', image_url: { url: `data:${i.mediaType};base64,${i.base64}`, ...(i.detail ? { detail: i.detail } : {}) } })),
+      ],
+    };
+  }
   return { role: m.role, content: m.content };
 }
 

@@ -1,7 +1,7 @@
 import { isSmolError, ErrorCodes, SmolError } from '../errors.js';
 import type { EventDraft } from '../events/event.js';
 import type { EventDataMap } from '../events/core-events.js';
-import type { LlmChatRequest, LlmChatResult, LlmFormat, LlmMessage, LlmPort, LlmSampling, LlmToolCall, LlmToolChoice, LlmToolSpec } from '../llm/llm-port.js';
+import type { LlmChatRequest, LlmChatResult, LlmFormat, LlmImage, LlmMessage, LlmPort, LlmSampling, LlmToolCall, LlmToolChoice, LlmToolSpec } from '../llm/llm-port.js';
 import type { ToolRegistry } from '../tools/registry.js';
 import { systemPrompt } from './system-prompt.js';
 
@@ -26,6 +26,8 @@ export interface AskOptions extends LlmSampling {
   readonly via: 'cli' | 'api' | 'mqtt' | 'ui';
   /** Earlier turns: OpenAI-style clients send the whole conversation each time. A system message there is added to ours. */
   readonly history?: readonly LlmMessage[];
+  /** Images with the question, for a vision model (the caller has checked the model takes them). */
+  readonly images?: readonly LlmImage[];
   /** Tools the client runs itself: a call to one ends the loop and is handed back. */
   readonly clientTools?: readonly LlmToolSpec[];
   readonly model?: string;
@@ -93,7 +95,7 @@ export class Agent {
     const messages: LlmMessage[] = [
       { role: 'system', content: systemPrompt({ nodeName: this.deps.nodeName, nodeId: this.deps.nodeId, now: started, instructions: [this.deps.instructions ?? '', ...extraSystem].filter(Boolean).join('\n') }) },
       ...history.filter((m) => m.role !== 'system'),
-      ...(question ? [{ role: 'user' as const, content: question }] : []),
+      ...(question || options.images?.length ? [{ role: 'user' as const, content: question, ...(options.images?.length ? { images: options.images } : {}) }] : []),
     ];
     const clientNames = new Set(clientSpecs.map((t) => t.name));
     const registers = new Map<string, unknown>();

@@ -18,6 +18,15 @@ export interface LlmToolCall {
 
 export type LlmRole = 'system' | 'user' | 'assistant' | 'tool';
 
+/** An image a user message carries (checked at the edge: a JPEG, PNG or WebP whose bytes are these). */
+export interface LlmImage {
+  readonly mediaType: 'image/jpeg' | 'image/png' | 'image/webp';
+  /** The image bytes, base64 (no data: prefix). */
+  readonly base64: string;
+  /** OpenAI's `detail` hint ('low', 'high', 'auto'), passed on to upstreams that take it. */
+  readonly detail?: string;
+}
+
 export interface LlmMessage {
   readonly role: LlmRole;
   readonly content: string;
@@ -26,6 +35,8 @@ export interface LlmMessage {
   /** On tool messages: which call this is the result of. */
   readonly toolCallId?: string;
   readonly toolName?: string;
+  /** On user messages: images for a vision model (Ollama's `images`, OpenAI's image_url parts). */
+  readonly images?: readonly LlmImage[];
 }
 
 /** A tool as the model sees it: a name, what it does, and its parameters as JSON Schema. */
@@ -104,6 +115,12 @@ export interface LlmModelInfo {
   readonly sizeBytes?: number;
 }
 
+/** What a model can do: take images (a vision model), call tools. */
+export interface LlmCapabilities {
+  readonly vision?: boolean;
+  readonly tools?: boolean;
+}
+
 /** A chat model. */
 export interface LlmPort {
   /** 'ollama', 'openai-compatible', … */
@@ -114,4 +131,10 @@ export interface LlmPort {
   chatStream(request: LlmChatRequest): AsyncIterable<LlmChatChunk>;
   /** Models the upstream has. Throws SMOL_LLM_UNREACHABLE. */
   models(): Promise<LlmModelInfo[]>;
+  /**
+   * What `model` (default: the configured one) can do, as far as the upstream says; absent (or a
+   * field left out) = cannot say, and the upstream decides when asked.
+   * Throws SMOL_LLM_UNREACHABLE (also for a model the server does not have).
+   */
+  capabilities?(model?: string): Promise<LlmCapabilities>;
 }

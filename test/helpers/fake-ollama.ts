@@ -34,7 +34,7 @@ export interface ScriptedReply {
 /** What the client sent to /api/chat. */
 export interface WireChatRequest {
   model: string;
-  messages: Array<{ role: string; content: string; tool_calls?: Array<{ function: { name: string; arguments: unknown } }>; tool_name?: string }>;
+  messages: Array<{ role: string; content: string; tool_calls?: Array<{ function: { name: string; arguments: unknown } }>; tool_name?: string; images?: string[] }>;
   tools?: Array<{ type: string; function: { name: string; description?: string; parameters?: unknown } }>;
   format?: unknown;
   stream?: boolean;
@@ -56,6 +56,13 @@ export interface FakeOllamaOptions {
   /** Layer size a pull reports, in bytes, and in how many progress steps (default 10 MB in 10). */
   readonly pullBytes?: number;
   readonly pullSteps?: number;
+  /**
+   * /api/show's `capabilities` per model (default ['completion', 'tools']); null = an older Ollama
+   * that sends none. A chat offering tools to a model without 'tools' is refused, as Ollama does.
+   */
+  readonly capabilities?: Readonly<Record<string, readonly string[] | null>>;
+  /** /api/show's `details.families` per model (default ['test']): older Ollama names a vision projector there (clip, mllama). */
+  readonly families?: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface RecordedRequest {
@@ -152,7 +159,18 @@ export class FakeOllama {
     const name = body.model ?? body.name ?? '';
     if (!this.hasModel(name)) return json(res, 404, { error: `model '${name}' not found` });
     const entry = modelEntry(name);
-    json(res, 200, { license: '', modelfile: `FROM ${name}`, parameters: '', template: '{{ .Prompt }}', details: entry.details, model_info: {}, capabilities: ['completion', 'tools'], modified_at: entry.modified_at });
+    const families = this.options.families?.[name];
+    const capabilities = this.capabilitiesOf(name);
+    json(res, 200, {
+      license: '', modelfile: `FROM ${name}`, parameters: '', template: '{{ .Prompt }}', details: { ...entry.details, ...(families ? { families } : {}) }, model_info: {},
+      ...(capabilities ? { capabilities } : {}), modified_at: entry.modified_at,
+    });
+  }
+
+  private capabilitiesOf(name: string): readonly string[] | null {
+    const caps = this.options.capabilities;
+    const own = caps?.[name] !== undefined ? caps[name] : caps?.[name.replace(/:latest$/, '')];
+    return own === undefined ? ['completion', 'tools'] : own;
   }
 
   /** Ollama's pull: NDJSON status lines (manifest, a layer's download in steps, verify, success). */
@@ -185,6 +203,8 @@ export class FakeOllama {
 
   private async chat(res: ServerResponse, body: WireChatRequest): Promise<void> {
     if (!this.hasModel(body.model)) return json(res, 404, { error: `model "${body.model}" not found, try pulling it first` });
+    const caps = this.capabilitiesOf(body.model);
+    if (body.tools?.length && caps && !caps.includes('tools')) return json(res, 400, { error: `registry.ollama.ai/library/${body.model} does not support tools` });
     const index = this.chatCount++;
     const next = this.queue.shift() ?? this.options.chat;
     if (!next) return json(res, 500, { error: 'fake ollama: no scripted reply left' });

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { ErrorCodes, SmolError } from '../../../core/errors.js';
 import type { AskOptions } from '../../../core/agent/agent.js';
-import type { LlmMessage, LlmToolChoice, LlmToolSpec } from '../../../core/llm/llm-port.js';
+import type { LlmImage, LlmMessage, LlmToolChoice, LlmToolSpec } from '../../../core/llm/llm-port.js';
+import { checkImageCount, imagesOf } from './openai-images.js';
 
 /** What /v1/chat/completions reads of OpenAI's request body; other fields are accepted and ignored. */
 
@@ -80,10 +81,18 @@ function text(content: z.infer<typeof Content> | undefined): string {
   return content.map((p) => (p.type === 'text' ? (p.text ?? '') : '')).join('');
 }
 
-/** The conversation in the agent's terms: history, and the question (the last user message; empty after tool results). */
-export function conversation(messages: z.infer<typeof Message>[]): { history: LlmMessage[]; question: string } {
+/**
+ * The conversation in the agent's terms: history, and the question (the last user message; empty
+ * after tool results) with its images. `imageCount` counts every message's. Throws
+ * SMOL_BAD_REQUEST, SMOL_FRAME_INVALID, SMOL_IMAGE_URL_REFUSED (openai-images.ts).
+ */
+export function conversation(messages: z.infer<typeof Message>[]): { history: LlmMessage[]; question: string; images: LlmImage[]; imageCount: number } {
   const names = new Map<string, string>();
-  const out: LlmMessage[] = messages.map((m) => {
+  let imageCount = 0;
+  const out: LlmMessage[] = messages.map((m, index) => {
+    const images = imagesOf(m.content, index);
+    if (images.length && m.role !== 'user') throw new SmolError(ErrorCodes.BAD_REQUEST, `messages.${index}: images are taken in user messages only`, { details: { param: `messages.${index}.content` } });
+    imageCount += images.length;
     if (m.role === 'assistant') {
       const toolCalls = (m.tool_calls ?? []).map((c) => {
         names.set(c.id, c.function.name);
@@ -99,10 +108,11 @@ export function conversation(messages: z.infer<typeof Message>[]): { history: Ll
       return { role: 'assistant', content: text(m.content), ...(toolCalls.length ? { toolCalls } : {}) };
     }
     if (m.role === 'tool') return { role: 'tool', content: text(m.content), ...(m.tool_call_id ? { toolCallId: m.tool_call_id, toolName: names.get(m.tool_call_id) ?? m.name ?? '' } : {}) };
-    return { role: m.role === 'developer' ? 'system' : m.role, content: text(m.content) };
+    return { role: m.role === 'developer' ? 'system' : m.role, content: text(m.content), ...(images.length ? { images } : {}) };
   });
+  checkImageCount(imageCount);
   const last = out.at(-1)!;
-  return last.role === 'user' ? { history: out.slice(0, -1), question: last.content } : { history: out, question: '' };
+  return last.role === 'user' ? { history: out.slice(0, -1), question: last.content, images: [...(last.images ?? [])], imageCount } : { history: out, question: '', images: [], imageCount };
 }
 
 /** The client's own tools as the model sees them. */

@@ -26,6 +26,11 @@ function modelKey(name: string): string {
   return name.endsWith(':latest') ? name.slice(0, -':latest'.length) : name;
 }
 
+/** SMOL_LLM_NO_VISION for `model`, saying which models can see. */
+function noVision(model: string): SmolError {
+  return new SmolError(ErrorCodes.LLM_NO_VISION, `model: ${model} does not take images; use a vision model (\`ollama pull moondream\`, or llava, gemma3) and name it as the request's model`, { details: { param: 'model' } });
+}
+
 /** Names, each model once, in the spelling first seen. */
 function distinctModels(names: readonly string[]): string[] {
   const seen = new Map<string, string>();
@@ -83,18 +88,24 @@ async function v1Routes(app: FastifyInstance, api: OpenAiRouteDeps): Promise<voi
 
   app.post('/chat/completions', async (request: FastifyRequest, reply: FastifyReply) => {
     const body = parse(ChatBody, request.body);
-    const { history, question } = conversation(body.messages);
+    const { history, question, images, imageCount } = conversation(body.messages);
     // A model the node has is used; anything else (gpt-4o, …) means "the node's model".
     const known = (await chatModels()).find((m) => body.model !== undefined && modelKey(m) === modelKey(body.model));
     const model = known ?? api.llm.model;
+    // Refused before anything is journaled or streamed: a model that cannot see would answer as if no image were there.
+    const caps = imageCount > 0 ? await api.llm.capabilities?.(model) : undefined;
+    if (caps?.vision === false) throw noVision(model);
+    // Most vision models (moondream, llava, gemma3) take no tools, and Ollama refuses a request that offers them.
+    const noTools = caps?.tools === false && !body.tools?.length && body.tool_choice == null;
     const admin = request.access?.scope === 'admin';
     const id = `chatcmpl-${randomUUID().replaceAll('-', '')}`;
     const created = now();
     const signal = abortWhenClientGone(reply);
     const options = {
-      via: 'api' as const, history, clientTools: clientTools(body), model, signal,
+      via: 'api' as const, history, clientTools: clientTools(body), model, signal, ...(images.length ? { images } : {}),
       ...(admin ? {} : { allowTool: (n: string) => READ_ONLY_TOOLS.has(n) }),
       ...modelSettings(body),
+      ...(noTools ? { toolChoice: 'none' as const } : {}),
     };
     // Refused here, before a stream has answered 200 (a client tool named like a node tool, an unknown tool_choice).
     api.agent.check(options);
