@@ -5,6 +5,7 @@ import { guarded, worstOf, type CheckResult } from '../doctor/check.js';
 import { checkClock, checkDataDir, checkDisk, checkGpio, checkNodeVersion } from '../doctor/system-checks.js';
 import { checkBroker, checkPeers, checkPorts, checkTrust } from '../doctor/network-checks.js';
 import { checkConfiguredDevices, checkKernelDevices } from '../doctor/devices-check.js';
+import { checkCameras } from '../doctor/cameras-check.js';
 import { checkModels, type PullReporter } from '../doctor/model-checks.js';
 
 export interface DoctorOptions {
@@ -30,6 +31,7 @@ export async function runDoctor(config: Config, options: DoctorOptions, output: 
     guarded('gpio', () => checkGpio(config)),
     guarded('kernel sensors', () => checkKernelDevices(config)),
     guarded('devices', () => checkConfiguredDevices(config)),
+    guarded('cameras', () => checkCameras(config)),
     guarded('clock', () => checkClock()),
     guarded('mqtt broker', () => checkBroker(config)),
     guarded('trust list', () => checkTrust(config)),
