@@ -122,6 +122,15 @@ export const visionSection = z
       .strict()
       .prefault({})
       .describe('Models: object detection and classification in a worker thread'),
+    describe: z
+      .object({
+        model: z.string().min(1).optional().describe('an Ollama vision model (moondream, llava, gemma3) that describes the snapshot of a new detection as an observation (method vision-llm); off when absent'),
+        labels: z.array(z.string().min(1)).min(1).default(['person']).describe('detections of these labels are described'),
+        minIntervalMs: z.number().int().min(10_000).default(300_000).describe('at most one description per camera this often (ms)'),
+      })
+      .strict()
+      .prefault({})
+      .describe('Vision-llm observations: a sentence or two about a new detection, by a vision model'),
   })
   .strict()
   .prefault({})
