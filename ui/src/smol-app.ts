@@ -29,14 +29,14 @@ const HUB_PAGES: ReadonlySet<string> = new Set(['fleet']);
 
 /** The page shell: navigation by URL hash (#/readings), and the login form when the node asks for one. */
 export class SmolApp extends LitElement {
-  static override properties = { page: { state: true }, needLogin: { state: true }, name: { state: true }, menuOpen: { state: true }, role: { state: true } };
+  static override properties = { page: { state: true }, needLogin: { state: true }, name: { state: true }, menuOpen: { state: true }, nodeRole: { state: true } };
   page = 'overview';
   /** On a phone the sections are behind a menu button; this says whether the list is shown. */
   menuOpen = false;
   needLogin = false;
   name = '';
   /** The node's role from /api/health: a hub (llama) lists the fleet. */
-  role = '';
+  nodeRole = '';
 
   static override styles = css`
     :host { display: block; min-height: 100vh; }
@@ -87,7 +87,7 @@ export class SmolApp extends LitElement {
     this.needLogin = who.scope === null;
     const health = await api<{ node: { name: string; role: string } }>('/api/health').catch(() => undefined);
     this.name = health?.node.name ?? '';
-    this.role = health?.node.role ?? '';
+    this.nodeRole = health?.node.role ?? '';
   }
 
   private route(): void {
@@ -104,7 +104,7 @@ export class SmolApp extends LitElement {
           <span aria-hidden="true">☰</span> ${current[1]}
         </button>
         <nav id="sections" aria-label="Sections" class=${this.menuOpen ? 'open' : ''}>
-          ${PAGES.filter(([p]) => !HUB_PAGES.has(p) || this.role === 'llama' || p === this.page).map(([p, label]) => html`<a href="#/${p}" aria-current=${p === this.page ? 'page' : 'false'} @click=${() => (this.menuOpen = false)}>${label}</a>`)}
+          ${PAGES.filter(([p]) => !HUB_PAGES.has(p) || this.nodeRole === 'llama' || p === this.page).map(([p, label]) => html`<a href="#/${p}" aria-current=${p === this.page ? 'page' : 'false'} @click=${() => (this.menuOpen = false)}>${label}</a>`)}
         </nav>
       </header>
       <main>

@@ -5,6 +5,7 @@ import { shared } from './styles.js';
 import { TableCards } from './table-cards.js';
 import { ago } from './format.js';
 import { hlcMs, type JournalEntry } from './types.js';
+import { hashParam } from './hash-params.js';
 
 const KEEP = 500;
 
@@ -17,7 +18,8 @@ export class SmolJournal extends LitElement {
   selected: JournalEntry | undefined;
   error = '';
   private types: string[] = [];
-  private origins: string[] = [];
+  /** Origins to show; `#/journal?node=<origin>` (a link from the fleet view) starts with that one. */
+  private origins: string[] = [hashParam('node')].filter((o): o is string => o !== undefined);
   private readonly stream = new JournalStream(this, { onEvents: (e) => this.add(e) });
 
   override connectedCallback(): void {
@@ -55,7 +57,7 @@ export class SmolJournal extends LitElement {
       <h2>Journal <span class="badge ${this.stream.status === 'live' ? 'live' : ''}">${this.stream.status}</span></h2>
       <form class="row" @submit=${this.filter}>
         <input name="types" placeholder="types, e.g. reading.sampled,gpio.mode.changed" style="flex:2;min-width:12rem" />
-        <input name="origins" placeholder="origin node ids" style="flex:1;min-width:8rem" />
+        <input name="origins" placeholder="origin node ids" style="flex:1;min-width:8rem" .value=${this.origins.join(',')} />
         <button type="submit">Filter</button>
       </form>
       ${this.error ? html`<p class="error">${this.error}</p>` : ''}

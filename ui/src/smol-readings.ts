@@ -3,6 +3,7 @@ import { api, query } from './api.js';
 import { ago, clockTime, sourceLabel, valueParts } from './format.js';
 import { JournalStream } from './journal-stream.js';
 import { estimateIntervalMs, staleSince } from './staleness.js';
+import { NodeFilter } from './hash-params.js';
 import { shared } from './styles.js';
 import type { HistoryPoint, JournalEntry, LatestReading } from './types.js';
 import { hlcMs } from './types.js';
@@ -22,7 +23,7 @@ const keyOf = (r: { origin: string; source: string }) => `${r.origin}\u0000${r.s
 
 /** Live values of every source with a sparkline each, and a chart of one or more sources' history. */
 export class SmolReadings extends LitElement {
-  static override properties = { readings: { state: true }, selected: { state: true }, range: { state: true }, chart: { state: true }, sparks: { state: true }, error: { state: true } };
+  static override properties = { filterName: { state: true }, readings: { state: true }, selected: { state: true }, range: { state: true }, chart: { state: true }, sparks: { state: true }, error: { state: true } };
   static override styles = [
     shared,
     css`
@@ -42,6 +43,13 @@ export class SmolReadings extends LitElement {
   /** The last hour of each source: its sparkline and its sampling interval. */
   sparks = new Map<string, History>();
   error = '';
+  /** The name of the node the page is filtered to (`#/readings?node=<origin>`, from the fleet view). */
+  filterName = '';
+  private readonly nodeFilter = new NodeFilter(this, () => {
+    this.selected = [];
+    this.readings = [];
+    void this.load();
+  });
   private timer: ReturnType<typeof setInterval> | undefined;
   private ticks = 0;
   private readonly stream = new JournalStream(this, { types: ['reading.sampled'], onEvents: (e) => this.apply(e) });
@@ -65,7 +73,9 @@ export class SmolReadings extends LitElement {
 
   private async load(): Promise<void> {
     try {
-      this.readings = (await api<{ readings: LatestReading[] }>('/api/readings/latest')).readings;
+      const origin = this.nodeFilter.value;
+      this.readings = (await api<{ readings: LatestReading[] }>(`/api/readings/latest${query({ origin })}`)).readings;
+      if (origin) this.filterName = (await api<{ nodes: Array<{ origin: string; name: string | null }> }>('/api/nodes')).nodes.find((n) => n.origin === origin)?.name ?? `${origin.slice(0, 12)}…`;
       if (this.selected.length === 0 && this.readings[0]) this.selected = [keyOf(this.readings[0])];
       await Promise.all([this.loadHistory(), this.loadSparks()]);
     } catch (err) {
@@ -100,6 +110,7 @@ export class SmolReadings extends LitElement {
     let unknown = false;
     const next = [...this.readings];
     for (const { event } of entries) {
+      if (this.nodeFilter.value !== undefined && event.origin !== this.nodeFilter.value) continue;
       const values = (event.data as { values?: Record<string, number> }).values ?? {};
       for (const [source, value] of Object.entries(values)) {
         const i = next.findIndex((r) => r.origin === event.origin && r.source === source);
@@ -148,6 +159,7 @@ export class SmolReadings extends LitElement {
       <h2>Readings <span class="badge ${this.stream.status === 'live' ? 'live' : ''}">${this.stream.status}</span></h2>
       ${this.stream.downSince !== undefined ? html`<p class="error" data-testid="node-stale">Lost the connection to the node at ${clockTime(this.stream.downSince, now)}: the values below are stale.</p>` : ''}
       ${this.error ? html`<p class="error">${this.error}</p>` : ''}
+      ${this.nodeFilter.value ? html`<p class="row" data-testid="node-filter">Only <b>${this.filterName}</b> <a href="#/readings">Show every node</a></p>` : ''}
       ${this.readings.length === 0 ? html`<div class="empty">No readings yet.</div>` : ''}
       <div class="cards">${this.readings.map((r) => this.card(r, now))}</div>
       ${main
