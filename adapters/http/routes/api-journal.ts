@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { ErrorCodes, SmolError } from '../../../core/errors.js';
 import type { JournalEntry } from '../../../core/events/event.js';
-import { inspectEvent } from '../../../journal-tools/inspect.js';
+import { eventDelivery, type EventDelivery } from '../../../journal-tools/event-delivery.js';
+import { inspectEvent, type InspectedEvent } from '../../../journal-tools/inspect.js';
 import { journalCounts } from '../../../journal-tools/stats.js';
 import { allProjections } from '../../../projections/all.js';
 import type { RouteGroup } from '../app.js';
@@ -20,6 +21,9 @@ const JournalQuery = z
   })
   .strict()
   .refine((q) => q.from === undefined || q.to === undefined || q.from <= q.to, { message: 'from must not be after to', path: ['from'] });
+/** GET /api/journal/events/:id: the entry, its stored hash and size (bytes), HLC as ISO time, and who delivered it. */
+export type JournalEventDetail = InspectedEvent & { readonly delivery: EventDelivery };
+
 const EventParams = z.object({ id: z.string().regex(/^[^:]{1,200}:[1-9]\d{0,15}$/, 'expected an event id origin:seq') });
 const PositionParams = z.object({ position: queryInt(1, 2 ** 48) });
 const InspectQuery = z
@@ -54,12 +58,11 @@ export const apiJournalRoutes: RouteGroup = async (app, { deps }) => {
     return { lastPosition: last, entries };
   });
 
+  // The event with what the dashboard's detail shows: its stored hash and size, and who delivered it.
   app.get('/api/journal/events/:id', async (request) => {
     const { id } = parseInput(EventParams, request.params, 'params');
-    const colon = id.lastIndexOf(':');
-    const entry = await journal.get(id.slice(0, colon), Number(id.slice(colon + 1)));
-    if (!entry) throw new SmolError(ErrorCodes.NOT_FOUND, `no event ${id} in this journal`);
-    return entry;
+    const inspected = await inspectEvent(journal, { id }); // SMOL_NOT_FOUND when this journal lacks it
+    return { ...inspected, delivery: await eventDelivery(journal, inspected) } satisfies JournalEventDetail;
   });
 
   app.get('/api/journal/positions/:position', async (request) => {
