@@ -8,6 +8,7 @@ import { topicsOf, type Topics } from './topics.js';
 import { outputDiscoveryOf, outputTopicsOf, type OutputEntity, type OutputTopics } from './output-entities.js';
 import type {} from '../../core/events/output-events.js'; // brings output.written into EventDataMap
 import { discoveryMessageOf, staleMessagesOf, type DiscoveryContext, type DiscoveryOverride, type DiscoverySource } from './ha-discovery.js';
+import type { StreamExtension } from './stream-extension.js';
 
 type QoS = 0 | 1 | 2;
 
@@ -46,6 +47,8 @@ export interface PublisherOptions {
   readonly outputs?: readonly OutputEntity[];
   /** Per-source corrections of the Home Assistant classes (`mqtt.discoveryOverrides`). */
   readonly discoveryOverrides?: Readonly<Record<string, DiscoveryOverride>>;
+  /** More topics on this connection (vision: adapters/mqtt/vision-stream.ts); stopped with the publisher. */
+  readonly extensions?: readonly StreamExtension[];
   /** Where the last acknowledged position is kept (in the data directory). */
   readonly cursorPath: string;
   /** Where to start when there is no cursor yet (default: the next event appended). */
@@ -113,10 +116,14 @@ export class MqttPublisher {
       ...(options.username ? { username: options.username, password: options.password ?? '' } : {}),
     };
     this.client = (options.connect ?? connect)(options.url, clientOptions);
+    for (const x of options.extensions ?? []) x.attach(async (topic, payload, o) => void (await this.client.publishAsync(topic, payload, { qos: o.qos, retain: o.retain })));
     this.client.on('connect', () => {
       options.log?.(`mqtt: connected to ${options.url}`);
       this.client.publish(this.topics.status, 'online', { qos: 1, retain: true });
-      if (!options.discovery) return;
+      if (!options.discovery) {
+        for (const x of options.extensions ?? []) x.connected();
+        return;
+      }
       if (birthTopic) {
         this.client.subscribe(birthTopic, { qos: 1 }, (err, granted) => {
           const refused = err ?? (granted?.[0]?.qos === 128 ? new Error('refused by the broker') : undefined);
@@ -125,6 +132,7 @@ export class MqttPublisher {
       }
       this.announce();
       for (const m of this.latest.values()) this.send(m);
+      for (const x of options.extensions ?? []) x.connected();
     });
     this.client.on('message', (topic, payload, packet) => {
       // A retained birth message is old news: this connect has just announced everything.
@@ -163,6 +171,13 @@ export class MqttPublisher {
 
   /** The messages one journal entry becomes. */
   messagesOf(entry: JournalEntry): OutMessage[] {
+    const out = this.ownMessagesOf(entry);
+    const own = entry.event.origin === this.options.journal.nodeId;
+    for (const x of this.options.extensions ?? []) out.push(...x.messagesOf(entry, own));
+    return out;
+  }
+
+  private ownMessagesOf(entry: JournalEntry): OutMessage[] {
     const { event } = entry;
     const qos = this.options.qos;
     const out: OutMessage[] = [{ topic: this.topics.events(event.type), payload: JSON.stringify(entry), qos, retain: false }];
@@ -210,6 +225,7 @@ export class MqttPublisher {
   private announce(): void {
     for (const source of this.sources.values()) this.send(this.discoveryOut(discoveryMessageOf(source, this.discovery)));
     for (const o of this.options.outputs ?? []) this.send(this.discoveryOut(outputDiscoveryOf(o, this.discovery.node, this.outputTopics)));
+    for (const x of this.options.extensions ?? []) x.announce();
   }
 
   /** Sends outside the stream (nothing waits for it); a failure is logged, the next connect sends again. */
@@ -220,6 +236,8 @@ export class MqttPublisher {
   }
 
   private async publishBatch(entries: JournalEntry[], to: number): Promise<void> {
+    for (const x of this.options.extensions ?? []) await Promise.race([x.prepare(entries), this.stopped]);
+    if (this.stopping) return;
     const messages = entries.flatMap((e) => this.messagesOf(e));
     // mqtt.js keeps unacknowledged QoS 1/2 messages and resends them after a reconnect, so this
     // resolves once the broker has them all, however long the outage; stop() cuts the wait short.
@@ -251,6 +269,7 @@ export class MqttPublisher {
     this.wakeStop?.();
     await this.sub?.done.catch(() => undefined);
     await this.save();
+    for (const x of this.options.extensions ?? []) await x.close().catch(() => undefined);
     if (this.client.connected) await this.client.publishAsync(this.topics.status, 'offline', { qos: 1, retain: true }).catch(() => undefined);
     await this.client.endAsync(true).catch(() => undefined);
   }

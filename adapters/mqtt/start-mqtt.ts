@@ -16,6 +16,10 @@ import { outputCommandRoutes, outputTopicsOf, type OutputEntity } from './output
 import type { OutputPort } from '../../core/devices/device-port.js';
 import { gpioCommandRoutes, switchPinsOf, type GpioWriter } from './gpio-commands.js';
 import type { DiscoveryOverride } from './ha-discovery.js';
+import { VisionStream } from './vision-stream.js';
+import type { VisionCameraEntity } from './vision-discovery.js';
+import type { OpenVisionObject } from './vision-frigate.js';
+import type { VisionService } from '../../core/vision/vision-service.js';
 
 type QoS = 0 | 1 | 2;
 
@@ -84,6 +88,17 @@ export async function startMqtt(options: {
   gpio?: GpioWriter;
   /** Configured outputs (announced to Home Assistant) and their journaled write (commands, per mqtt.switches). */
   outputs?: { readonly entities: readonly OutputEntity[]; port(): OutputPort | undefined };
+  /**
+   * Vision on MQTT and in Home Assistant (adapters/mqtt/vision-stream.ts): the configured cameras
+   * (none when vision is off: earlier entities are cleared), the objects open at start, and the
+   * vision unit (it starts later: looked up when a snapshot is sent).
+   */
+  vision?: {
+    readonly cameras: readonly VisionCameraEntity[];
+    currentOpen?: () => Promise<readonly OpenVisionObject[]>;
+    service(): VisionService | undefined;
+    readonly snapshotPollMs?: number;
+  };
   /** Answers questions on <prefix>/<node>/ask; absent = no questions. */
   agent?: { ask(question: string, options: AskOptions): Promise<AgentAnswer> };
   /** Runs direct tool calls on <prefix>/<node>/tools/<name>; absent = none. */
@@ -108,6 +123,23 @@ export async function startMqtt(options: {
   }
   const credentials = settings.username ? { username: settings.username, password: settings.password } : {};
   const switchPins = switchPinsOf(settings.switches, broker !== undefined, options.gpio);
+  const vision = options.vision
+    ? await VisionStream.open({
+        node: { name: options.node.name, nodeId: options.journal.nodeId, role: options.node.role, software: options.node.software },
+        prefix: settings.topicPrefix,
+        discoveryPrefix: settings.discoveryPrefix,
+        discovery: settings.discovery,
+        cameras: options.vision.cameras,
+        qos: settings.qos,
+        retainedQos: settings.readingsQos,
+        discoveryQos: settings.discoveryQos,
+        currentOpen: options.vision.currentOpen,
+        service: options.vision.service,
+        entitiesPath: join(options.dataDir, 'mqtt-vision-entities.json'),
+        ...(options.vision.snapshotPollMs !== undefined ? { snapshotPollMs: options.vision.snapshotPollMs } : {}),
+        log,
+      })
+    : undefined;
   const publisher = await MqttPublisher.start({
     journal: options.journal,
     url,
@@ -123,6 +155,7 @@ export async function startMqtt(options: {
     switchPins,
     ...(options.outputs ? { outputs: options.outputs.entities } : {}),
     discoveryOverrides: settings.discoveryOverrides,
+    ...(vision ? { extensions: [vision] } : {}),
     cursorPath: join(options.dataDir, 'mqtt-position.json'),
     initialPosition: options.initialPosition,
     ...(options.reconnectPeriodMs !== undefined ? { reconnectPeriodMs: options.reconnectPeriodMs } : {}),

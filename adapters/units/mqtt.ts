@@ -8,6 +8,7 @@ import { repeatLimiter } from '../log/rate-limit.js';
 import { lazy } from './lazy.js';
 import { outputEntitiesOf } from '../devices/outputs/output-entities-of.js';
 import type {} from './outputs.js'; // the outputs on the shelf
+import { mqttVisionOf } from './mqtt-vision.js';
 import type { NodeUnit } from './context.js';
 
 declare module './context.js' {
@@ -50,6 +51,8 @@ export function mqttUnit(): NodeUnit {
         agent: { ask: (question, options) => shelf.get('agent').agent.ask(question, options) },
         tools: lazy(() => shelf.get('agent').tools),
         outputs: { entities: outputEntitiesOf(config.outputs), port: () => shelf.peek('outputs') },
+        // Vision starts after MQTT: its projection and service are looked up when needed.
+        vision: mqttVisionOf(config, shelf),
         ...(gpio ? { gpio: { pins: config.sensors.gpio.pins, write: (pin: string, value: 0 | 1) => shelf.get('node').writeGpio(pin, value) } } : {}),
         // A broker that stays down says so on every reconnect: once, then once a minute with a count.
         log: portLog(log, repeatLimiter()),
