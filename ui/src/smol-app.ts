@@ -8,6 +8,7 @@ import './smol-memories.js';
 import './smol-journal.js';
 import './smol-nodes.js';
 import './smol-gpio.js';
+import './smol-cameras.js';
 import './smol-devices.js';
 import './smol-chat.js';
 import './smol-fleet.js';
@@ -21,6 +22,7 @@ const PAGES: ReadonlyArray<[string, string, () => TemplateResult]> = [
   ['nodes', 'Nodes & sync', () => html`<smol-nodes></smol-nodes>`],
   ['fleet', 'Fleet', () => html`<smol-fleet></smol-fleet>`],
   ['chat', 'Chat', () => html`<smol-chat></smol-chat>`],
+  ['cameras', 'Cameras', () => html`<smol-cameras></smol-cameras>`],
   ['devices', 'Devices', () => html`<smol-devices></smol-devices>`],
   ['gpio', 'GPIO', () => html`<smol-gpio></smol-gpio>`],
 ];
