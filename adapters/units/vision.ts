@@ -79,10 +79,10 @@ export function visionUnit(options: VisionUnitOptions = {}): NodeUnit {
       );
       const s = (service = new NodeVisionService(pipelines, m, snapshots));
       // Critical: give the models' memory back at once (the next frame after the pressure eases loads them again).
-      unsubscribe = pressure.onChange((level) => {
+      unsubscribe = pressure.onChange((level, previous) => {
         if (atLeast(level, 'critical')) void m.unload();
         if (atLeast(level, 'high')) log.warn({ level }, `vision: inference paused (memory pressure ${level})${atLeast(level, 'critical') ? '; models unloaded' : ''}`);
-        else log.info({ level }, 'vision: inference resumed');
+        else if (atLeast(previous, 'high')) log.info({ level }, 'vision: inference resumed');
       });
       // Objects a killed run left open end now: their tracker is gone, so nothing else would end them.
       cleanup = (async () => {
@@ -108,8 +108,13 @@ export function visionUnit(options: VisionUnitOptions = {}): NodeUnit {
       unsubscribe?.();
       await cleanup;
       // Every camera first (their end events), then the worker (a stop message; terminate only if it hangs).
-      await Promise.all(pipelines.map((p) => p.stop()));
-      await models?.unload();
+      try {
+        const stops = await Promise.allSettled(pipelines.map((p) => p.stop()));
+        const failed = stops.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        if (failed) throw failed.reason; // a refused end event (disk full): said by the registry, after the worker stops
+      } finally {
+        await models?.unload();
+      }
     },
     health(): UnitHealth {
       if (off !== undefined) return { state: 'stopped', message: off };
