@@ -112,7 +112,7 @@ export class SmolFleet extends LitElement {
           </ul>`
         : html`<p class="muted">No readings.</p>`}
       ${o
-        ? html`<blockquote data-testid="observation">${o.text} <span class="badge ${o.method === 'llm' ? '' : 'sim'}">${o.method === 'llm' ? 'LLM' : 'statistical'}</span> <span class="muted">${ago(o.at)}</span></blockquote>`
+        ? html`<blockquote data-testid="observation">${o.text} ${o.method === 'statistical' ? html`<span class="badge sim">statistical</span>` : html`<span class="badge" title=${`written by ${o.model ?? 'the model'}`}>LLM</span>`} <span class="muted">${ago(o.at)}</span></blockquote>`
         : ''}
       <div class="links">
         <a href=${nodeHref('readings', n.origin)}>Readings${n.readingCount > n.readings.length ? ` (${n.readingCount})` : ''}</a>

@@ -4,6 +4,7 @@ import { JournalStream } from './journal-stream.js';
 import { shared } from './styles.js';
 import { TableCards } from './table-cards.js';
 import { ago } from './format.js';
+import { NodeFilter } from './hash-params.js';
 
 interface Observation {
   id: string;
@@ -34,7 +35,16 @@ export class SmolObservations extends LitElement {
     void this.search();
   }
 
+  /** `#/observations?node=<origin>` (a link from the fleet view) fills in the node field. */
+  private readonly nodeFilter = new NodeFilter(this, () => {
+    const el = this.renderRoot.querySelector<HTMLInputElement>('[name=origin]');
+    if (el) el.value = this.nodeFilter.value ?? '';
+    void this.search();
+  });
+
   private field(name: string): string {
+    // Before the first render there is no form: the node from the address is the only filter.
+    if (!this.hasUpdated) return name === 'origin' ? (this.nodeFilter.value ?? '') : '';
     return (this.renderRoot.querySelector(`[name=${name}]`) as HTMLInputElement | null)?.value ?? '';
   }
 
@@ -68,7 +78,7 @@ export class SmolObservations extends LitElement {
           <option value="24">last 24 h</option>
           <option value="168">last 7 days</option>
         </select>
-        <input name="origin" aria-label="Node id" placeholder="node id" style="width:8rem" />
+        <input name="origin" aria-label="Node id" placeholder="node id" style="width:8rem" .value=${this.nodeFilter.value ?? ''} />
         <button type="submit">Search</button>
       </form>
       ${this.error ? html`<p class="error">${this.error}</p>` : ''}

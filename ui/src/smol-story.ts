@@ -45,7 +45,7 @@ export class SmolStory extends LitElement {
                 (o) => html`<li data-method=${o.method}>
                   <div>${o.text}</div>
                   <div class="meta">
-                    ${o.method === 'llm'
+                    ${o.method !== 'statistical'
                       ? html`<span class="badge llm" title=${`written by ${o.model ?? 'the model'}`}>LLM</span>`
                       : html`<span class="badge sim" title="computed from the readings: no model was reachable">statistical</span>`}
                     <span class="badge">${o.kind}</span>${this.who(o.origin)}
