@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import t from 'tap';
 import type { Page } from 'playwright-core';
@@ -59,6 +61,19 @@ function smallTargets(): string[] {
   };
   visit(document);
   return out;
+}
+
+// axe-core's browser build, evaluated in the page (as test/ui-a11y.e2e.test.ts does: the CSP refuses inline scripts).
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** Serious and critical axe violations of the page as it is now, one line each. */
+async function seriousViolations(page: Page): Promise<string[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE);
+  return page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: unknown, o: unknown): Promise<{ violations: Array<{ id: string; impact: string | null; nodes: Array<{ target: unknown[] }> }> }> } }).axe;
+    const r = await axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${JSON.stringify(v.nodes.slice(0, 3).map((n) => n.target))}`);
+  });
 }
 
 const noSidewaysScroll = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
@@ -202,6 +217,11 @@ t.test('the cameras and devices views in Chromium, on a desktop and a phone', { 
     await fan.locator('input[type=range]').fill('80');
     await fan.locator('[data-testid=output-error]').waitFor({ timeout: 5000 });
     t.match(await fan.locator('[data-testid=output-error]').textContent(), /Refused: .*maxDuty.*SMOL_OUTPUT_NOT_ALLOWED/s);
+    t.equal(await fan.locator('input[type=range]').inputValue(), '0', 'the refused slider goes back to the level the output has');
+    const display = page.locator('section[data-output=display]');
+    await display.locator('input[name=value]').fill('Hello');
+    await display.locator('button', { hasText: 'Show' }).click();
+    await display.locator('[data-testid=output-value]', { hasText: 'Hello' }).waitFor({ timeout: 5000 });
     await screenshot(page, 'devices-desktop.png');
   });
 
@@ -224,6 +244,19 @@ t.test('the cameras and devices views in Chromium, on a desktop and a phone', { 
       await link.click();
       await page.locator('h2', { hasText: label }).first().waitFor();
     }
+  });
+
+  await t.test('no serious accessibility violation (axe) on either view, light and dark', async (t) => {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      for (const [hash, heading, ready] of [['cameras', 'Cameras', 'smol-cameras tbody tr'], ['devices', 'Devices', 'section[data-output=lamp]']] as const) {
+        await open(hash, heading);
+        await page.locator(ready).first().waitFor();
+        t.same(await seriousViolations(page), [], `${hash} (${scheme})`);
+      }
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
   });
 
   await t.test('with vision off the view says how to turn it on', async (t) => {

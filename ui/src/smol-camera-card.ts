@@ -107,7 +107,7 @@ export class SmolCameraCard extends LitElement {
     const paused = c.state === 'paused' ? html`<div class="muted">Paused while the node is short of memory.</div>` : '';
     const seen = c.source === 'journal'
       ? html`<div class="muted">Another node's camera, from its events (last ${ago(c.lastFrameAtMs)}).</div>`
-      : html`<div class="muted">Last frame ${ago(c.lastFrameAtMs)} · ${c.frames} frames, ${c.inferences} looked at by the models</div>`;
+      : html`<div class="muted">${c.lastFrameAtMs ? html`Last frame ${ago(c.lastFrameAtMs)}` : 'No frame yet'} · ${c.frames} frames, ${c.inferences} looked at by the models</div>`;
     return html`${failing}${paused}${seen}`;
   }
 

@@ -99,15 +99,23 @@ export class SmolDevices extends LitElement {
     }
   }
 
-  private async write(o: Output, value: number | string): Promise<void> {
+  /** A slider the node refused goes back to the output's level (Lit would not reset an unchanged binding). */
+  private async slide(o: Output, input: HTMLInputElement, pct: number): Promise<void> {
+    if (!(await this.write(o, Number(input.value) / 100))) input.value = String(pct);
+  }
+
+  /** Writes one output; false when the node refused or failed (the reason is shown by the output). */
+  private async write(o: Output, value: number | string): Promise<boolean> {
     this.busy = new Set(this.busy).add(o.name);
     const errors = new Map(this.errors);
     errors.delete(o.name);
     try {
       const r = await api<{ output?: Output }>(`/api/outputs/${encodeURIComponent(o.name)}`, { method: 'POST', body: { value } });
       if (r.output) this.outputs = this.outputs.map((x) => (x.name === o.name ? r.output! : x));
+      return true;
     } catch (err) {
       errors.set(o.name, err instanceof ApiError ? { code: err.code, message: err.message } : { code: 'SMOL_HTTP', message: (err as Error).message });
+      return false;
     } finally {
       const busy = new Set(this.busy);
       busy.delete(o.name);
@@ -153,7 +161,7 @@ export class SmolDevices extends LitElement {
       }
       case 'pwm': {
         const pct = Math.round((typeof o.value === 'number' ? o.value : 0) * 100);
-        return html`<div class="control"><label for=${id}>Brightness ${pct} %<input id=${id} type="range" min="0" max="100" step="1" .value=${String(pct)} ?disabled=${busy} @change=${(e: Event) => this.write(o, Number((e.target as HTMLInputElement).value) / 100)} /></label></div>`;
+        return html`<div class="control"><label for=${id}>Level ${pct} %<input id=${id} type="range" min="0" max="100" step="1" .value=${String(pct)} ?disabled=${busy} @change=${(e: Event) => this.slide(o, e.target as HTMLInputElement, pct)} /></label></div>`;
       }
       default: {
         const send = (e: Event) => {
@@ -174,7 +182,7 @@ export class SmolDevices extends LitElement {
     const err = this.errors.get(o.name);
     const value = o.value === undefined ? '—' : o.kind === 'switch' ? (o.value === 1 || o.value === 'on' ? 'on' : 'off') : o.kind === 'pwm' && typeof o.value === 'number' ? `${Math.round(o.value * 100)} %` : String(o.value);
     return html`<section class="card" data-output=${o.name} aria-label="Output ${o.label ?? o.name}">
-      <h3>${o.label ?? o.name} <span class="badge">${o.platform}</span> <span class="badge">${o.kind}</span></h3>
+      <h3>${o.label ?? o.name} <span class="badge">${o.platform}</span>${o.kind !== o.platform ? html` <span class="badge">${o.kind}</span>` : ''}</h3>
       <div>Now: <strong data-testid="output-value">${value}</strong></div>
       ${this.control(o)}
       ${err
