@@ -157,7 +157,7 @@ export const visionProjection = defineProjection({
   },
 });
 
-/** What to list: all filters are exact matches; `sinceMs` keeps objects seen (or ended) since then. */
+/** What to list: all filters are exact matches; `sinceMs` keeps objects tracked now or seen (or ended) since then. */
 export interface VisionObjectQuery {
   node?: string;
   camera?: string;
@@ -175,7 +175,7 @@ export function listVisionObjects(state: VisionState, q: VisionObjectQuery = {})
     .filter((o) => (q.node === undefined || o.node === q.node)
       && (q.camera === undefined || o.camera === q.camera)
       && (q.label === undefined || o.label === q.label)
-      && (q.sinceMs === undefined || lastActivity(o) >= q.sinceMs))
+      && (q.sinceMs === undefined || o.endedAtMs === undefined || lastActivity(o) >= q.sinceMs))
     .sort((a, b) => b.startedAtMs - a.startedAtMs || lastActivity(b) - lastActivity(a))
     .slice(0, q.limit ?? 50);
 }

@@ -37,7 +37,7 @@ t.test('tools describe their parameters to the model as JSON Schema', async (t) 
   const specs = s.tools.specs();
   t.same(s.tools.names().sort(), [
     'cross_node_recall', 'forget', 'get_reading_history', 'gpio_list', 'gpio_read', 'gpio_write', 'list_sources', 'math', 'observe', 'read_source',
-    'recall', 'register_get', 'register_list', 'register_set', 'remember', 'run_code', 'storage_delete', 'storage_get', 'storage_list', 'storage_put',
+    'recall', 'recent_detections', 'register_get', 'register_list', 'register_set', 'remember', 'run_code', 'storage_delete', 'storage_get', 'storage_list', 'storage_put',
   ]);
   const read = specs.find((x) => x.name === 'read_source')!;
   t.same(read.parameters, {

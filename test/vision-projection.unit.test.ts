@@ -153,7 +153,14 @@ t.test('queries filter by node, camera, label and time, newest first, limited', 
   t.same(listVisionObjects(state).map((o) => `${o.node}/${o.objectId}`), ['B/door-1', 'A/yard-1', 'A/door-2', 'A/door-1']);
   t.same(listVisionObjects(state, { node: 'A', camera: 'door' }).map((o) => o.objectId), ['door-2', 'door-1']);
   t.same(listVisionObjects(state, { label: 'dog' }).map((o) => o.objectId), ['door-2']);
-  t.same(listVisionObjects(state, { sinceMs: T0 + 100_000 }).map((o) => o.objectId), ['door-1', 'yard-1']);
+  t.same(listVisionObjects(state, { sinceMs: T0 + 100_000 }).map((o) => o.objectId), ['door-1', 'yard-1', 'door-2', 'door-1'], 'objects tracked now are always recent');
+  const ended = given(
+    det('A', T0, { objectId: 'door-1', phase: 'new', startedAtMs: T0 }),
+    det('A', T0 + 1000, { objectId: 'door-1', phase: 'end', startedAtMs: T0 }),
+    det('A', T0 + 120_000, { camera: 'yard', objectId: 'yard-1', phase: 'new', startedAtMs: T0 + 120_000 }),
+    det('A', T0 + 121_000, { camera: 'yard', objectId: 'yard-1', phase: 'end', startedAtMs: T0 + 120_000 }),
+  );
+  t.same(listVisionObjects(ended, { sinceMs: T0 + 100_000 }).map((o) => o.objectId), ['yard-1'], 'an object that left before sinceMs is not');
   t.equal(listVisionObjects(state, { limit: 2 }).length, 2);
 });
 

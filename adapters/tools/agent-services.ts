@@ -18,6 +18,7 @@ import { MemoryService } from './memory-service.js';
 import { sensorAccess } from './sensor-access.js';
 import { storageAccess } from './storage-access.js';
 import { observerInputs } from './observer-inputs.js';
+import { detectionAccess } from './vision-access.js';
 import type { NodeViews } from './node-views.js';
 
 /** A node as the agent needs it: views plus GPIO (SmolNode fits). */
@@ -80,6 +81,7 @@ export async function startAgentServices(o: AgentServicesOptions): Promise<Agent
       sensors: sensorAccess(node),
       memory,
       storage: storageAccess(node),
+      detections: detectionAccess(node),
       ...(gpio && node.writeGpio ? { gpio: { list: () => gpio.list(), read: (p: string) => gpio.read(p), write: (p: string, v: 0 | 1) => node.writeGpio!(p, v) } } : {}),
       ...(o.mqtt ? { mqtt: o.mqtt } : {}),
       sandbox: new QuickJsSandbox({ timeoutMs: config.agent.codeTimeoutMs, memoryBytes: config.agent.codeMemoryBytes, stackBytes: config.agent.codeStackBytes }),

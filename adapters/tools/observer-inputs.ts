@@ -2,6 +2,7 @@ import type { ObserverInputs, SeriesSnapshot } from '../../core/observer/observe
 import { readingHistory, sourceList, latestReadings, type SensorsState } from '../../projections/sensors.js';
 import { listObservations } from '../../projections/observations.js';
 import { settled, type NodeViews } from './node-views.js';
+import { recentDetectionsOf } from './vision-access.js';
 
 const HOUR = 3_600_000;
 
@@ -27,5 +28,6 @@ export function observerInputs(node: NodeViews): ObserverInputs {
       const runner = await settled(node.runner('observations'));
       return (await listObservations(runner.store, { origin: self, limit })).map((o) => ({ text: o.text, kind: o.kind, method: o.method, at: o.at }));
     },
+    recentDetections: (sinceMs, limit) => recentDetectionsOf(node, sinceMs, limit),
   };
 }

@@ -33,9 +33,21 @@ export interface RecentObservation {
   readonly at: number;
 }
 
+/** An object a camera of this node tracked (the vision projection), for the prompt's "recent detections". */
+export interface RecentDetection {
+  readonly camera: string;
+  readonly label: string;
+  readonly zones: readonly string[];
+  readonly startedAtMs: number;
+  /** Absent while it is still there. */
+  readonly endedAtMs?: number;
+}
+
 export interface ObserverInputs {
   /** This node's series: minute buckets in [from, to), hour buckets in [baselineFrom, from). */
   series(query: { from: number; to: number; baselineFrom: number }): Promise<SeriesSnapshot[]>;
   /** This node's newest observations, newest first. */
   recentObservations(limit: number): Promise<RecentObservation[]>;
+  /** This node's camera detections seen or ended since `sinceMs`, newest first; absent = no vision. */
+  recentDetections?(sinceMs: number, limit: number): Promise<RecentDetection[]>;
 }

@@ -4,9 +4,9 @@ import type { EventDataMap } from '../events/core-events.js';
 import type { Embedder } from '../embeddings/embeddings-port.js';
 import { encodeEmbedding } from '../embeddings/vector-codec.js';
 import type { LlmPort } from '../llm/llm-port.js';
-import type { ObserverInputs, SeriesSnapshot } from './observer-port.js';
+import type { ObserverInputs } from './observer-port.js';
 import { activity, describe, findings, fmt, nextInterval, seriesStats, type SeriesStats } from './statistics.js';
-import { answerJsonSchema, answerSchema, estimateTokens, observerMessages, type ObserverAnswer } from './prompt.js';
+import { answerJsonSchema, answerSchema, cameraSource, estimateTokens, observerMessages, type ObserverAnswer } from './prompt.js';
 
 type Observation = Omit<EventDataMap['observation.recorded'], 'embedding' | 'window' | 'model' | 'method'>;
 
@@ -49,6 +49,9 @@ export interface ObserverRun {
   readonly activity: number;
   readonly nextIntervalMs: number;
 }
+
+/** At most this many detections go into a prompt (the newest): a busy street must not crowd out the sensors. */
+const MAX_DETECTION_LINES = 10;
 
 const realSchedule = (fn: () => void, ms: number) => {
   const h = setTimeout(fn, ms);
@@ -118,8 +121,9 @@ export class Observer {
     const stats = series.map(seriesStats).filter((x): x is SeriesStats => x !== undefined);
     const silent = series.filter((x) => !stats.some((st) => st.source === x.source)).map((x) => x.source);
     const recent = await this.deps.inputs.recentObservations(3);
+    const detections = (await this.deps.inputs.recentDetections?.(from, MAX_DETECTION_LINES)) ?? [];
     const windowMinutes = Math.round(s.windowMs / 60_000);
-    const messages = observerMessages({ nodeName: this.deps.nodeName, now, windowMinutes, stats, silent, recent, maxObservations: s.maxObservations });
+    const messages = observerMessages({ nodeName: this.deps.nodeName, now, windowMinutes, stats, silent, recent, detections, maxObservations: s.maxObservations });
     const act = activity(stats);
 
     let method: 'llm' | 'statistical' = 'statistical';
@@ -130,7 +134,7 @@ export class Observer {
       fallback = { code: ErrorCodes.LLM_UNREACHABLE, message: 'no model configured' };
     } else {
       try {
-        const answer = await this.ask(messages, series);
+        const answer = await this.ask(messages, [...series.map((x) => x.source), ...detections.map((d) => cameraSource(d.camera))]);
         observations = answer.observations;
         memories = answer.memories;
         method = 'llm';
@@ -169,7 +173,7 @@ export class Observer {
   }
 
   /** Asks the model; throws SMOL_LLM_* when it cannot or SMOL_LLM_BAD_OUTPUT when its answer is not usable. */
-  private async ask(messages: ReturnType<typeof observerMessages>, series: readonly SeriesSnapshot[]): Promise<ObserverAnswer> {
+  private async ask(messages: ReturnType<typeof observerMessages>, sources: readonly string[]): Promise<ObserverAnswer> {
     const max = this.deps.settings.maxObservations;
     const res = await this.deps.llm!.chat({ messages, format: answerJsonSchema(max), temperature: 0.2 });
     let json: unknown;
@@ -184,7 +188,7 @@ export class Observer {
       throw new SmolError(ErrorCodes.LLM_BAD_OUTPUT, `observer: the model's answer does not match the schema at ${issue?.path.join('.') || '(root)'}: ${issue?.message}`);
     }
     // A source that does not exist means the model made it up: drop that observation.
-    const known = new Set(series.map((x) => x.source));
+    const known = new Set(sources);
     const observations = parsed.data.observations.filter((o) => o.sources.every((src) => known.has(src)));
     if (observations.length === 0) {
       throw new SmolError(ErrorCodes.LLM_BAD_OUTPUT, parsed.data.observations.length ? 'observer: every observation cited unknown sources' : 'observer: the model wrote no observation');

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { OBSERVATION_KINDS, MEMORY_KINDS } from '../events/agent-events.js';
 import type { LlmMessage, JsonSchema } from '../llm/llm-port.js';
-import type { RecentObservation } from './observer-port.js';
+import type { RecentDetection, RecentObservation } from './observer-port.js';
 import { fmt, type SeriesStats } from './statistics.js';
 
 /** What the model must answer: observations about the sensors, and optionally facts worth remembering. */
@@ -42,8 +42,13 @@ export interface PromptInput {
   /** Sources with no reading in the window. */
   readonly silent: readonly string[];
   readonly recent: readonly RecentObservation[];
+  /** Camera detections in the window, newest first; the section is left out when there are none. */
+  readonly detections?: readonly RecentDetection[];
   readonly maxObservations: number;
 }
+
+/** The source id an observation about a camera cites (listed with the detections). */
+export const cameraSource = (camera: string): string => `vision.${camera}`;
 
 /**
  * A compact prompt: one line per source built from rollups (last value, window min/mean/max, trend,
@@ -63,6 +68,10 @@ export function observerMessages(p: PromptInput): LlmMessage[] {
     ...p.stats.map(seriesLine),
   ];
   if (p.silent.length) lines.push(`no readings in window: ${p.silent.join(', ')}`);
+  if (p.detections?.length) {
+    lines.push('Recent detections (source: label, zones, when):');
+    for (const d of p.detections) lines.push(detectionLine(d, p.now));
+  }
   if (p.recent.length) {
     lines.push('earlier observations:');
     for (const o of p.recent) lines.push(`- ${Math.round((p.now - o.at) / 60_000)} min ago: ${o.text}`);
@@ -86,6 +95,13 @@ function seriesLine(st: SeriesStats): string {
   const base = b ? `${fmt(b.mean)}±${fmt(b.sd)} [${fmt(b.min)}..${fmt(b.max)}] ${b.hours}h` : '-';
   const trend = st.clockLike ? 'clock' : `${st.slopePerHour >= 0 ? '+' : ''}${fmt(st.slopePerHour)}`;
   return `${st.source}${u}: ${fmt(st.last)} | ${fmt(st.min)}/${fmt(st.mean)}/${fmt(st.max)} (${st.n}) | ${trend} | ${base}`;
+}
+
+function detectionLine(d: RecentDetection, now: number): string {
+  const ago = (ms: number) => `${Math.max(0, Math.round((now - ms) / 60_000))} min ago`;
+  const zones = d.zones.length ? ` in ${d.zones.join(', ')}` : '';
+  const when = d.endedAtMs === undefined ? `came ${ago(d.startedAtMs)}, still there` : `came ${ago(d.startedAtMs)}, left ${ago(d.endedAtMs)}`;
+  return `- ${cameraSource(d.camera)}: ${d.label}${zones}, ${when}`;
 }
 
 /** Rough token count (≈4 characters per token, the usual rule for English and numbers with BPE tokenizers). */

@@ -8,6 +8,7 @@ import { mathTool } from './math-tool.js';
 import { registerTools } from './register-tools.js';
 import { storageTools } from './storage-tools.js';
 import { codeTool } from './code-tool.js';
+import { recentDetectionsTool, type DetectionAccess } from './recent-detections-tool.js';
 
 export interface ToolPorts {
   readonly sensors: SensorAccess;
@@ -16,6 +17,8 @@ export interface ToolPorts {
   readonly gpio?: GpioAccess;
   readonly mqtt?: MqttAccess;
   readonly sandbox?: SandboxPort;
+  /** The vision projection's objects (recent_detections); absent = no such tool. */
+  readonly detections?: DetectionAccess;
   readonly now?: () => number;
 }
 
@@ -30,5 +33,6 @@ export function createTools(p: ToolPorts): Tool<any>[] {
     ...registerTools(),
     ...(p.storage ? storageTools(p.storage) : []),
     ...(p.sandbox ? [codeTool(p.sandbox)] : []),
+    ...(p.detections ? [recentDetectionsTool(p.detections, p.now)] : []),
   ];
 }
