@@ -140,10 +140,10 @@ export class VisionStream implements StreamExtension {
   messagesOf(entry: JournalEntry, own: boolean): OutMessage[] {
     const { event } = entry;
     if (!own || event.type !== 'vision.detected') return [];
-    // A newer version (from a newer build after a downgrade) or damaged data is skipped, said once a while.
+    // A newer version (written by a newer build before a downgrade) or damaged data is skipped and said.
     const parsed = event.v === 1 ? VisionDetected.safeParse(event.data) : undefined;
     if (!parsed?.success) {
-      this.o.log?.(`mqtt: vision: SMOL_MQTT_PAYLOAD_INVALID: event ${event.id} (vision.detected v${event.v}) is not one this version reads; not published on ${this.vision.events}`);
+      this.o.log?.(`mqtt: vision: SMOL_EVENT_INVALID: event ${event.id} (vision.detected v${event.v}) is not one this version reads; not published on ${this.vision.events}`);
       return [];
     }
     const d = parsed.data;
@@ -232,9 +232,10 @@ export class VisionStream implements StreamExtension {
     const send = this.send;
     if (s.busy || !send) return;
     s.busy = true;
+    let sha256: string | undefined;
     try {
       while (!this.closed && s.wanted && s.wanted !== s.published) {
-        const sha256 = s.wanted;
+        sha256 = s.wanted;
         // The vision unit starts after MQTT: until it runs, the poll (or the next event) tries again.
         const service = this.o.service();
         if (!service) break;
@@ -248,6 +249,9 @@ export class VisionStream implements StreamExtension {
         s.published = sha256;
       }
     } catch (err) {
+      // Not asked for again (a newer snapshot is): one log line, not one every poll.
+      if (sha256 && s.wanted === sha256) s.wanted = undefined;
+      if (sha256) s.missing = sha256;
       if (!this.closed) this.o.log?.(`mqtt: vision: the snapshot of camera ${camera} not sent: ${(err as Error).message}`);
     } finally {
       s.busy = false;

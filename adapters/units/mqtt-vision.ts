@@ -26,7 +26,8 @@ export function mqttVisionOf(config: Config, shelf: Shelf): { cameras: VisionCam
       const deadline = Date.now() + NODE_WAIT_MS;
       let node = shelf.peek('node');
       while (!node && Date.now() < deadline) {
-        await delay(50);
+        // Unref'd: a node whose start failed does not stay up for this wait.
+        await delay(50, undefined, { ref: false });
         node = shelf.peek('node');
       }
       if (!node) throw new Error(`the node did not start within ${NODE_WAIT_MS} ms`);
