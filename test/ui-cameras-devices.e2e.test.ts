@@ -121,11 +121,17 @@ t.test('the cameras and devices views in Chromium, on a desktop and a phone', { 
       ]),
       { journal: n.journal, gpio: n.gpio, sysRoot: sys.root, i2cBus: async () => bus, delay: async () => undefined, assertWritable: () => undefined },
     );
-    return { uiDir, vision: () => (visionOn ? vision : undefined), outputs: () => outputs, devices: () => [runner] };
+    return { uiDir, vision: () => (visionOn ? vision : undefined), outputs: () => outputs, devices: () => [runner, attic] };
   });
   await runner.start();
   await writeFile(detector, JSON.stringify({ people: 2, lux: 12840 }));
   await sample(await runner.sample());
+  // Then the detector stops writing lux: a failed read, counted, with its code and time.
+  await writeFile(detector, JSON.stringify({ people: 2 }));
+  await sample(await runner.sample());
+  // And a 1-Wire thermometer that is not plugged in: not set up, retried.
+  const attic = deviceHarness(deviceConfig({ platform: 'w1', name: 'attic' })).runner;
+  await attic.start();
 
   const detected = (objectId: string, phase: 'new' | 'update' | 'end', label: string, box: Box, score: number, zones: string[] = []) => ({
     type: 'vision.detected', data: { camera: 'porch', objectId, phase, label, score, topScore: score, box, zones, snapshot: shot, startedAtMs: Date.now() - 60_000 },
@@ -205,6 +211,8 @@ t.test('the cameras and devices views in Chromium, on a desktop and a phone', { 
     await jetson.locator('dd[data-source="jetson.people"]', { hasText: '2' }).waitFor({ timeout: 5000 });
     t.match(await jetson.locator('dd[data-source="jetson.lux"]').textContent(), /12,840 lx|12.840 lx|12 840 lx/, 'lux in human units');
     t.match(await jetson.textContent(), /external-json/);
+    t.match(await jetson.locator('[data-testid=read-errors]').textContent(), /1 failed read\s*SMOL_DEVICE_READ_FAILED\s*just now: .*no number at \$\.lux/s, 'read errors: count, code, when and why');
+    t.match(await page.locator('section[data-device=attic]').textContent(), /not set up.*SMOL_DEVICE_UNAVAILABLE/s);
     const lamp = page.locator('section[data-output=lamp]');
     const toggle = lamp.locator('button[role=switch]');
     t.equal(await toggle.getAttribute('aria-checked'), 'false');

@@ -102,7 +102,7 @@ export class SmolCameraCard extends LitElement {
     const c = this.camera;
     const retry = c.nextRetryAtMs !== undefined ? html` · next try ${formatAgo(c.nextRetryAtMs)}` : '';
     const failing = c.state === 'failing' && c.lastError
-      ? html`<div class="error" data-testid="camera-error"><code>${c.lastError.code}</code>: ${c.lastError.message}${retry}</div>`
+      ? html`<div class="error" data-testid="camera-error"><code>${c.lastError.code}</code>: <span class="id">${c.lastError.message}</span>${retry}</div>`
       : c.state === 'failing' ? html`<div class="error">failing${retry}</div>` : '';
     const paused = c.state === 'paused' ? html`<div class="muted">Paused while the node is short of memory.</div>` : '';
     const seen = c.source === 'journal'

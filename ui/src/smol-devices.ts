@@ -141,9 +141,9 @@ export class SmolDevices extends LitElement {
         ? html`<div class="problem" data-testid="read-errors">
             ${d.errors.count > 0 ? html`<div>${d.errors.count} failed read${d.errors.count === 1 ? '' : 's'}</div>` : ''}
             ${d.errors.last
-              ? html`<div class="error"><code>${d.errors.last.code}</code> ${ago(d.errors.last.atMs)}: ${d.errors.last.message}</div>`
+              ? html`<div class="error"><code>${d.errors.last.code}</code> ${ago(d.errors.last.atMs)}: <span class="id">${d.errors.last.message}</span></div>`
               : d.problem
-                ? html`<div class="error"><code>${d.problem.code}</code>: ${d.problem.message}</div>`
+                ? html`<div class="error"><code>${d.problem.code}</code>: <span class="id">${d.problem.message}</span></div>`
                 : html`<div class="muted">reading again</div>`}
           </div>`
         : ''}
