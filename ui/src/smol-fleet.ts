@@ -11,7 +11,8 @@ import { shared } from './styles.js';
 function offset(ms: number): string {
   const sign = ms > 0 ? '+' : ms < 0 ? '−' : '±';
   const abs = Math.abs(ms);
-  return abs >= 60_000 ? `${sign}${formatDuration(abs / 1000)}` : abs >= 1000 ? `${sign}${(abs / 1000).toFixed(1)} s` : `${sign}${Math.round(abs)} ms`;
+  if (abs >= 600_000) return `${sign}${formatDuration(abs / 1000)}`;
+  return abs >= 10_000 ? `${sign}${Math.round(abs / 1000)} s` : abs >= 1000 ? `${sign}${(abs / 1000).toFixed(1)} s` : `${sign}${Math.round(abs)} ms`;
 }
 
 /**
@@ -100,7 +101,7 @@ export class SmolFleet extends LitElement {
         ${n.self
           ? ''
           : html`<dt>Last sync</dt><dd>${n.lastSyncAt ? ago(n.lastSyncAt) : html`<span class="muted">not directly</span>`}${n.syncLag !== null ? html` · lag ${n.syncLag} event${n.syncLag === 1 ? '' : 's'}` : ''}</dd>
-              <dt>Clock</dt><dd data-testid="clock">${n.clockOffsetMs !== null ? offset(n.clockOffsetMs) : '—'}${n.clockSkew?.active ? html` <span class="warn" title="its events are stored but do not move our clock">runs ${offset(n.clockSkew.aheadMs)} ahead</span>` : ''}</dd>`}
+              <dt>Clock</dt><dd data-testid="clock">${n.clockOffsetMs !== null ? offset(n.clockOffsetMs) : n.clockSkew?.active ? '' : '—'}${n.clockSkew?.active ? html` <span class="warn" title="its events are stored but do not move our clock">runs ${offset(n.clockSkew.aheadMs)} ahead</span>` : ''}</dd>`}
         <dt>Events</dt><dd>${n.heldSeq.toLocaleString()} held</dd>
       </dl>
       ${n.readings.length

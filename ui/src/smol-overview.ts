@@ -90,7 +90,7 @@ export class SmolOverview extends LitElement {
       ${this.error ? html`<p class="error">${this.error}</p>` : ''}
       <smol-alerts .alerts=${this.overview?.alerts}></smol-alerts>
       <div class="cards" style="margin-top:0.75rem">
-        <div class="card"><div class="label">Node</div><div class="value">${h?.node.name ?? '…'}</div><div class="muted">${h?.node.role ?? ''}</div></div>
+        <div class="card"><div class="label">Node</div><div class="value">${h?.node.name ?? '…'}</div><div class="muted">${h ? (h.node.role === 'llama' ? 'hub (llama)' : 'edge (alpaca)') : ''}</div></div>
         <div class="card"><div class="label">Health</div><div class="value">${h?.status ?? '…'}</div><div class="muted">projection lag ${lag}</div></div>
         <div class="card"><div class="label">Events</div><div class="value" data-testid="event-count">${s?.lastPosition ?? '…'}</div></div>
         <div class="card"><div class="label">Readings</div><div class="value">${s?.readings ?? '…'}</div><div class="muted">${s?.sources ?? 0} sources</div></div>
