@@ -9,8 +9,8 @@ import { readStatusFile } from './data-dir.js';
  * The journal commands' client of a running node (`journal tail --follow`, `stats`, `inspect`):
  * while a node runs, LevelDB's lock keeps every other process out of its journal, so these ask the
  * node itself, over its HTTP API and /ws, like `journalctl -f` asks journald. Everything it needs
- * is in the data directory: the node's address (status.json, which the running node rewrites every
- * few seconds) and the read token (http-tokens.json, 0600: only the directory's owner gets in).
+ * is in the data directory: the node's address (status.json, which the running node rewrites when
+ * its units change and every 5 min) and the read token (http-tokens.json, 0600: only the directory's owner gets in).
  */
 export interface RunningNodeApi {
   /** The node's base URL, e.g. http://127.0.0.1:8080/. */
