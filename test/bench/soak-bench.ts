@@ -2,17 +2,22 @@
  * Soak benchmark (issue 11 item 6): a default node's journal after D simulated days, and the real
  * node run on it. A program, not a test: it prints what it measured and never fails on a figure.
  *
- *   node --import tsx test/bench/soak-bench.ts [--json] [--quick] [--days 1,30,365] [--live-seconds S] [--hz-days D]
+ *   node --import tsx test/bench/soak-bench.ts [--json] [--quick] [--days 1,30,365] [--live-seconds S]
+ *       [--hz-days D] [--tsx] [--no-build] [--node-set key=value]…
  *
+ * The node runs as a Pi runs it: compiled (dist/, built first unless --no-build) under
+ * `node --max-old-space-size=160` (npm start, deploy/smollama.service; --tsx: from source, no cap).
  * Per size: fill D days of the default node's event mix (soak-mix.ts) through the journal API into
  * a data dir (sync off, time simulated to end now), compact it and measure it; start the real node
  * on it (no projection checkpoints yet: a cold start) and time it until every projection has
  * caught up, with its peak RSS (VmHWM); history queries for 24 h and 7 d over HTTP (median of 7);
- * stop; start again (warm) and time it; after 20 s, live for S seconds (default 60): fsync and
- * fdatasync calls of every thread (strace -f -c), bytes written (/proc/<pid>/io write_bytes), RSS
- * at the end (idle); stop; `journal verify` and `journal rebuild` with the node stopped.
- * Separately, bytes per reading at 1 reading/s for 8 sources (disk-bench.ts, journal only), and
- * where the bytes of the soak journal go, by sublevel (log, idx, meta, each projection).
+ * stop; start again (warm) and time it; the migration: from then until the cold mover (its first
+ * look is a minute in) and retention are idle (/api/health), fsyncs (strace -f -c) and bytes
+ * written (/proc/<pid>/io write_bytes); a minute later the steady state for S seconds (default
+ * 300): every write and sync by file (strace -f -y), write_bytes, RSS at the end (idle); stop;
+ * `journal verify` and `journal rebuild` with the node stopped. Separately, bytes per reading at
+ * 1 reading/s for 8 sources (disk-bench.ts, journal only), and where the bytes of the soak journal
+ * go, by sublevel (log, idx, meta, each projection).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, cpus, loadavg, totalmem } from 'node:os';
@@ -23,11 +28,9 @@ import { openDataDirJournal } from '../../adapters/cli/data-dir.js';
 import { dirBytes, measureDisk } from './disk-bench.js';
 import { printTable, type Figure } from './report.js';
 import { fillSoakDataDir } from './soak-fill.js';
-import { historyLatency, liveFigures, rssOf, startCaughtUp, stopNode, timedJournalCommand } from './soak-node.js';
+import { buildDist, countSyncs, historyLatency, PI_HEAP_MB, rssOf, startCaughtUp, stopNode, timedJournalCommand, traceWrites, waitHistoryIdle, type NodeRuntime, type WriteBreakdown } from './soak-node.js';
 
 const MB = 2 ** 20;
-/** Seconds a started node runs before its live figures are taken (the first window, the JIT). */
-const SETTLE_S = 20;
 const log = (line: string): void => void process.stderr.write(`soak: ${line}\n`);
 
 /** Raw (uncompressed) key + value bytes per sublevel of the journal's LevelDB. */
@@ -57,22 +60,46 @@ async function compact(dataDir: string): Promise<void> {
   }
 }
 
+export interface SoakOptions {
+  /** How the node runs (soak-node.ts): `dist` (default) as a Pi, `tsx` from source. */
+  readonly runtime: NodeRuntime;
+  /** The steady-state window: seconds measured a minute after the cold mover and retention are idle. */
+  readonly steadySeconds: number;
+  /** `--set key=value` for the node (e.g. journal.readingsCommitMs=60000); none on defaults. */
+  readonly sets: readonly string[];
+}
+
+/** One live span's figures. */
+export interface LiveSpan {
+  seconds: number;
+  fsyncsPerMinute: number | undefined;
+  writeBytesPerMinute: number;
+  /** write_bytes a minute × 1,440 ÷ (hot compacted journal ÷ days). */
+  writtenPerDayOverKeptPerDay: number;
+}
+
 export interface SoakSize {
   days: number;
+  runtime: NodeRuntime;
   events: number;
   readings: number;
   fillSeconds: number;
   diskBytes: number;
   bytesPerReading: number;
+  /** The journal directory (LevelDB + cold files) once the mover and retention are idle, and its compacted LevelDB part is not forced. */
+  diskBytesAfterMove: number;
   coldStartSeconds: number;
   coldPeakRssMB: number;
   warmStartSeconds: number;
   warmPeakRssMB: number;
   idleRssMB: number;
-  liveSeconds: number;
-  fsyncsPerMinute: number | undefined;
-  writeBytesPerMinute: number;
-  writtenPerDayOverKeptPerDay: number;
+  /** From the warm start's catch-up until the cold mover and retention are idle: the one-time move of everything past hotDays. */
+  migration: LiveSpan;
+  /** A minute after that, for steadySeconds: a node's day. */
+  steady: LiveSpan;
+  steadyBreakdown: WriteBreakdown | undefined;
+  loadAtStart: number;
+  loadAtSteady: number;
   history24hMs: number;
   history7dMs: number;
   verifySeconds: number;
@@ -80,53 +107,70 @@ export interface SoakSize {
   bytesBySublevel: Record<string, number>;
 }
 
-async function soakSize(root: string, days: number, liveSeconds: number): Promise<SoakSize> {
+/** The cold mover's first look is journal.coldMoveIntervalMs (60 s on defaults) after the start. */
+const FIRST_LOOK_S = 65;
+
+async function soakSize(root: string, days: number, o: SoakOptions): Promise<SoakSize> {
   const dataDir = join(root, `soak-${days}d`, 'data');
-  log(`${days} d: filling`);
+  const loadAtStart = loadavg()[0]!;
+  log(`${days} d: filling (load ${loadAtStart.toFixed(1)})`);
   const t0 = performance.now();
   const fill = await fillSoakDataDir(dataDir, { days, onProgress: (n, total) => log(`${days} d: ${n.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} ticks`) });
   const fillSeconds = (performance.now() - t0) / 1000;
   await compact(dataDir);
   const diskBytes = dirBytes(join(dataDir, 'journal'));
-  log(`${days} d: ${fill.events.toLocaleString('en-US')} events in ${fillSeconds.toFixed(0)} s, ${(diskBytes / MB).toFixed(1)} MB; cold start`);
+  log(`${days} d: ${fill.events.toLocaleString('en-US')} events in ${fillSeconds.toFixed(0)} s, ${(diskBytes / MB).toFixed(1)} MB; cold start (${o.runtime})`);
 
-  const cold = await startCaughtUp(dataDir);
+  const cold = await startCaughtUp(dataDir, o.runtime, o.sets);
   const coldPeak = rssOf(cold.node.pid!).peak;
-  log(`${days} d: caught up in ${(cold.ms / 1000).toFixed(1)} s; history queries`);
+  log(`${days} d: caught up in ${(cold.ms / 1000).toFixed(1)} s, peak ${(coldPeak / MB).toFixed(0)} MB; history queries`);
   const h24 = await historyLatency(cold.base, '24h');
   const h7 = await historyLatency(cold.base, '7d');
   await stopNode(cold.node);
 
   // Live figures from the warm start on: the cold start's catch-up and its first projection
   // commits are one-off writes that say nothing about a node's day.
-  log(`${days} d: warm start; live for ${liveSeconds} s after a ${SETTLE_S}-s settle`);
-  const warm = await startCaughtUp(dataDir);
+  log(`${days} d: warm start; migration until the cold mover and retention are idle`);
+  const warm = await startCaughtUp(dataDir, o.runtime, o.sets);
   const warmPeak = rssOf(warm.node.pid!).peak;
-  await new Promise((r) => setTimeout(r, SETTLE_S * 1000));
-  const live = await liveFigures(warm.node.pid!, liveSeconds);
+  const pid = warm.node.pid!;
+  const migrating = countSyncs(pid);
+  await waitHistoryIdle(warm.base, { firstLookS: FIRST_LOOK_S, deadlineMs: 90 * 60_000 });
+  const moved = await migrating.stop();
+  log(`${days} d: idle after ${moved.seconds.toFixed(0)} s; a minute, then ${o.steadySeconds} s steady`);
+  await new Promise((r) => setTimeout(r, 60_000));
+  const loadAtSteady = loadavg()[0]!;
+  const steady = await traceWrites(pid, o.steadySeconds, dataDir);
   await stopNode(warm.node);
+  const diskBytesAfterMove = dirBytes(join(dataDir, 'journal'));
   const bySublevel = await bytesBySublevel(dataDir);
   log(`${days} d: journal verify, journal rebuild`);
-  const verifySeconds = await timedJournalCommand('verify', dataDir);
-  const rebuildSeconds = await timedJournalCommand('rebuild', dataDir);
-  const writeBytesPerMinute = (live.writeBytes / liveSeconds) * 60;
+  const verifySeconds = await timedJournalCommand('verify', dataDir, o.runtime);
+  const rebuildSeconds = await timedJournalCommand('rebuild', dataDir, o.runtime);
   const keptPerDay = diskBytes / days;
+  const span = (seconds: number, writeBytes: number, fsyncs: number | undefined): LiveSpan => {
+    const perMinute = (writeBytes / seconds) * 60;
+    return { seconds, fsyncsPerMinute: fsyncs === undefined ? undefined : (fsyncs / seconds) * 60, writeBytesPerMinute: perMinute, writtenPerDayOverKeptPerDay: (perMinute * 1440) / keptPerDay };
+  };
   return {
     days,
+    runtime: o.runtime,
     events: fill.events,
     readings: fill.readings,
     fillSeconds,
     diskBytes,
     bytesPerReading: diskBytes / fill.readings,
+    diskBytesAfterMove,
     coldStartSeconds: cold.ms / 1000,
     coldPeakRssMB: coldPeak / MB,
     warmStartSeconds: warm.ms / 1000,
     warmPeakRssMB: warmPeak / MB,
-    idleRssMB: live.rss / MB,
-    liveSeconds,
-    fsyncsPerMinute: live.fsyncs === undefined ? undefined : (live.fsyncs / liveSeconds) * 60,
-    writeBytesPerMinute,
-    writtenPerDayOverKeptPerDay: (writeBytesPerMinute * 1440) / keptPerDay,
+    idleRssMB: steady.rss / MB,
+    migration: span(moved.seconds, moved.writeBytes, moved.fsyncs),
+    steady: span(o.steadySeconds, steady.writeBytes, steady.breakdown?.fsyncs),
+    steadyBreakdown: steady.breakdown,
+    loadAtStart,
+    loadAtSteady,
     history24hMs: h24.medianMs,
     history7dMs: h7.medianMs,
     verifySeconds,
@@ -143,15 +187,25 @@ function figuresOf(s: SoakSize): Figure[] {
     .sort((a, b) => b[1] - a[1])
     .map(([k, v]) => `${k} ${((v / total) * 100).toFixed(0)} %`)
     .join(', ');
+  const kept = `${(s.diskBytes / s.days / MB).toFixed(2)} MB kept a day (hot, compacted)`;
+  const breakdown = s.steadyBreakdown
+    ? Object.entries(s.steadyBreakdown.byKind)
+        .sort((a, b) => b[1].bytes - a[1].bytes)
+        .map(([k, v]) => `${k}: ${(((v.bytes / s.steady.seconds) * 86_400) / MB).toFixed(1)} MB/day in ${v.writes} writes${v.syncs ? `, ${v.syncs} syncs` : ''}`)
+        .join('; ')
+    : 'strace not available';
   return [
-    f('bytes on disk', s.diskBytes / MB, 'MB', undefined, `${s.events.toLocaleString('en-US')} events, ${s.readings.toLocaleString('en-US')} readings, filled in ${s.fillSeconds.toFixed(0)} s; raw bytes by sublevel: ${split}`),
+    f('bytes on disk', s.diskBytes / MB, 'MB', undefined, `${s.events.toLocaleString('en-US')} events, ${s.readings.toLocaleString('en-US')} readings, filled in ${s.fillSeconds.toFixed(0)} s (load ${s.loadAtStart.toFixed(1)}); raw bytes by sublevel: ${split}`),
     f('bytes on disk per reading', s.bytesPerReading, 'B', undefined, 'compacted journal (log, idx, meta; no projection: they are written once the node runs)'),
-    f('bytes written per day ÷ kept per day', s.writtenPerDayOverKeptPerDay, '×', 3, `${(s.writeBytesPerMinute / 1024).toFixed(0)} KiB written a minute while live after a warm start (write_bytes) vs ${(s.diskBytes / s.days / MB).toFixed(2)} MB kept a day`),
-    f('fsyncs per minute while live', s.fsyncsPerMinute ?? NaN, '/min', 10, s.fsyncsPerMinute === undefined ? 'strace not available' : `fsync + fdatasync of all threads, strace -f -c over ${s.liveSeconds} s`),
-    f('cold start until caught up', s.coldStartSeconds, 's', undefined, `no projection checkpoints; peak RSS ${s.coldPeakRssMB.toFixed(0)} MB`),
+    f('bytes on disk after the cold move', s.diskBytesAfterMove / MB, 'MB', undefined, 'journal dir (LevelDB as left by the node + cold files) once the mover and retention are idle'),
+    f('migration: written ÷ kept', s.migration.writtenPerDayOverKeptPerDay, '×', undefined, `${(s.migration.writeBytesPerMinute / 1024).toFixed(0)} KiB a minute over the ${s.migration.seconds.toFixed(0)} s from the warm start to an idle mover vs ${kept}`),
+    f('migration: fsyncs per minute', s.migration.fsyncsPerMinute ?? NaN, '/min', undefined, 'strace -f -c'),
+    f('steady: written per day ÷ kept per day', s.steady.writtenPerDayOverKeptPerDay, '×', 3, `${(s.steady.writeBytesPerMinute / 1024).toFixed(0)} KiB a minute (write_bytes) over ${s.steady.seconds} s, a minute after the mover went idle (load ${s.loadAtSteady.toFixed(1)}), vs ${kept}; syscall bytes: ${breakdown}`),
+    f('steady: fsyncs per minute', s.steady.fsyncsPerMinute ?? NaN, '/min', 10, `fsync + fdatasync of all threads (strace -f -y) over ${s.steady.seconds} s`),
+    f('cold start until caught up', s.coldStartSeconds, 's', undefined, `no projection checkpoints, ${s.runtime === 'dist' ? `dist/ under --max-old-space-size=${PI_HEAP_MB}` : 'tsx, no heap cap'}; peak RSS ${s.coldPeakRssMB.toFixed(0)} MB`),
     f('cold start peak RSS', s.coldPeakRssMB, 'MB', 200),
     f('warm start until caught up', s.warmStartSeconds, 's', undefined, `peak RSS ${s.warmPeakRssMB.toFixed(0)} MB`),
-    f('idle RSS while live', s.idleRssMB, 'MB', undefined, 'VmRSS at the end of the live window, after a warm start'),
+    f('idle RSS while live', s.idleRssMB, 'MB', undefined, 'VmRSS at the end of the steady window'),
     f('history query 24 h', s.history24hMs, 'ms', undefined, 'GET /api/readings/history?source=system.cpu_temp&range=24h, median of 7'),
     f('history query 7 d', s.history7dMs, 'ms', undefined, 'range=7d (hour buckets), median of 7'),
     f('journal verify', s.verifySeconds, 's', undefined, 'smollama journal verify, node stopped (process start included)'),
@@ -160,9 +214,11 @@ function figuresOf(s: SoakSize): Figure[] {
 }
 
 /** Runs every size; never throws for one size's failure (it becomes a row). */
-export async function runSoak(o: { quick: boolean; days?: number[]; liveSeconds?: number; hzDays?: number }): Promise<{ figures: Figure[]; method: string[]; details: Record<string, unknown> }> {
+export async function runSoak(o: { quick: boolean; days?: number[]; liveSeconds?: number; hzDays?: number; runtime?: NodeRuntime; build?: boolean; sets?: string[] }): Promise<{ figures: Figure[]; method: string[]; details: Record<string, unknown> }> {
   const days = o.days ?? (o.quick ? [1] : [1, 30]);
-  const liveSeconds = o.liveSeconds ?? (o.quick ? 30 : 60);
+  const liveSeconds = o.liveSeconds ?? (o.quick ? 60 : 300);
+  const runtime = o.runtime ?? 'dist';
+  if (runtime === 'dist' && o.build !== false) buildDist(log);
   const root = mkdtempSync(join(tmpdir(), 'smollama-soak-'));
   const figures: Figure[] = [];
   const details: Record<string, unknown> = {};
@@ -174,7 +230,7 @@ export async function runSoak(o: { quick: boolean; days?: number[]; liveSeconds?
     figures.push({ name: 'bytes/reading at 1 Hz × 8 sources', value: hz.bytesPerReading, unit: 'B', target: 2, better: 'lower', note: `${hzDays} d, one event per tick, compacted journal alone (disk-bench.ts); projections not included` });
     for (const d of days) {
       try {
-        const s = await soakSize(root, d, liveSeconds);
+        const s = await soakSize(root, d, { runtime, steadySeconds: liveSeconds, sets: o.sets ?? [] });
         details[`${d}d`] = s;
         figures.push(...figuresOf(s));
       } catch (err) {
@@ -186,15 +242,15 @@ export async function runSoak(o: { quick: boolean; days?: number[]; liveSeconds?
     rmSync(root, { recursive: true, force: true });
   }
   const method = [
-    `soak: test/bench/soak-bench.ts (see its header): sizes ${days.join(', ')} simulated days of the default node's mix (soak-mix.ts), live ${liveSeconds} s each; ` +
-      'written ÷ kept = write_bytes a minute while live × 1,440 ÷ (compacted journal ÷ days)',
+    `soak: test/bench/soak-bench.ts (see its header): sizes ${days.join(', ')} simulated days of the default node's mix (soak-mix.ts), node ${runtime === 'dist' ? `dist/ under --max-old-space-size=${PI_HEAP_MB}` : 'tsx'}, steady window ${liveSeconds} s each${o.sets?.length ? `, node --set ${o.sets.join(' ')}` : ''}; ` +
+      'written ÷ kept = write_bytes a minute × 1,440 ÷ (compacted hot journal ÷ days)',
   ];
   return { figures, method, details };
 }
 
 const isMain = process.argv[1]?.endsWith('soak-bench.ts');
 if (isMain) {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, days: { type: 'string' }, 'live-seconds': { type: 'string' }, 'hz-days': { type: 'string' } } });
+  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, days: { type: 'string' }, 'live-seconds': { type: 'string' }, 'hz-days': { type: 'string' }, tsx: { type: 'boolean', default: false }, 'no-build': { type: 'boolean', default: false }, 'node-set': { type: 'string', multiple: true } } });
   const started = Date.now();
   const load = loadavg()[0]!;
   const result = await runSoak({
@@ -202,6 +258,9 @@ if (isMain) {
     ...(values.days ? { days: values.days.split(',').map(Number) } : {}),
     ...(values['live-seconds'] ? { liveSeconds: Number(values['live-seconds']) } : {}),
     ...(values['hz-days'] ? { hzDays: Number(values['hz-days']) } : {}),
+    runtime: values.tsx ? 'tsx' : 'dist',
+    build: !values['no-build'],
+    sets: values['node-set'] ?? [],
   });
   if (values.json) process.stdout.write(JSON.stringify(result) + '\n');
   else printTable(result.figures, { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryMB: Math.round(totalmem() / MB), node: process.version, loadAverageAtStart: load }, (Date.now() - started) / 1000, result.method);
