@@ -50,7 +50,9 @@ export class DirCamera implements CameraSource {
     if (newest.size > this.o.maxFrameBytes) {
       throw new SmolError(ErrorCodes.FRAME_INVALID, `camera ${this.name}: ${newest.path} is ${newest.size} bytes, over the ${this.o.maxFrameBytes}-byte cap`, { details: { camera: this.name } });
     }
-    const image = await readAtMost(newest.path, this.o.maxFrameBytes + 1).catch((err: unknown) => {
+    // A buffer the size of the file (and some slack if it grew since), not of the cap: 8 MiB of
+    // external memory per grab makes V8 run full collections of the node's whole heap.
+    const image = await readAtMost(newest.path, Math.min(this.o.maxFrameBytes + 1, newest.size + 65_536)).catch((err: unknown) => {
       throw cameraUnavailable(this.name, `cannot read ${newest.path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, err);
     });
     return { camera: this.name, image: checkFrame(this.name, image, this.o.maxFrameBytes), capturedAtMs: (this.o.now ?? Date.now)() };
