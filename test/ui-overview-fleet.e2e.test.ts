@@ -1,10 +1,11 @@
 import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import type { Page } from 'playwright-core';
 import { buildUi } from '../ui/build.js';
 import { ErrorCodes } from '../core/errors.js';
 import { MemoryPressureMonitor } from '../core/runtime/memory-pressure.js';
 import type { UnitReport } from '../core/runtime/units.js';
+import { axeCheck, describeViolations } from './helpers/axe.js';
 import { openBrowser, screenshot, skipWithoutChromium } from './helpers/browser.js';
 import { edgeJournal, edgeNotes, edgeReadings, syncEdgeInto } from './helpers/fleet-fixture.js';
 import { httpNode } from './helpers/http-node.js';
@@ -16,6 +17,12 @@ const MB = 1024 * 1024;
 
 /** Whether the page itself scrolls sideways (its content is wider than the viewport). */
 const scrollsSideways = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
+
+/** Asserts axe finds no serious or critical violation on the page as it is. */
+async function accessible(t: Test, page: Page, what: string): Promise<void> {
+  const { serious } = await axeCheck(page);
+  t.same(serious.map((v) => v.id), [], `${what}: no serious axe violation${serious.length ? `\n${describeViolations(serious)}` : ''}`);
+}
 
 t.test('the overview tells the story and the hub shows its fleet, on a desktop and a phone', { skip: skipWithoutChromium() ?? false }, async (t) => {
   const uiDir = await buildUi({ outDir: join(tempDir(t, 'smollama-ui-'), 'dist'), minify: true });
@@ -79,6 +86,7 @@ t.test('the overview tells the story and the hub shows its fleet, on a desktop a
     t.equal(await page.locator('smol-detections li').count(), 0, 'no detections, and no box for them');
     t.ok(await page.locator('smol-app nav a[href="#/fleet"]').isVisible(), 'a hub lists the fleet');
     await screenshot(page, 'overview-desktop.png');
+    await accessible(t, page, 'the hub overview');
   });
 
   await t.test('the fleet: both edges with status and last seen; the quiet one is offline', async (t) => {
@@ -97,6 +105,10 @@ t.test('the overview tells the story and the hub shows its fleet, on a desktop a
     t.match(await card(greenhouse.journal.nodeId).locator('[data-testid=observation]').innerText(), /warmed[\s\S]*LLM/);
     t.match(await card(barn.journal.nodeId).locator('[data-testid=observation]').innerText(), /statistical/);
     await screenshot(page, 'fleet-desktop.png');
+    await accessible(t, page, 'the fleet');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await accessible(t, page, 'the fleet, dark');
+    await page.emulateMedia({ colorScheme: 'light' });
   });
 
   await t.test('one click opens an edge\'s readings, filtered to it', async (t) => {
@@ -116,9 +128,11 @@ t.test('the overview tells the story and the hub shows its fleet, on a desktop a
     await openOverview();
     t.notOk(await scrollsSideways(page), 'the overview fits 390 px');
     await screenshot(page, 'overview-phone.png');
+    await accessible(t, page, 'the hub overview on a phone');
     await openFleet();
     t.notOk(await scrollsSideways(page), 'the fleet fits 390 px');
     await screenshot(page, 'fleet-phone.png');
+    await accessible(t, page, 'the fleet on a phone');
   });
 
   t.same(errors, [], 'no script error');

@@ -29,7 +29,7 @@ export class SmolFleet extends LitElement {
       .node { display: flex; flex-direction: column; gap: 0.35rem; }
       .node[data-status='stale'] { border-color: #d68000; }
       .node[data-status='offline'] { border-color: #c5221f; }
-      .node[data-status='offline'] .readings, .node[data-status='stale'] .readings { opacity: 0.55; }
+      .readings.old b { font-weight: normal; font-style: italic; }
       .top { display: flex; align-items: center; gap: 0.5rem; flex-wrap: wrap; }
       .top a.name { font-size: 1.1rem; font-weight: 600; color: inherit; }
       .status { margin-left: auto; font-weight: 700; font-size: 0.8rem; padding: 0.1rem 0.5rem; border-radius: 999px; background: #d4f5dd; color: #0d3d1c; }
@@ -105,7 +105,7 @@ export class SmolFleet extends LitElement {
         <dt>Events</dt><dd>${n.heldSeq.toLocaleString()} held</dd>
       </dl>
       ${n.readings.length
-        ? html`<ul class="readings" aria-label="Key readings">
+        ? html`${n.status !== 'online' ? html`<p class="muted" style="margin:0;font-size:0.85rem">Last values, from ${ago(Math.max(...n.readings.map((r) => r.at)))}:</p>` : ''}<ul class="readings ${n.status === 'online' ? '' : 'old'}" aria-label="Key readings">
             ${n.readings.map((r) => {
               const [num, unit] = r.binary ? [r.value >= 0.5 ? 'on' : 'off', ''] : valueParts(r.value, r.unit);
               return html`<li data-source=${r.source}><span class="muted">${sourceLabel(r)}</span><br /><b>${num}</b> ${unit}</li>`;
