@@ -32,6 +32,7 @@ export class SmolCameras extends LitElement {
     label: { state: true },
     canWrite: { state: true },
     error: { state: true },
+    missing: { state: true },
   };
   static override styles = [
     shared,
@@ -52,6 +53,8 @@ export class SmolCameras extends LitElement {
   label = '';
   canWrite = false;
   error = '';
+  /** Snapshots whose thumbnail did not load: removed by the budget, or taken on another node (not synced). */
+  missing = new Set<string>();
   private readonly openObjects = new OpenObjects();
   private pending: ReturnType<typeof setTimeout> | undefined;
   private ticker: ReturnType<typeof setInterval> | undefined;
@@ -132,7 +135,9 @@ export class SmolCameras extends LitElement {
       <tbody>
         ${this.objects.map(
           (o) => html`<tr data-object=${o.objectId} data-label=${o.label}>
-            <td class="thumb-cell">${o.snapshot ? html`<img class="thumb" loading="lazy" src="/api/vision/snapshots/${o.snapshot}/thumbnail" alt="${o.label} on ${o.camera}" />` : html`<span class="muted">none</span>`}</td>
+            <td class="thumb-cell">${o.snapshot && !this.missing.has(o.snapshot)
+              ? html`<img class="thumb" loading="lazy" src="/api/vision/snapshots/${o.snapshot}/thumbnail" alt="${o.label} on ${o.camera}" @error=${() => (this.missing = new Set(this.missing).add(o.snapshot!))} />`
+              : html`<span class="muted">${o.snapshot ? 'not on this node' : 'none'}</span>`}</td>
             <td>${o.label}</td>
             <td>${pct(o.topScore)}</td>
             <td>${o.camera}</td>
