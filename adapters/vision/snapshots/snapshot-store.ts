@@ -7,6 +7,8 @@ import { writeFileAtomic } from '../../files/atomic-file.js';
 import { annotate } from './annotate.js';
 
 const HASH = /^[0-9a-f]{64}$/;
+/** writeFileAtomic's temp file of a snapshot (`<name>.<pid>.<n>.tmp`): what a killed write leaves. */
+const TEMP = /^[0-9a-f]{64}(?:-thumb)?\.jpg\.(\d+)\.\d+\.tmp$/;
 
 export interface SnapshotStoreOptions {
   /** `<dataDir>/snapshots`. */
@@ -42,7 +44,11 @@ export class SnapshotStore {
 
   private constructor(private readonly o: SnapshotStoreOptions) {}
 
-  /** Opens (creating nothing until the first write) and indexes what is on disk, oldest first. */
+  /**
+   * Opens (creating nothing until the first write) and indexes what is on disk, oldest first:
+   * regular files named by a hash only (a directory or a stray name is not a snapshot), and the
+   * temp files a killed write left are removed (no one else would, and the budget does not see them).
+   */
   static async open(o: SnapshotStoreOptions): Promise<SnapshotStore> {
     const store = new SnapshotStore(o);
     const found: Array<[string, Entry]> = [];
@@ -50,10 +56,15 @@ export class SnapshotStore {
       if (!/^[0-9a-f]{2}$/.test(aa)) continue;
       const sizes = new Map<string, { bytes: number; atMs: number }>();
       for (const name of await readdir(join(o.dir, aa)).catch(() => [] as string[])) {
+        const tmp = TEMP.exec(name);
+        if (tmp && Number(tmp[1]) !== process.pid) {
+          await unlink(join(o.dir, aa, name)).catch(() => undefined);
+          continue;
+        }
         const m = /^([0-9a-f]{64})(-thumb)?\.jpg$/.exec(name);
         if (!m?.[1] || !m[1].startsWith(aa)) continue;
         const s = await stat(join(o.dir, aa, name)).catch(() => undefined);
-        if (!s) continue;
+        if (!s?.isFile()) continue;
         const prev = sizes.get(m[1]) ?? { bytes: 0, atMs: s.mtimeMs };
         sizes.set(m[1], { bytes: prev.bytes + s.size, atMs: Math.min(prev.atMs, s.mtimeMs) });
       }
@@ -79,7 +90,8 @@ export class SnapshotStore {
   /**
    * Stores a frame with its boxes drawn, and its thumbnail; evicts the oldest snapshots past the
    * budget (never the one just stored). Storing the same picture twice stores it once.
-   * Throws SMOL_FRAME_INVALID (frame does not decode) and the filesystem's errors (ENOSPC…).
+   * Throws SMOL_FRAME_INVALID (frame does not decode), SMOL_DISK_FULL (ENOSPC: nothing of it is
+   * left on disk), SMOL_FILE_PERMISSIONS (EACCES), and other filesystem errors as they are.
    */
   async put(frame: Buffer, boxes: readonly Box[]): Promise<StoredSnapshot> {
     const { image, thumbnail } = await annotate(frame, boxes);
@@ -91,10 +103,20 @@ export class SnapshotStore {
   }
 
   private async write(sha256: string, image: Buffer, thumbnail: Buffer): Promise<StoredSnapshot> {
+    const known = this.entries.get(sha256);
+    // The index says so, but the file may have been removed or damaged since: an event must not
+    // name a snapshot this store will not serve, so a picture it cannot serve is written again.
+    if (known && (await this.get(sha256)) === undefined) await this.remove(sha256, known);
     if (!this.entries.has(sha256)) {
       // Not fsynced: a snapshot lost to a power cut costs nothing the journal needs, and an SD card is spared.
-      await writeFileAtomic(this.thumbPath(sha256), thumbnail, { durable: false });
-      await writeFileAtomic(this.imagePath(sha256), image, { durable: false });
+      try {
+        await writeFileAtomic(this.thumbPath(sha256), thumbnail, { durable: false });
+        await writeFileAtomic(this.imagePath(sha256), image, { durable: false });
+      } catch (err) {
+        // A full disk between the two writes: no thumbnail without its image, outside the index and the budget.
+        await unlink(this.thumbPath(sha256)).catch(() => undefined);
+        throw storeError(sha256, err);
+      }
       const bytes = image.length + thumbnail.length;
       this.entries.set(sha256, { bytes, atMs: (this.o.now ?? Date.now)() });
       this.total += bytes;
@@ -143,4 +165,12 @@ export class SnapshotStore {
   private thumbPath(sha: string): string {
     return join(this.o.dir, sha.slice(0, 2), `${sha}-thumb.jpg`);
   }
+}
+
+/** A failed snapshot write as a coded error where the cause is one a user can act on. */
+function storeError(sha256: string, err: unknown): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') return new SmolError(ErrorCodes.DISK_FULL, `snapshot ${sha256.slice(0, 12)}… not stored: no space left on the disk of the snapshot store`, { cause: err });
+  if (code === 'EACCES' || code === 'EPERM') return new SmolError(ErrorCodes.FILE_PERMISSIONS, `snapshot ${sha256.slice(0, 12)}… not stored: permission denied in the snapshot store (run as the user that owns the data directory)`, { cause: err });
+  return err;
 }
