@@ -13,23 +13,25 @@ export interface ObservationRow {
   kind: EventDataMap['observation.recorded']['kind'];
   confidence: number;
   sources: string[];
-  method: 'llm' | 'statistical';
+  method: EventDataMap['observation.recorded']['method'];
   model: string | null;
   embeddingModel: string;
   window: { fromMs: number; toMs: number };
+  /** For vision-llm observations: the camera snapshot described. */
+  image?: EventDataMap['observation.recorded']['image'];
 }
 
 /** Counts per origin and kind; the rows themselves are records. */
 export interface ObservationsState {
   count: number;
-  byOrigin: Record<string, { count: number; llm: number; statistical: number; lastAt: number }>;
+  byOrigin: Record<string, { count: number; llm: number; statistical: number; 'vision-llm'?: number; lastAt: number }>;
   byKind: Record<string, number>;
 }
 
 export interface ObservationQuery {
   origin?: string;
   kind?: string;
-  method?: 'llm' | 'statistical';
+  method?: EventDataMap['observation.recorded']['method'];
   /** Wall ms, inclusive. */
   from?: number;
   /** Wall ms, exclusive. */
@@ -53,7 +55,7 @@ export const observationsProjection = defineProjection({
         state.count += 1;
         const o = (state.byOrigin[event.origin] ??= { count: 0, llm: 0, statistical: 0, lastAt: 0 });
         o.count += 1;
-        o[row.method] += 1;
+        o[row.method] = (o[row.method] ?? 0) + 1;
         o.lastAt = Math.max(o.lastAt, row.at);
         state.byKind[row.kind] = (state.byKind[row.kind] ?? 0) + 1;
         return state;
@@ -68,7 +70,7 @@ function toRow(event: EventOf<'observation.recorded'>): ObservationRow {
   const d = event.data;
   return {
     id: event.id, origin: event.origin, at: hlcWall(event.hlc), text: d.text, kind: d.kind, confidence: d.confidence,
-    sources: d.sources, method: d.method, model: d.model, embeddingModel: d.embedding.model, window: d.window,
+    sources: d.sources, method: d.method, model: d.model, embeddingModel: d.embedding.model, window: d.window, ...(d.image ? { image: d.image } : {}),
   };
 }
 

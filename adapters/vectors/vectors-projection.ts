@@ -184,7 +184,8 @@ export class VectorsProjection {
 
   private apply(entry: JournalEntry): void {
     const event = this.registry.upcast(entry.event);
-    if (event.v !== 1) return;
+    // Upcast to this build's newest version; a newer one (from a newer peer) is not understood.
+    if (event.v !== (this.registry.latestVersion(event.type) ?? 1)) return;
     const at = hlcWall(event.hlc);
     switch (event.type) {
       case 'observation.recorded': {

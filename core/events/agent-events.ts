@@ -18,7 +18,8 @@ export const Caller = z.object({
 export const OBSERVATION_KINDS = ['trend', 'excursion', 'anomaly', 'state', 'pattern', 'summary'] as const;
 export const MEMORY_KINDS = ['fact', 'preference', 'pattern', 'event', 'note'] as const;
 
-export const ObservationRecorded = z.object({
+/** v1: observations by the observer's model or its statistics. */
+export const ObservationRecordedV1 = z.object({
   text: z.string().min(1).max(2000),
   kind: z.enum(OBSERVATION_KINDS),
   confidence: unit,
@@ -31,6 +32,27 @@ export const ObservationRecorded = z.object({
   /** The readings it looked at (ms, UTC). */
   window: z.object({ fromMs: ms, toMs: ms }),
   embedding: StoredEmbeddingSchema,
+});
+
+/**
+ * v2 adds 'vision-llm': a vision model's description of a camera frame, and `image`, the frame it
+ * describes (a snapshot in the snapshot store, adapters/units/vision-describe.ts). A new version, so
+ * a peer of an older build keeps these events as it keeps any newer version, instead of refusing
+ * them; v1 data is v2 data as it is.
+ */
+export const ObservationRecorded = ObservationRecordedV1.extend({
+  /** 'vision-llm': a vision model described a camera frame (`image` says which). */
+  method: z.enum(['llm', 'statistical', 'vision-llm']),
+  image: z
+    .object({
+      camera: z.string().min(1).max(40),
+      /** sha256 hex of the described snapshot (it may since have left the store's budget). */
+      snapshot: z.string().regex(/^[0-9a-f]{64}$/),
+      /** The vision.detected object that prompted it, and its label. */
+      objectId: z.string().min(1).max(80).optional(),
+      label: z.string().min(1).max(80).optional(),
+    })
+    .optional(),
 });
 
 export const MemoryRemembered = z.object({
@@ -87,7 +109,8 @@ export const StorageWritten = z.object({ key: z.string().min(1).max(200), value:
 export const StorageDeleted = z.object({ key: z.string().min(1).max(200), by: Caller });
 
 export const agentEventSpecs: EventTypeSpec[] = [
-  { type: 'observation.recorded', v: 1, schema: ObservationRecorded },
+  { type: 'observation.recorded', v: 1, schema: ObservationRecordedV1, upcast: (data) => data },
+  { type: 'observation.recorded', v: 2, schema: ObservationRecorded },
   { type: 'memory.remembered', v: 1, schema: MemoryRemembered },
   { type: 'memory.confirmed', v: 1, schema: MemoryConfirmed },
   { type: 'memory.forgotten', v: 1, schema: MemoryForgotten },
