@@ -29,6 +29,7 @@ import { beginUnit } from '../../units/begin.js';
 import { syncPeersUnit } from '../../units/sync-peers.js';
 import { statusFileUnit } from '../../units/status-file.js';
 import { visionUnit } from '../../units/vision.js';
+import { visionDescribeUnit } from '../../units/vision-describe.js';
 import { bounded, dataDirEntries, removeCreated } from '../start-parts.js';
 
 export { SOFTWARE } from '../../version.js';
@@ -57,7 +58,7 @@ export const NODE_UNITS: readonly (() => NodeUnit)[] = [
 ];
 
 /** Units that run once `node.started` is journaled: they write to the journal or tell the world the node is up. */
-export const AFTER_BEGIN: readonly (() => NodeUnit)[] = [devicesUnit, syncPeersUnit, statusFileUnit, coldHistoryUnit, retentionUnit, memoryJournalUnit, visionUnit];
+export const AFTER_BEGIN: readonly (() => NodeUnit)[] = [devicesUnit, syncPeersUnit, statusFileUnit, coldHistoryUnit, retentionUnit, memoryJournalUnit, visionUnit, visionDescribeUnit];
 
 export interface RunningNode {
   readonly node: SmolNode;
