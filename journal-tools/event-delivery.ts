@@ -1,4 +1,4 @@
-import { hlcToIso } from '../core/clock/hlc.js';
+import { hlcWall } from '../core/clock/hlc.js';
 import type { JournalEntry } from '../core/events/event.js';
 import type { Journal } from '../core/journal/journal.js';
 import type {} from '../core/events/sync-events.js'; // brings sync.completed into EventDataMap
@@ -30,7 +30,7 @@ export async function eventDelivery(journal: Journal, entry: JournalEntry): Prom
     if (e.event.type !== 'sync.completed') continue;
     const d = e.event.data as { peer: string; peerName: string | null; via: 'http' | 'usb'; received: number; peerVector: Record<string, number> };
     if (d.received > 0 && (d.peerVector[origin] ?? 0) >= seq) {
-      return { by: 'peer', peer: d.peer, peerName: d.peerName, via: d.via, syncPosition: e.position, at: hlcToIso(e.event.hlc) };
+      return { by: 'peer', peer: d.peer, peerName: d.peerName, via: d.via, syncPosition: e.position, at: new Date(hlcWall(e.event.hlc)).toISOString() };
     }
   }
   return { by: 'unknown' };

@@ -1,42 +1,20 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import t from 'tap';
 import type { Page } from 'playwright-core';
 import { buildUi } from '../ui/build.js';
 import { httpNode } from './helpers/http-node.js';
+import { axeCheck, describeViolations } from './helpers/axe.js';
 import { openBrowser, skipWithoutChromium } from './helpers/browser.js';
 import { tempDir } from './helpers/temp-dir.js';
-
-// axe-core's browser build, evaluated in the page by the test (the page's CSP rightly refuses an
-// inline <script>, so no addScriptTag): the page itself still loads nothing but the node's files.
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: Array<{ target: unknown[]; failureSummary?: string }>;
-}
 
 /** Pages where axe's color-contrast rule found text it could measure and pass (it ran for real). */
 const contrastChecked = new Set<string>();
 
-/** Serious and critical axe violations on the page as it is now (through open shadow roots). */
-async function seriousViolations(page: Page): Promise<AxeViolation[]> {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE);
-  const result = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(ctx: unknown, o: unknown): Promise<unknown> } }).axe;
-    const r = await axe.run(document, { resultTypes: ['violations'] }) as { violations: AxeViolation[]; passes: Array<{ id: string }> };
-    return { violations: r.violations, contrast: r.passes.some((p) => p.id === 'color-contrast') };
-  });
-  if (result.contrast) contrastChecked.add(page.url());
-  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-}
-
-/** One line per violation: its id, what it is about, and where (up to 4 targets). */
-function describe(violations: AxeViolation[]): string {
-  return violations.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.slice(0, 4).map((n) => JSON.stringify(n.target)).join(', ')}${v.nodes[0]?.failureSummary ? ` — ${v.nodes[0].failureSummary.replace(/\s+/g, ' ').slice(0, 200)}` : ''}`).join('\n');
+/** Serious and critical axe violations on the page as it is now. */
+async function seriousViolations(page: Page) {
+  const r = await axeCheck(page);
+  if (r.contrastMeasured) contrastChecked.add(page.url());
+  return r.serious;
 }
 
 /**
@@ -88,7 +66,7 @@ t.test('accessibility: every section the nav offers, light and dark, desktop and
         for (const section of sections) {
           await openSection(page, section);
           const violations = await seriousViolations(page);
-          t.same(violations.map((v) => v.id), [], `${section}: no serious or critical violation${violations.length ? `\n${describe(violations)}` : ''}`);
+          t.same(violations.map((v) => v.id), [], `${section}: no serious or critical violation${violations.length ? `\n${describeViolations(violations)}` : ''}`);
         }
         t.ok([...contrastChecked].some((u) => sections.some((s) => u.endsWith(`#/${s}`))), 'axe measured text contrast on these pages');
         contrastChecked.clear();
@@ -98,7 +76,7 @@ t.test('accessibility: every section the nav offers, light and dark, desktop and
           if ((await menu.getAttribute('aria-expanded')) !== 'true') await menu.click();
           await page.locator('smol-app nav a').first().waitFor({ state: 'visible' });
           const violations = await seriousViolations(page);
-          t.same(violations.map((v) => v.id), [], `the open menu: no serious or critical violation${violations.length ? `\n${describe(violations)}` : ''}`);
+          t.same(violations.map((v) => v.id), [], `the open menu: no serious or critical violation${violations.length ? `\n${describeViolations(violations)}` : ''}`);
           await menu.click();
         }
       });
