@@ -2,11 +2,11 @@ import { ApiError, AUTH_REQUIRED_EVENT } from './api.js';
 
 /** One event of the node's chat stream (POST /api/agent/ask, server-sent events). */
 export type ChatStreamEvent =
-  | { event: 'start'; data: { model: string } }
+  | { event: 'start'; data: { model: string; provider?: string } }
   | { event: 'delta'; data: { text: string } }
   | { event: 'tool'; data: ToolStep }
   | { event: 'done'; data: { conversationId: string; answer: string; model: string; toolCalls: number } }
-  | { event: 'error'; data: { code: string; message: string } };
+  | { event: 'error'; data: { code: string; message: string; status?: number } };
 
 /** A node tool call the agent made, with its result or error. */
 export interface ToolStep {

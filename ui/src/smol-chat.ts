@@ -1,18 +1,22 @@
 import { LitElement, css, html } from 'lit';
 import { askAgent, type ToolStep } from './agent-chat-stream.js';
 import { shared } from './styles.js';
+import { llmHelp } from './llm-help.js';
 
 interface Turn {
   role: 'user' | 'assistant';
   text: string;
   tools: ToolStep[];
   error?: string;
+  /** The error's code and the model server's HTTP status, for the help text. */
+  errorCode?: string;
+  errorStatus?: number;
   done?: boolean;
 }
 
 /** Chat with the node's agent: answers stream in as they are written, each tool call shown with its result. */
 export class SmolChat extends LitElement {
-  static override properties = { turns: { state: true }, busy: { state: true }, model: { state: true } };
+  static override properties = { turns: { state: true }, busy: { state: true }, model: { state: true }, provider: { state: true } };
   static override styles = [
     shared,
     css`
@@ -24,6 +28,10 @@ export class SmolChat extends LitElement {
       .tool summary { cursor: pointer; }
       .tool code { overflow-wrap: anywhere; }
       .badge.failed { background: #f9d7d4; color: #5c1410; }
+      .help ul { margin: 0.3rem 0; padding-left: 1.2rem; }
+      .help li { margin: 0.2rem 0; }
+      .tech { font-size: 0.8rem; opacity: 0.8; }
+      .tech summary { cursor: pointer; min-height: 24px; }
       form { display: flex; gap: 0.5rem; }
       form input { flex: 1; min-width: 0; }
       @media (max-width: 640px) { .turn { max-width: 100%; } }
@@ -32,6 +40,7 @@ export class SmolChat extends LitElement {
   turns: Turn[] = [];
   busy = false;
   model = '';
+  provider = '';
   private abort: AbortController | undefined;
 
   override disconnectedCallback(): void {
@@ -57,13 +66,20 @@ export class SmolChat extends LitElement {
         question,
         history,
         (ev) => {
-          if (ev.event === 'start') this.model = ev.data.model;
+          if (ev.event === 'start') {
+            this.model = ev.data.model;
+            this.provider = ev.data.provider ?? '';
+          }
           else if (ev.event === 'delta') answer.text += ev.data.text;
           else if (ev.event === 'tool') answer.tools.push(ev.data);
           else if (ev.event === 'done') {
             answer.text = ev.data.answer;
             answer.done = true;
-          } else if (ev.event === 'error') answer.error = `${ev.data.code}: ${ev.data.message}`;
+          } else if (ev.event === 'error') {
+            answer.error = ev.data.message;
+            answer.errorCode = ev.data.code;
+            if (ev.data.status !== undefined) answer.errorStatus = ev.data.status;
+          }
           changed();
         },
         this.abort.signal,
@@ -71,6 +87,7 @@ export class SmolChat extends LitElement {
       if (!answer.done && !answer.error) answer.error = 'the answer was cut off';
     } catch (err) {
       answer.error = (err as Error).name === 'AbortError' ? 'stopped' : (err as Error).message;
+      if ((err as { code?: unknown }).code && typeof (err as { code?: unknown }).code === 'string') answer.errorCode = (err as { code: string }).code;
     } finally {
       this.busy = false;
       this.abort = undefined;
@@ -87,6 +104,17 @@ export class SmolChat extends LitElement {
     </details>`;
   }
 
+  /** A model that cannot be reached says how to fix it; the code and the raw message stay, small. */
+  private renderError(t: Turn) {
+    const help = t.errorCode ? llmHelp({ code: t.errorCode, message: t.error ?? '', status: t.errorStatus }, this.model, this.provider) : undefined;
+    if (!help) return html`<p class="error">${t.errorCode ? `${t.errorCode}: ` : ''}${t.error}</p>`;
+    return html`<div class="help" role="alert" data-testid="llm-help" data-code=${t.errorCode ?? ''}>
+      <p class="error"><strong>${help.title}</strong></p>
+      <ul>${help.steps.map((s) => html`<li>${s}</li>`)}</ul>
+      <details class="tech"><summary><code>${t.errorCode}</code></summary><code>${t.error}</code></details>
+    </div>`;
+  }
+
   override render() {
     return html`
       <h2>Agent chat ${this.model ? html`<span class="badge">${this.model}</span>` : ''}</h2>
@@ -97,7 +125,7 @@ export class SmolChat extends LitElement {
             ${t.tools.map((s) => this.renderTool(s))}
             ${t.text || t.role === 'user' ? html`<p data-testid=${t.role === 'assistant' ? 'answer' : 'question'}>${t.text}</p>` : ''}
             ${t.role === 'assistant' && !t.done && !t.error ? html`<span class="muted">…</span>` : ''}
-            ${t.error ? html`<p class="error">${t.error}</p>` : ''}
+            ${t.error ? this.renderError(t) : ''}
           </div>`,
         )}
       </div>

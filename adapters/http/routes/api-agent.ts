@@ -36,9 +36,9 @@ function preview(value: unknown): unknown {
 
 /**
  * POST /api/agent/ask `{question, history?}` → a server-sent event stream for the dashboard's chat:
- * `start {model}`, `delta {text}` as the answer is written, `tool {id, name, arguments, ok, result|error}`
+ * `start {model, provider?}`, `delta {text}` as the answer is written, `tool {id, name, arguments, ok, result|error}`
  * after each node tool call, then `done {conversationId, answer, model, toolCalls, usage}` or
- * `error {code, message}`. A read-only caller gets the read-only tools. Closing the request aborts
+ * `error {code, message, status?}` (status: the model server's HTTP answer). A read-only caller gets the read-only tools. Closing the request aborts
  * the question. (OpenAI clients use /v1/chat/completions, which does not show the node's tool calls.)
  */
 export const apiAgentRoutes: RouteGroup = async (app, { deps }) => {
@@ -56,7 +56,8 @@ export const apiAgentRoutes: RouteGroup = async (app, { deps }) => {
     const send = (event: string, data: unknown) => {
       if (!res.writableEnded) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     };
-    send('start', { model: agent.model });
+    // The provider, so the page can say how to fix a model it cannot reach (`ollama pull <model>`).
+    send('start', { model: agent.model, ...(deps.openai ? { provider: deps.openai.llm.provider } : {}) });
     try {
       const a = await agent.ask(body.question, {
         via: 'ui',
@@ -71,7 +72,9 @@ export const apiAgentRoutes: RouteGroup = async (app, { deps }) => {
     } catch (err) {
       const code = isSmolError(err) ? err.code : ErrorCodes.INTERNAL;
       if (code === ErrorCodes.INTERNAL) request.log.error({ err }, 'agent chat failed');
-      send('error', { code, message: code === ErrorCodes.INTERNAL ? 'internal error; see the node log' : (err as Error).message });
+      // The model server's HTTP status, when it answered (404: the model is not installed).
+      const status = isSmolError(err) && typeof err.details?.['status'] === 'number' ? { status: err.details['status'] } : {};
+      send('error', { code, message: code === ErrorCodes.INTERNAL ? 'internal error; see the node log' : (err as Error).message, ...status });
     }
     res.end();
   });
