@@ -10,7 +10,7 @@ t.test('status.json is rewritten when what it says changes, every REFRESH_MS oth
   const dataDir = tempDir(t);
   const config = configSchema.parse({ dataDir });
   let position = 10;
-  let units = [{ name: 'journal', state: 'running' }];
+  let units: Array<{ name: string; state: string; message?: string }> = [{ name: 'journal', state: 'running' }];
   const shelf = new Shelf();
   const put = (key: string, value: unknown) => shelf.put(key as never, value as never);
   put('startedAt', 0);
@@ -32,6 +32,11 @@ t.test('status.json is rewritten when what it says changes, every REFRESH_MS oth
   await write(true, false);
   t.equal(inode(), first, 'only the event count moved: not rewritten');
   t.equal((await readStatusFile(dataDir))?.lastPosition, 10);
+
+  units = [{ name: 'journal', state: 'running', message: 'RSS 158 MB' }];
+  now += 5000;
+  await write(true, false);
+  t.equal(inode(), first, "only a unit's message moved (the memory unit's RSS): not rewritten");
 
   units = [{ name: 'journal', state: 'degraded' }];
   now += 5000;

@@ -15,7 +15,8 @@ const EVERY_MS = 5000;
  * The longest a running node's status.json goes unwritten when only its event count moved (ms).
  * Rewriting it every 5 s cost an SD card ~80 MB a day (each atomic rewrite is a new 4 KiB block,
  * an inode and the file system journal's commit: the soak benchmark measured it as the node's
- * largest writer); a change of a unit's state, the address or the GPIO mode is written at once.
+ * largest writer); a change of a unit's state or code, the address or the GPIO mode is written at
+ * once (a unit's message alone waits for the next refresh).
  */
 export const REFRESH_MS = 300_000;
 
@@ -57,7 +58,8 @@ export function statusWriter(config: Config, shelf: Shelf, onError: (err: unknow
       http: shelf.get('http').url,
       units: shelf.get('unitHealth')().map((u) => ({ name: u.name, state: u.state, ...(u.code ? { code: u.code } : {}), ...(u.message ? { message: u.message } : {}) })),
     };
-    const key = JSON.stringify(said);
+    // A unit's message is left out of the comparison: the memory unit's carries its RSS, which moves all the time.
+    const key = JSON.stringify({ ...said, units: said.units.map((u) => [u.name, u.state, u.code]) });
     const at = now();
     if (!force && written?.key === key && at - written.at < REFRESH_MS) return;
     written = { key, at };
