@@ -5,8 +5,8 @@
  *   node --import tsx test/bench/soak-bench.ts [--json] [--quick] [--days 1,30,365] [--live-seconds S]
  *       [--hz-days D] [--tsx] [--no-build] [--node-set key=value]…
  *
- * The node runs as a Pi runs it: compiled (dist/, built first unless --no-build) under
- * `node --max-old-space-size=160` (npm start, deploy/smollama.service; --tsx: from source, no cap).
+ * The node runs as a Pi runs it: compiled (dist/, built first unless --no-build) with the flags and
+ * MALLOC_ARENA_MAX of deploy/smollama.service (soak-node.ts PI_NODE_FLAGS; --tsx: from source, no cap).
  * Per size: fill D days of the default node's event mix (soak-mix.ts) through the journal API into
  * a data dir (sync off, time simulated to end now), compact it and measure it; start the real node
  * on it (no projection checkpoints yet: a cold start) and time it until every projection has
@@ -28,7 +28,7 @@ import { openDataDirJournal } from '../../adapters/cli/data-dir.js';
 import { dirBytes, measureDisk } from './disk-bench.js';
 import { printTable, type Figure } from './report.js';
 import { fillSoakDataDir } from './soak-fill.js';
-import { buildDist, countSyncs, historyLatency, PI_HEAP_MB, rssOf, startCaughtUp, stopNode, timedJournalCommand, traceWrites, waitHistoryIdle, type NodeRuntime, type WriteBreakdown } from './soak-node.js';
+import { buildDist, countSyncs, historyLatency, PI_NODE_FLAGS, rssOf, startCaughtUp, stopNode, timedJournalCommand, traceWrites, waitHistoryIdle, type NodeRuntime, type WriteBreakdown } from './soak-node.js';
 
 const MB = 2 ** 20;
 const log = (line: string): void => void process.stderr.write(`soak: ${line}\n`);
@@ -202,7 +202,7 @@ function figuresOf(s: SoakSize): Figure[] {
     f('migration: fsyncs per minute', s.migration.fsyncsPerMinute ?? NaN, '/min', undefined, 'strace -f -c'),
     f('steady: written per day ÷ kept per day', s.steady.writtenPerDayOverKeptPerDay, '×', 3, `${(s.steady.writeBytesPerMinute / 1024).toFixed(0)} KiB a minute (write_bytes) over ${s.steady.seconds} s, a minute after the mover went idle (load ${s.loadAtSteady.toFixed(1)}), vs ${kept}; syscall bytes: ${breakdown}`),
     f('steady: fsyncs per minute', s.steady.fsyncsPerMinute ?? NaN, '/min', 10, `fsync + fdatasync of all threads (strace -f -y) over ${s.steady.seconds} s`),
-    f('cold start until caught up', s.coldStartSeconds, 's', undefined, `no projection checkpoints, ${s.runtime === 'dist' ? `dist/ under --max-old-space-size=${PI_HEAP_MB}` : 'tsx, no heap cap'}; peak RSS ${s.coldPeakRssMB.toFixed(0)} MB`),
+    f('cold start until caught up', s.coldStartSeconds, 's', undefined, `no projection checkpoints, ${s.runtime === 'dist' ? `dist/ under ${PI_NODE_FLAGS.join(' ')}, MALLOC_ARENA_MAX=1` : 'tsx, no heap cap'}; peak RSS ${s.coldPeakRssMB.toFixed(0)} MB`),
     f('cold start peak RSS', s.coldPeakRssMB, 'MB', 200),
     f('warm start until caught up', s.warmStartSeconds, 's', undefined, `peak RSS ${s.warmPeakRssMB.toFixed(0)} MB`),
     f('idle RSS while live', s.idleRssMB, 'MB', undefined, 'VmRSS at the end of the steady window'),
@@ -242,7 +242,7 @@ export async function runSoak(o: { quick: boolean; days?: number[]; liveSeconds?
     rmSync(root, { recursive: true, force: true });
   }
   const method = [
-    `soak: test/bench/soak-bench.ts (see its header): sizes ${days.join(', ')} simulated days of the default node's mix (soak-mix.ts), node ${runtime === 'dist' ? `dist/ under --max-old-space-size=${PI_HEAP_MB}` : 'tsx'}, steady window ${liveSeconds} s each${o.sets?.length ? `, node --set ${o.sets.join(' ')}` : ''}; ` +
+    `soak: test/bench/soak-bench.ts (see its header): sizes ${days.join(', ')} simulated days of the default node's mix (soak-mix.ts), node ${runtime === 'dist' ? `dist/ under ${PI_NODE_FLAGS.join(' ')}, MALLOC_ARENA_MAX=1` : 'tsx'}, steady window ${liveSeconds} s each${o.sets?.length ? `, node --set ${o.sets.join(' ')}` : ''}; ` +
       'written ÷ kept = write_bytes a minute × 1,440 ÷ (compacted hot journal ÷ days)',
   ];
   return { figures, method, details };

@@ -10,13 +10,16 @@ import { cleanEnv, collect, repoRoot, spawnCli, waitForOutput, type CliResult } 
 import { procIo } from './soak-level.js';
 
 /**
- * How the soak runs the node: `dist` as a Pi does (`npm start`, deploy/smollama.service): the
- * compiled program under `node --max-old-space-size=160`; `tsx` from source with no heap cap (the
- * soak's first runs). deploy/ sets no MALLOC_ARENA_MAX, so neither does the soak.
+ * How the soak runs the node: `dist` as a Pi does (deploy/smollama.service): the compiled program
+ * under PI_NODE_FLAGS with PI_ENV; `tsx` from source with no heap cap (the soak's first runs).
  */
 export type NodeRuntime = 'dist' | 'tsx';
 /** The V8 old-space cap of `npm start` and the systemd unit (MB). */
 export const PI_HEAP_MB = 160;
+/** node's flags in deploy/smollama.service and `npm start`. */
+export const PI_NODE_FLAGS = [`--max-old-space-size=${PI_HEAP_MB}`, '--max-semi-space-size=8'];
+/** The environment deploy/smollama.service sets for the process (besides NODE_ENV). */
+export const PI_ENV = { MALLOC_ARENA_MAX: '1' };
 const distMain = join(repoRoot, 'dist', 'adapters', 'cli', 'main.js');
 
 /** Compiles the program into dist/ (what `npm run build` does; the dashboard bundle only if missing). */
@@ -35,7 +38,7 @@ export function buildDist(log: (line: string) => void = () => undefined): void {
 /** `smollama <args>` the way `runtime` runs it; `heap` adds the Pi's V8 cap (the node, not the offline tools). */
 function spawnSmollama(args: string[], runtime: NodeRuntime, heap: boolean): ChildProcess {
   if (runtime === 'tsx') return spawnCli(args);
-  return spawn(process.execPath, [...(heap ? [`--max-old-space-size=${PI_HEAP_MB}`] : []), distMain, ...args], { cwd: repoRoot, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [...(heap ? PI_NODE_FLAGS : []), distMain, ...args], { cwd: repoRoot, env: cleanEnv(PI_ENV), stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 /** A default node, except a free HTTP and broker port and a model host where nothing listens. */
