@@ -40,7 +40,8 @@ function distinctModels(names: readonly string[]): string[] {
 
 /**
  * OpenAI-compatible API: GET /v1/models, GET /v1/models/{id}, POST /v1/chat/completions (plain and
- * SSE streaming, tool calls, tool_choice, response_format, sampling settings), POST /v1/embeddings.
+ * SSE streaming, tool calls, tool_choice, response_format, sampling settings, inline images for a
+ * vision model: openai-images.ts, docs/vision-llm.md), POST /v1/embeddings.
  * Chat goes through the agent, so the node's own tools answer; tools the client sends are offered
  * too, and calls to them come back as `tool_calls` for the client to run (a client tool may not
  * take a node tool's name: 400). A read-only token gets the read-only tools. Every /v1 answer that
