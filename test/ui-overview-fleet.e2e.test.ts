@@ -1,10 +1,16 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import t, { type Test } from 'tap';
 import type { Page } from 'playwright-core';
 import { buildUi } from '../ui/build.js';
 import { ErrorCodes } from '../core/errors.js';
 import { MemoryPressureMonitor } from '../core/runtime/memory-pressure.js';
 import type { UnitReport } from '../core/runtime/units.js';
+import { SmolError } from '../core/errors.js';
+import type { VisionService } from '../core/vision/vision-service.js';
+import { SnapshotStore } from '../adapters/vision/snapshots/snapshot-store.js';
 import { axeCheck, describeViolations } from './helpers/axe.js';
 import { openBrowser, screenshot, skipWithoutChromium } from './helpers/browser.js';
 import { edgeJournal, edgeNotes, edgeReadings, syncEdgeInto } from './helpers/fleet-fixture.js';
@@ -13,6 +19,9 @@ import { tempDir } from './helpers/temp-dir.js';
 import { waitFor } from './helpers/wait-for.js';
 
 const MIN = 60_000;
+// A real photo from Debian's opencv-doc when there (.ci/run installs it), else a plain frame.
+const PHOTO = '/usr/share/doc/opencv-doc/examples/data/messi5.jpg';
+const PERSON = { x: 0.13, y: 0.18, w: 0.71, h: 0.82 };
 const MB = 1024 * 1024;
 
 /** Whether the page itself scrolls sideways (its content is wider than the viewport). */
@@ -33,7 +42,19 @@ t.test('the overview tells the story and the hub shows its fleet, on a desktop a
   units.push({ name: 'observer', state: 'degraded', code: ErrorCodes.LLM_UNREACHABLE, message: 'no model answers at http://127.0.0.1:11434: statistical observations until one does', since: new Date(real - 20 * MIN).toISOString() });
   const memory = new MemoryPressureMonitor(512 * MB);
   memory.update({ rssBytes: 140 * MB, heapUsedBytes: 60 * MB, heapLimitBytes: 400 * MB, memTotalBytes: 2048 * MB, memAvailableBytes: 1100 * MB });
-  const hub = await httpNode(t, { uiDir, units: () => units, memory: { pressure: memory, largeSyncPushBytes: MB } }, { now, role: 'llama', search: true });
+  // The cameras are hardware: no camera here, but the snapshots are the real store's.
+  const store = await SnapshotStore.open({ dir: join(tempDir(t), 'snapshots'), maxBytes: 50_000_000 });
+  const frame = existsSync(PHOTO) ? await readFile(PHOTO) : await sharp({ create: { width: 480, height: 360, channels: 3, background: '#5b7f4a' } }).jpeg().toBuffer();
+  const { sha256: shot } = await store.put(frame, [PERSON]);
+  const vision: VisionService = {
+    cameras: () => [],
+    look: async () => {
+      throw new SmolError(ErrorCodes.NOT_FOUND, 'no camera');
+    },
+    snapshot: (sha, variant) => store.get(sha, variant),
+    memory: () => ({ modelsLoaded: false }),
+  };
+  const hub = await httpNode(t, { uiDir, units: () => units, memory: { pressure: memory, largeSyncPushBytes: MB }, vision: () => vision }, { now, role: 'llama', search: true });
   const greenhouse = await edgeJournal(t, { name: 'greenhouse', sources: [{ source: 'env.temp', unit: '°C', label: 'Greenhouse temperature' }, { source: 'env.humidity', unit: '%', label: 'Greenhouse humidity' }, { source: 'system.cpu_temp', unit: '°C', label: 'CPU temperature' }] }, now);
   const barn = await edgeJournal(t, { name: 'barn', sources: [{ source: 'env.temp', unit: '°C', label: 'Barn temperature' }, { source: 'door.barn', label: 'Barn door', binary: true }] }, now);
 
@@ -46,6 +67,10 @@ t.test('the overview tells the story and the hub shows its fleet, on a desktop a
   await edgeNotes(hub.journal, { sources: [{ source: 'test.temp', label: 'Kitchen' }], observation: { text: 'Kitchen temperature flat at 21.4 °C for the last hour.', method: 'statistical' }, memory: 'The barn door is usually shut after dark.' }, now());
   clock = undefined;
   await edgeReadings(greenhouse, { 'env.temp': 24.5, 'env.humidity': 61, 'system.cpu_temp': 48.2 });
+  const detected = { phase: 'new' as const, zones: [] as string[], box: PERSON, startedAtMs: real - MIN };
+  await hub.journal.appendOne('vision.detected', { ...detected, camera: 'porch', objectId: 'p1', label: 'person', score: 0.88, topScore: 0.91, snapshot: shot });
+  // The greenhouse's snapshot stays on the greenhouse (snapshots are not synced).
+  await greenhouse.journal.appendOne('vision.detected', { ...detected, camera: 'bench', objectId: 'c1', label: 'cat', score: 0.7, topScore: 0.74, snapshot: 'ab'.repeat(32) });
   await edgeNotes(greenhouse.journal, { sources: [{ source: 'env.temp', label: 'Greenhouse temperature' }], observation: { text: 'The greenhouse warmed by 3 °C over the last hour while humidity fell.', method: 'llm' }, memory: 'The greenhouse vents open above 28 °C.' }, now());
   const atSync = hub.journal.vector();
   await syncEdgeInto(hub.journal, greenhouse);
@@ -83,7 +108,13 @@ t.test('the overview tells the story and the hub shows its fleet, on a desktop a
     t.match(await obs.nth(1).innerText(), /Kitchen temperature flat[\s\S]*statistical/, 'a statistical one is marked so');
     t.equal(await page.locator('smol-story [data-testid=observations] [data-method="statistical"]').count(), 2);
     t.match(await page.locator('smol-story [data-testid=memories]').innerText(), /vents open above 28 °C[\s\S]*barn door is usually shut/, 'recent memories, newest first');
-    t.equal(await page.locator('smol-detections li').count(), 0, 'no detections, and no box for them');
+    const detections = page.locator('smol-detections li');
+    t.equal(await detections.count(), 2, 'both detections');
+    const thumb = page.locator('smol-detections li[data-object="p1"] img');
+    await waitFor(() => thumb.evaluate((i: HTMLImageElement) => i.complete && i.naturalWidth > 0), { timeoutMs: 10_000, message: 'the thumbnail loads' });
+    t.equal(await thumb.getAttribute('alt'), 'person on porch');
+    await page.locator('smol-detections li[data-object="c1"] .noimg').waitFor({ timeout: 5000 });
+    t.pass("the greenhouse's snapshot is not here: a label stands in");
     t.ok(await page.locator('smol-app nav a[href="#/fleet"]').isVisible(), 'a hub lists the fleet');
     await screenshot(page, 'overview-desktop.png');
     await accessible(t, page, 'the hub overview');

@@ -44,7 +44,7 @@ export class SmolDetections extends LitElement {
   override render() {
     if (this.objects.length === 0) return html``;
     return html`
-      <h3>Recent detections <a class="muted" style="font-size:0.85rem;font-weight:normal" href="#/cameras">cameras</a></h3>
+      <h3>Recent detections <a style="font-size:0.85rem;font-weight:normal" href="#/cameras">cameras</a></h3>
       <ul data-testid="detections">
         ${this.objects.map((o) => {
           const sha = o.snapshot;
