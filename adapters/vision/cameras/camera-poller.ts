@@ -1,4 +1,4 @@
-import { isSmolError } from '../../../core/errors.js';
+import { ErrorCodes, isSmolError } from '../../../core/errors.js';
 import { cameraFailed, cameraOk, nextGrabDelay, type CameraHealth } from '../../../core/vision/camera-retry.js';
 import type { CameraSource, CapturedFrame } from '../../../core/vision/vision-port.js';
 
@@ -16,7 +16,7 @@ export interface CameraPollerOptions {
   readonly onFrame: (frame: CapturedFrame) => Promise<void>;
   /** A grab failed (the camera's health already counts it). Log it here; it is retried with backoff. */
   readonly onCameraError?: (err: unknown, health: CameraHealth) => void;
-  /** onFrame failed (a model, the journal): not the camera's fault, so no backoff. */
+  /** onFrame failed (a model, the journal): not the camera's fault, so no backoff. SMOL_FRAME_INVALID from onFrame is the camera's (onCameraError). */
   readonly onFrameError?: (err: unknown) => void;
   readonly timers?: PollerTimers;
   readonly random?: () => number;
@@ -71,23 +71,29 @@ export class CameraPoller {
   private async tick(): Promise<void> {
     const now = this.o.now ?? Date.now;
     const grabbing = (this.grabbing = new AbortController());
+    const failed = (before: CameraHealth, err: unknown) => {
+      const code = isSmolError(err) ? err.code : 'UNKNOWN';
+      this.state = cameraFailed(before, code, err instanceof Error ? err.message : String(err), now());
+      this.o.onCameraError?.(err, this.state);
+      this.schedule(nextGrabDelay(this.o.intervalMs, this.state, (this.o.random ?? Math.random)(), this.o.maxBackoffMs));
+    };
     let frame: CapturedFrame;
     try {
       frame = await this.o.camera.grab(grabbing.signal);
     } catch (err) {
       if (this.stopped) return;
-      const code = isSmolError(err) ? err.code : 'UNKNOWN';
-      this.state = cameraFailed(this.state, code, err instanceof Error ? err.message : String(err), now());
-      this.o.onCameraError?.(err, this.state);
-      this.schedule(nextGrabDelay(this.o.intervalMs, this.state, (this.o.random ?? Math.random)(), this.o.maxBackoffMs));
-      return;
+      return failed(this.state, err);
     } finally {
       this.grabbing = undefined;
     }
+    const before = this.state;
     this.state = cameraOk(now());
     try {
       await this.o.onFrame(frame);
     } catch (err) {
+      // Bytes that pass the camera's checks (JPEG markers) but do not decode are the camera's fault,
+      // not the handler's: counted against it, backed off, and not a frame (health as before it).
+      if (isSmolError(err) && err.code === ErrorCodes.FRAME_INVALID) return failed(before, err);
       this.o.onFrameError?.(err);
     }
     this.schedule(this.o.intervalMs);
