@@ -83,10 +83,25 @@ t.test('accessibility: every section the nav offers, light and dark, desktop and
     }
   }
 
+  await t.test('a chart has a text summary and its data as a table', async (t) => {
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await openSection(page, 'readings');
+    await page.locator('smol-chart canvas').first().waitFor({ timeout: 10_000 });
+    t.match(await page.locator('smol-chart .plot').getAttribute('aria-label'), /^Test temperature, last 1 h: min [\d.]+ °C, max [\d.]+ °C, now [\d.]+ °C$/);
+    await page.locator('smol-chart details.data summary').click();
+    const rows = page.locator('smol-chart details.data tbody tr');
+    await rows.first().waitFor();
+    t.ok((await rows.count()) >= 15, `a row per minute of data (${await rows.count()})`);
+    t.match(await rows.first().innerText(), /\d:\d\d.*°C/s, 'each row: the time and the value with its unit');
+    const violations = await seriousViolations(page);
+    t.same(violations.map((v) => v.id), [], `the chart's data table: no serious or critical violation${violations.length ? `\n${describeViolations(violations)}` : ''}`);
+  });
+
   await t.test('the header and nav show where the keyboard focus is', async (t) => {
     await page.emulateMedia({ colorScheme: 'light' });
     await page.setViewportSize({ width: 1280, height: 800 });
-    await page.goto(`${base}#/overview`);
+    await page.goto(`${base}?fresh#/overview`); // a new document: the focus starts at the top
     await page.locator('smol-app main h2').first().waitFor({ timeout: 15_000 });
     await page.keyboard.press('Tab');
     const focus = await page.evaluate(() => {

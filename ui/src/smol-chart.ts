@@ -20,11 +20,13 @@ const COLORS = ['#2f6fed', '#d9480f', '#2b8a3e', '#ae3ec9'];
  * %, off/on steps for binary sources), a crosshair with a tooltip, drag to zoom (double-click resets).
  */
 export class SmolChart extends LitElement {
-  static override properties = { series: { attribute: false }, from: { type: Number }, to: { type: Number }, rangeLabel: {} };
+  static override properties = { series: { attribute: false }, from: { type: Number }, to: { type: Number }, rangeLabel: {}, tableOpen: { state: true } };
   series: ChartSeries[] = [];
   from = 0;
   to = 0;
   rangeLabel = '';
+  /** The data table (the chart's text fallback) is built only while it is open: 24 h is 1,440 rows. */
+  tableOpen = false;
   private plot: uPlot | undefined;
   private resize: ResizeObserver | undefined;
 
@@ -38,13 +40,45 @@ export class SmolChart extends LitElement {
       .tip[hidden] { display: none; }
       .empty { padding: 1rem; opacity: 0.7; }
       .u-select { background: rgba(47, 111, 237, 0.15); }
+      details.data { margin-top: 0.4rem; font-size: 0.9rem; }
+      details.data summary { cursor: pointer; min-height: 44px; display: flex; align-items: center; }
+      details.data summary:focus-visible { outline: 2px solid #2f6fed; outline-offset: 2px; }
+      .table { max-height: 320px; overflow: auto; }
+      .table:focus-visible { outline: 2px solid #2f6fed; outline-offset: 2px; }
+      table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
+      th, td { text-align: left; padding: 0.2rem 0.5rem; border-bottom: 1px solid var(--line, #dde2ea); white-space: nowrap; }
+      caption { text-align: left; padding: 0.2rem 0; white-space: normal; }
     `,
   ];
 
   override render() {
     const empty = this.series.every((s) => s.points.length === 0);
     return html`<div class="plot" role="img" aria-label=${this.summary()}></div>
-      ${empty ? html`<div class="empty">No data in this range yet.</div>` : ''}`;
+      ${empty ? html`<div class="empty">No data in this range yet.</div>` : ''}
+      ${empty
+        ? ''
+        : html`<details class="data" @toggle=${(e: Event) => (this.tableOpen = (e.target as HTMLDetailsElement).open)}>
+            <summary>Data table</summary>
+            ${this.tableOpen ? this.dataTable() : ''}
+          </details>`}`;
+  }
+
+  /** The chart as a table, newest first: time, and mean (min–max) per source. */
+  private dataTable() {
+    const at = this.series.map((s) => new Map(s.points.map((p) => [p.start, p])));
+    const starts = [...new Set(this.series.flatMap((s) => s.points.map((p) => p.start)))].sort((a, b) => b - a);
+    const cell = (s: ChartSeries, p: HistoryPoint | undefined) => {
+      if (!p) return '—';
+      if (s.binary) return p.mean >= 0.5 ? `on${p.mean < 1 ? ` (${Math.round(p.mean * 100)} %)` : ''}` : `off${p.mean > 0 ? ` (${Math.round(p.mean * 100)} % on)` : ''}`;
+      return p.min === p.max ? formatValue(p.mean, s.unit) : `${formatValue(p.mean, s.unit)} (${formatNumber(p.min)}–${formatNumber(p.max)})`;
+    };
+    return html`<div class="table" tabindex="0" role="region" aria-label="Chart data">
+      <table>
+        <caption>${this.summary()}</caption>
+        <thead><tr><th scope="col">Time</th>${this.series.map((s) => html`<th scope="col">${s.label}${s.binary ? '' : ' (mean, min–max)'}</th>`)}</tr></thead>
+        <tbody>${starts.map((t) => html`<tr><th scope="row">${exactTime(t)}</th>${this.series.map((s, i) => html`<td>${cell(s, at[i]!.get(t))}</td>`)}</tr>`)}</tbody>
+      </table>
+    </div>`;
   }
 
   /** "attic.temperature, last 24 h: min 18.2 °C, max 23.1 °C, now 21.5 °C" for each source. */
