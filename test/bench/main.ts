@@ -28,9 +28,9 @@ import { printTable, type Figure } from './report.js';
 import { agentFigures, runBenchProgram, wsFigures, type ProgramFigures } from './programs.js';
 
 const PHASES = ['append', 'latency', 'replay', 'disk'] as const;
-const PROGRAMS = ['sync', 'agent', 'ws', 'hardening', 'soak', 'endurance'] as const;
+const PROGRAMS = ['sync', 'agent', 'ws', 'hardening', 'soak', 'endurance', 'vision-node'] as const;
 /** Long programs that --all leaves out. */
-const LONG: readonly string[] = ['soak', 'endurance'];
+const LONG: readonly string[] = ['soak', 'endurance', 'vision-node'];
 type Phase = (typeof PHASES)[number] | (typeof PROGRAMS)[number];
 
 const { values: flags } = parseArgs({
@@ -50,6 +50,7 @@ const { values: flags } = parseArgs({
     hardening: { type: 'boolean', default: false },
     soak: { type: 'boolean', default: false },
     endurance: { type: 'boolean', default: false },
+    'vision-node': { type: 'boolean', default: false },
     all: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -66,7 +67,8 @@ if (flags.help) {
   --sync, --agent, --ws, --hardening   also run test/bench/{sync,agent,ws,hardening}-bench.ts and print their figures here
   --soak              also run test/bench/soak-bench.ts (1 and 30 simulated days, the real node on each; ~10 min; --quick: 1 day)
   --endurance         also run test/bench/endurance-bench.ts (start-up of 1M events, cold bytes/reading, GPIO edge latency; ~5-10 min)
-  --all               all four, not --soak or --endurance (adds ~2-3 min; with --quick ~40 s)
+  --vision-node       also run test/bench/vision-node-bench.ts (CPU of a node watching a camera, still and busy scene; ~5 min, --quick ~2 min)
+  --all               all four, not --soak, --endurance or --vision-node (adds ~2-3 min; with --quick ~40 s)
 `);
   process.exit(0);
 }
@@ -285,7 +287,7 @@ async function programPhase(program: (typeof PROGRAMS)[number]): Promise<void> {
   log(`${program}: running test/bench/${program}-bench.ts${quick ? ' --quick' : ''} (its own process)`);
   const out = await runBenchProgram(program, quick);
   const got: ProgramFigures =
-    program === 'sync' || program === 'hardening' || program === 'soak' || program === 'endurance'
+    program === 'sync' || program === 'hardening' || program === 'soak' || program === 'endurance' || program === 'vision-node'
       ? { figures: (out as { figures: Figure[] }).figures, method: (out as { method: string[] }).method }
       : program === 'agent'
         ? agentFigures(out)

@@ -12,7 +12,7 @@ export interface ProgramFigures {
 }
 
 /** Runs `test/bench/<name>-bench.ts --json [--quick]` under tsx; resolves with its JSON output. Its progress goes to our stderr. */
-export function runBenchProgram(name: 'sync' | 'agent' | 'ws' | 'hardening' | 'soak' | 'endurance', quick: boolean): Promise<unknown> {
+export function runBenchProgram(name: 'sync' | 'agent' | 'ws' | 'hardening' | 'soak' | 'endurance' | 'vision-node', quick: boolean): Promise<unknown> {
   const file = fileURLToPath(new URL(`./${name}-bench.ts`, import.meta.url));
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', file, '--json', ...(quick ? ['--quick'] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
