@@ -114,6 +114,7 @@ t.test('the overview tells the story and the hub shows its fleet, on a desktop a
     await waitFor(() => thumb.evaluate((i: HTMLImageElement) => i.complete && i.naturalWidth > 0), { timeoutMs: 10_000, message: 'the thumbnail loads' });
     t.equal(await thumb.getAttribute('alt'), 'person on porch');
     await page.locator('smol-detections li[data-object="c1"] .noimg').waitFor({ timeout: 5000 });
+    t.match(await page.locator('smol-detections li[data-object="c1"]').innerText(), /cat[\s\S]*greenhouse · bench/, 'whose camera it was');
     t.pass("the greenhouse's snapshot is not here: a label stands in");
     t.ok(await page.locator('smol-app nav a[href="#/fleet"]').isVisible(), 'a hub lists the fleet');
     await screenshot(page, 'overview-desktop.png');

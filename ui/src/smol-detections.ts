@@ -10,7 +10,7 @@ import { shared } from './styles.js';
  * A peer's snapshot is not synced, so its thumbnail answers 404 and a label stands in for it.
  */
 export class SmolDetections extends LitElement {
-  static override properties = { objects: { state: true }, missing: { state: true } };
+  static override properties = { objects: { state: true }, missing: { state: true }, names: { attribute: false }, self: {} };
   static override styles = [
     shared,
     css`
@@ -25,6 +25,9 @@ export class SmolDetections extends LitElement {
   objects: VisionObject[] = [];
   /** Snapshots whose thumbnail did not load (a peer's, or one retention dropped). */
   missing = new Set<string>();
+  /** origin → node name, and this node's id: another node's detections say whose they are. */
+  names: ReadonlyMap<string, string> = new Map();
+  self = '';
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -53,7 +56,7 @@ export class SmolDetections extends LitElement {
             ${sha && !this.missing.has(sha)
               ? html`<img src=${`/api/vision/snapshots/${sha}/thumbnail`} alt=${label} loading="lazy" @error=${() => (this.missing = new Set([...this.missing, sha]))} />`
               : html`<div class="noimg" aria-hidden="true">no snapshot here</div>`}
-            <div class="cap"><b>${o.label}</b> ${Math.round(o.topScore * 100)} %<br /><span class="muted">${o.camera} · ${ago(o.endedAtMs ?? o.lastSeenAtMs)}</span></div>
+            <div class="cap"><b>${o.label}</b> ${Math.round(o.topScore * 100)} %<br /><span class="muted">${o.node !== this.self ? `${this.names.get(o.node) ?? o.node.slice(0, 8)} · ` : ''}${o.camera} · ${ago(o.endedAtMs ?? o.lastSeenAtMs)}</span></div>
           </li>`;
         })}
       </ul>

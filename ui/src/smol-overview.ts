@@ -85,6 +85,7 @@ export class SmolOverview extends LitElement {
     const h = this.health;
     const s = this.stats;
     const lag = h ? Math.max(...Object.values(h.projections).map((p) => p.lag), 0) : 0;
+    const names = new Map(this.nodes.filter((n) => n.name).map((n) => [n.origin, n.name!]));
     return html`
       <h2>Overview <span class="badge ${this.stream.status === 'live' ? 'live' : ''}">${this.stream.status}</span></h2>
       ${this.error ? html`<p class="error">${this.error}</p>` : ''}
@@ -107,9 +108,9 @@ export class SmolOverview extends LitElement {
         <smol-unit-health .units=${h?.units ?? []}></smol-unit-health>
       </section>
       <section>
-        <smol-story .observations=${this.overview?.observations ?? []} .memories=${this.overview?.memories ?? []} .names=${new Map(this.nodes.filter((n) => n.name).map((n) => [n.origin, n.name!]))} .self=${h?.node.id ?? ''}></smol-story>
+        <smol-story .observations=${this.overview?.observations ?? []} .memories=${this.overview?.memories ?? []} .names=${names} .self=${h?.node.id ?? ''}></smol-story>
       </section>
-      <smol-detections></smol-detections>
+      <smol-detections .names=${names} .self=${h?.node.id ?? ''}></smol-detections>
       <h3 style="margin-top:1rem">Latest readings</h3>
       ${this.readings.length === 0
         ? html`<div class="empty">No readings yet.</div>`
