@@ -155,6 +155,21 @@ t.test('the overview tells the story and the hub shows its fleet, on a desktop a
     await waitFor(async () => (await cards.count()) === 6, { timeoutMs: 5000, message: 'every node\'s readings again' });
   });
 
+  await t.test("the fleet links into an edge's observations and journal, filtered to it", async (t) => {
+    const links = (name: string) => page.locator(`smol-fleet article[data-origin="${greenhouse.journal.nodeId}"] .links a`, { hasText: name });
+    await openFleet();
+    await links('Observations').click();
+    const obs = page.locator('smol-observations tbody tr');
+    await waitFor(async () => (await obs.count()) === 1, { timeoutMs: 5000, message: 'only the greenhouse observation' });
+    t.match(await obs.innerText(), /greenhouse warmed/);
+    await openFleet();
+    await links('Journal').click();
+    const rows = page.locator('smol-journal tbody tr .id');
+    await rows.first().waitFor({ timeout: 10_000 });
+    const origins = await rows.evaluateAll((els) => els.map((e) => e.textContent ?? ''));
+    t.ok(origins.length > 3 && origins.every((o) => o.startsWith('greenhouse:')), `only the greenhouse's events (${origins.length})`);
+  });
+
   await t.test('on a phone: the overview and the fleet do not scroll sideways', async (t) => {
     await page.setViewportSize({ width: 390, height: 844 });
     await openOverview();
