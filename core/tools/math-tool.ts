@@ -1,25 +1,37 @@
-import { all, create } from 'mathjs';
+import type { MathJsInstance } from 'mathjs';
 import { z } from 'zod';
 import { ErrorCodes, SmolError } from '../errors.js';
 import { defineTool } from './tool.js';
 
-const math = create(all!, {});
-const evaluate = math.evaluate.bind(math);
-// mathjs' own advice for untrusted expressions: take away the functions that change the instance.
-math.import(
-  Object.fromEntries(
-    ['import', 'createUnit', 'reviver', 'evaluate', 'parse', 'simplify', 'derivative', 'resolve', 'compile'].map((name) => [
-      name,
-      () => {
-        throw new Error(`${name} is disabled`);
-      },
-    ]),
-  ),
-  { override: true },
-);
+/**
+ * mathjs, loaded on the first math call: all of it costs ~30 MB of V8 heap (~80 MB of RSS) from the
+ * moment it is imported, which a node that never does math should not carry within its memory
+ * budget (docs/memory.md).
+ */
+let loading: Promise<{ math: MathJsInstance; evaluate: MathJsInstance['evaluate'] }> | undefined;
+function mathjs() {
+  return (loading ??= import('mathjs').then(({ all, create }) => {
+    const math = create(all!, {});
+    const evaluate = math.evaluate.bind(math);
+    // mathjs' own advice for untrusted expressions: take away the functions that change the instance.
+    math.import(
+      Object.fromEntries(
+        ['import', 'createUnit', 'reviver', 'evaluate', 'parse', 'simplify', 'derivative', 'resolve', 'compile'].map((name) => [
+          name,
+          () => {
+            throw new Error(`${name} is disabled`);
+          },
+        ]),
+      ),
+      { override: true },
+    );
+    return { math, evaluate };
+  }));
+}
 
-/** Evaluates a mathjs expression; numeric registers of the conversation are in scope. */
-export function evaluateMath(expression: string, scope: Record<string, unknown> = {}): { result: string; value?: number; unit?: string } {
+/** Evaluates a mathjs expression; numeric registers of the conversation are in scope. Throws SMOL_TOOL_FAILED. */
+export async function evaluateMath(expression: string, scope: Record<string, unknown> = {}): Promise<{ result: string; value?: number; unit?: string }> {
+  const { math, evaluate } = await mathjs();
   let r: unknown;
   try {
     r = evaluate(expression, new Map(Object.entries(scope)));
