@@ -1,16 +1,13 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { buildUi } from '../ui/build.js';
 import { httpNode } from './helpers/http-node.js';
-import { missingProgram } from './helpers/required-program.js';
+import { openBrowser, screenshot, skipWithoutChromium } from './helpers/browser.js';
 import { tempDir } from './helpers/temp-dir.js';
 import { waitFor } from './helpers/wait-for.js';
 
-const CHROMIUM = '/usr/lib/chromium/chromium';
-const skip = missingProgram(CHROMIUM, 'apt-get install -y --no-install-recommends chromium');
-const screenshots = join(import.meta.dirname, '..', 'docs', 'screenshots');
+const skip = skipWithoutChromium();
 
 /** What smol-chart's view() says it drew, read through the shadow roots. */
 type ChartView = { from: number; to: number; ticks: string[][]; width: number; bands: number } | undefined;
@@ -40,21 +37,8 @@ t.test('charts, units and staleness in Chromium: 2 minutes of data on a 1 h axis
   const address = app.server.address();
   const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/`;
 
-  const context: BrowserContext = await chromium.launchPersistentContext(tempDir(t, 'smollama-chromium-'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1280, height: 800 },
-  });
-  t.teardown(() => context.close());
-  const page: Page = context.pages()[0] ?? (await context.newPage());
-  const errors: string[] = [];
-  page.on('pageerror', (err) => errors.push(String(err)));
-  const shoot = async (name: string) => {
-    if (process.env.SMOLLAMA_UPDATE_SCREENSHOT !== '1') return;
-    mkdirSync(screenshots, { recursive: true });
-    await page.screenshot({ path: join(screenshots, name) });
-  };
+  const { page, errors, external } = await openBrowser(t, { viewport: { width: 1280, height: 800 } });
+  const shoot = (name: string) => screenshot(page, name);
 
   await t.test('the chart: ticks with units, the requested range, a min/max band, a tooltip on hover', async (t) => {
     await page.goto(`${base}#/readings`);
@@ -152,4 +136,5 @@ t.test('charts, units and staleness in Chromium: 2 minutes of data on a 1 h axis
   });
 
   t.same(errors, [], 'no script errors');
+  t.same(external, [], 'nothing is loaded from anywhere but the node');
 });

@@ -2,14 +2,12 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { buildUi } from '../ui/build.js';
 import { httpNode } from './helpers/http-node.js';
-import { missingProgram } from './helpers/required-program.js';
+import { openBrowser, skipWithoutChromium } from './helpers/browser.js';
 import { tempDir } from './helpers/temp-dir.js';
 
-const CHROMIUM = '/usr/lib/chromium/chromium';
-const skip = missingProgram(CHROMIUM, 'apt-get install -y --no-install-recommends chromium');
+const skip = skipWithoutChromium();
 const docsShot = join(import.meta.dirname, '..', 'docs', 'screenshot.png');
 
 /**
@@ -59,18 +57,7 @@ t.test('the dashboard in Chromium: every page, live readings, safe text, search,
   const address = app.server.address();
   const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/`;
 
-  const context: BrowserContext = await chromium.launchPersistentContext(tempDir(t, 'smollama-chromium-'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1200, height: 800 },
-  });
-  t.teardown(() => context.close());
-  const page: Page = context.pages()[0] ?? (await context.newPage());
-  const errors: string[] = [];
-  page.on('pageerror', (err) => errors.push(String(err)));
-  const requests: string[] = [];
-  page.on('request', (r) => requests.push(r.url()));
+  const { page, errors, external } = await openBrowser(t, { viewport: { width: 1200, height: 800 } });
 
   const open = async (hash: string, heading: string) => {
     await page.goto(`${base}#/${hash}`);
@@ -200,5 +187,5 @@ t.test('the dashboard in Chromium: every page, live readings, safe text, search,
   });
 
   t.same(errors, [], 'no script errors on any page');
-  t.same(requests.filter((u) => !u.startsWith(base) && !u.startsWith('ws://127.0.0.1') && !u.startsWith('data:')), [], 'nothing is loaded from anywhere but the node');
+  t.same(external, [], 'nothing is loaded from anywhere but the node');
 });

@@ -2,18 +2,16 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { buildUi } from '../ui/build.js';
 import type { LevelJournal } from '../core/journal/level-journal.js';
 import { httpNode } from './helpers/http-node.js';
 import { nodeAgent } from './helpers/node-agent.js';
 import { FakeOllama } from './helpers/fake-ollama.js';
 import { testNode, exportFor, importInto } from './helpers/segment-fixtures.js';
-import { missingProgram } from './helpers/required-program.js';
+import { openBrowser, skipWithoutChromium } from './helpers/browser.js';
 import { tempDir } from './helpers/temp-dir.js';
 
-const CHROMIUM = '/usr/lib/chromium/chromium';
-const skip = missingProgram(CHROMIUM, 'apt-get install -y --no-install-recommends chromium');
+const skip = skipWithoutChromium();
 
 t.test('the dashboard in Chromium: agent chat with streamed answers and tool calls; nodes and sync', { skip: skip ?? false }, async (t) => {
   const uiDir = await buildUi({ outDir: join(tempDir(t, 'smollama-ui-'), 'dist'), minify: false });
@@ -37,16 +35,7 @@ t.test('the dashboard in Chromium: agent chat with streamed answers and tool cal
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/`;
-  const context: BrowserContext = await chromium.launchPersistentContext(tempDir(t, 'smollama-chromium-'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1200, height: 800 },
-  });
-  t.teardown(() => context.close());
-  const page: Page = context.pages()[0] ?? (await context.newPage());
-  const errors: string[] = [];
-  page.on('pageerror', (err) => errors.push(String(err)));
+  const { page, errors, external } = await openBrowser(t, { viewport: { width: 1200, height: 800 } });
   const open = async (hash: string, heading: string) => {
     await page.goto(`${base}#/${hash}`);
     await page.locator('h2', { hasText: heading }).first().waitFor({ timeout: 15_000 });
@@ -93,4 +82,5 @@ t.test('the dashboard in Chromium: agent chat with streamed answers and tool cal
   });
 
   t.same(errors, [], 'no script errors');
+  t.same(external, [], 'nothing is loaded from anywhere but the node');
 });
