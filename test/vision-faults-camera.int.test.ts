@@ -158,7 +158,7 @@ t.test('a dir camera holding a huge file, garbage named .jpg, or a directory nam
       make(dir);
       const r = await rig(t, cameraSchema.parse({ ...base, source: 'dir', path: dir }));
       await waitFor(() => r.pipeline.status().state === 'failing', { timeoutMs: 10_000, message: `dir camera ${what} failing` });
-      t.equal(r.pipeline.status().lastError?.code, code, r.pipeline.status().lastError?.message);
+      t.equal(r.pipeline.status().lastError?.code, code, r.pipeline.status().lastError?.message ?? '');
       t.equal(r.models.calls, 0);
       t.same(r.journaled, []);
     });
