@@ -29,7 +29,7 @@ export interface SeriesSnapshot {
 export interface RecentObservation {
   readonly text: string;
   readonly kind: string;
-  readonly method: 'llm' | 'statistical';
+  readonly method: 'llm' | 'statistical' | 'vision-llm';
   readonly at: number;
 }
 
