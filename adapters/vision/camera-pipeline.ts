@@ -6,7 +6,7 @@ import { afterInference, beforeInference, initialWatch, withoutFrame, type Camer
 import { classificationChanged, type ClassificationState } from '../../core/vision/classification-change.js';
 import { attachSnapshot, filterDetections, type TrackResult } from '../../core/vision/tracker.js';
 import type { CameraStatus, LookResult } from '../../core/vision/vision-service.js';
-import type { CameraSource, CapturedFrame, Classification, Detection, VisionModels } from '../../core/vision/vision-port.js';
+import type { CameraSource, CapturedFrame, Classification, DecodedFrame, Detection, VisionModels } from '../../core/vision/vision-port.js';
 import { CameraPoller } from './cameras/camera-poller.js';
 import { grayThumbnail } from './cameras/gray-thumbnail.js';
 import { cameraPipelineSettings, type CameraPipelineSettings } from './cameras/pipeline-settings.js';
@@ -145,9 +145,12 @@ export class CameraPipeline {
       return;
     }
     const decoded = await decodeImage(frame.image, this.name, at);
+    // Scene labels only on frames the gate let through, not on every frame of an object leaving.
+    const wantClasses = decision.reason !== 'tracking';
     let detections: Detection[];
+    let classes: Classification[] | undefined;
     try {
-      detections = await this.d.models.detect(decoded);
+      ({ detections, classes } = await this.infer(decoded, wantClasses));
     } catch (err) {
       // Displaced by another camera's newer frame: as if this frame never came (the gate's reference stays).
       if (isSmolError(err) && err.code === ErrorCodes.VISION_BUSY) {
@@ -158,11 +161,6 @@ export class CameraPipeline {
       throw err;
     }
     this.inferences++;
-    // Scene labels only on frames the gate let through, not on every frame of an object leaving.
-    const classes = decision.reason === 'tracking' ? undefined : await this.d.models.classify(decoded, CLASSIFY_TOP_K).catch((err: unknown) => {
-      if (isSmolError(err) && err.code === ErrorCodes.VISION_BUSY) return undefined;
-      throw err;
-    });
     this.d.onInference?.();
     const result = afterInference(this.watch, this.settings.tracker, detections, at);
     this.watch = result.watch;
@@ -173,6 +171,19 @@ export class CameraPipeline {
       if (c.report) drafts.push({ type: 'vision.classified', v: 1, data: { camera: this.name, top: c.report.map((x) => ({ label: x.label, score: x.score })) } });
     }
     await this.journal(await this.withSnapshots(frame.image, result), drafts);
+  }
+
+  /** Detections, and scene labels when asked: one forward pass where the models offer it. */
+  private async infer(frame: DecodedFrame, wantClasses: boolean): Promise<{ detections: Detection[]; classes?: Classification[] }> {
+    const m = this.d.models;
+    if (!wantClasses) return { detections: await m.detect(frame) };
+    if (m.analyze) return m.analyze(frame, CLASSIFY_TOP_K);
+    const detections = await m.detect(frame);
+    const classes = await m.classify(frame, CLASSIFY_TOP_K).catch((err: unknown) => {
+      if (isSmolError(err) && err.code === ErrorCodes.VISION_BUSY) return undefined;
+      throw err;
+    });
+    return { detections, ...(classes ? { classes } : {}) };
   }
 
   /** Stores the best frames (box drawn), attaches them to their objects and to this frame's events. */
@@ -212,8 +223,8 @@ export class CameraPipeline {
     this.frames++;
     if (this.d.paused()) throw paused();
     const decoded = await decodeImage(frame.image, this.name, frame.capturedAtMs);
-    const detections = await this.retryBusy(() => this.d.models.detect(decoded));
-    const classes: Classification[] = await this.retryBusy(() => this.d.models.classify(decoded, CLASSIFY_TOP_K));
+    const m = this.d.models;
+    const { detections, classes } = await this.retryBusy(async () => (m.analyze ? m.analyze(decoded, CLASSIFY_TOP_K) : { detections: await m.detect(decoded), classes: await m.classify(decoded, CLASSIFY_TOP_K) }));
     this.inferences++;
     this.d.onInference?.();
     const kept = filterDetections(detections, this.settings.tracker);

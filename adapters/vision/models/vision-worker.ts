@@ -55,6 +55,22 @@ async function run(frame: FramePayload, output: 'tower_0/detections' | 'tower_0/
   }
 }
 
+/** Both outputs of one forward pass: detections and the class heatmap (what detect + classify cost twice). */
+async function runBoth(frame: FramePayload): Promise<[Float32Array, Float32Array]> {
+  const m = await ensureModel();
+  const input = toInput(frame);
+  try {
+    const outs = m.execute(input, ['tower_0/detections', 'tower_0/keypoints']) as tf.Tensor[];
+    try {
+      return [(await outs[0]!.data()) as Float32Array, (await outs[1]!.data()) as Float32Array];
+    } finally {
+      for (const o of outs) o.dispose();
+    }
+  } finally {
+    input.dispose();
+  }
+}
+
 function stats(): WorkerStats {
   const backend = model === undefined ? undefined : (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } });
   return {
@@ -70,6 +86,10 @@ async function handle(req: WorkerRequest): Promise<WorkerResult> {
       return decodeDetections(await run(req.frame, 'tower_0/detections'), { inputSize: INPUT_SIZE, ...req.options });
     case 'classify':
       return decodeSceneLabels(await run(req.frame, 'tower_0/keypoints'), req.topK);
+    case 'analyze': {
+      const [detections, heatmap] = await runBoth(req.frame);
+      return { detections: decodeDetections(detections, { inputSize: INPUT_SIZE, ...req.options }), classes: decodeSceneLabels(heatmap, req.topK) };
+    }
     case 'stats':
       return stats();
     case 'stop':

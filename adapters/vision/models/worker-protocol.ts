@@ -17,6 +17,7 @@ export interface DetectOptions {
 export type WorkerRequest =
   | { readonly id: number; readonly op: 'detect'; readonly frame: FramePayload; readonly options: DetectOptions }
   | { readonly id: number; readonly op: 'classify'; readonly frame: FramePayload; readonly topK: number }
+  | { readonly id: number; readonly op: 'analyze'; readonly frame: FramePayload; readonly options: DetectOptions; readonly topK: number }
   | { readonly id: number; readonly op: 'stats' }
   | { readonly id: number; readonly op: 'stop' };
 
@@ -28,7 +29,13 @@ export interface WorkerStats {
   readonly tensorBytes: number;
 }
 
-export type WorkerResult = Detection[] | Classification[] | WorkerStats | null;
+/** Detections and scene labels of one forward pass (`analyze`). */
+export interface Analysis {
+  readonly detections: Detection[];
+  readonly classes: Classification[];
+}
+
+export type WorkerResult = Detection[] | Classification[] | Analysis | WorkerStats | null;
 
 export type WorkerResponse =
   | { readonly id: number; readonly ok: true; readonly result: WorkerResult }

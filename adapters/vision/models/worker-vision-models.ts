@@ -2,7 +2,7 @@ import { extname } from 'node:path';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import { ErrorCodes, SmolError } from '../../../core/errors.js';
 import type { Classification, DecodedFrame, Detection, VisionModels } from '../../../core/vision/vision-port.js';
-import type { DetectOptions, WorkerRequest, WorkerResponse, WorkerResult, WorkerStats } from './worker-protocol.js';
+import type { Analysis, DetectOptions, WorkerRequest, WorkerResponse, WorkerResult, WorkerStats } from './worker-protocol.js';
 
 /**
  * VisionModels in a worker thread (adapters/vision/models/vision-worker.ts): MobileNetV3-CenterNet
@@ -45,7 +45,10 @@ export interface VisionModelsMemory {
   readonly wasmBytes: number;
 }
 
-type Request = { readonly op: 'detect'; readonly frame: DecodedFrame; readonly options: DetectOptions } | { readonly op: 'classify'; readonly frame: DecodedFrame; readonly topK: number };
+type Request =
+  | { readonly op: 'detect'; readonly frame: DecodedFrame; readonly options: DetectOptions }
+  | { readonly op: 'classify'; readonly frame: DecodedFrame; readonly topK: number }
+  | { readonly op: 'analyze'; readonly frame: DecodedFrame; readonly options: DetectOptions; readonly topK: number };
 
 interface Job {
   readonly request: Request;
@@ -109,6 +112,13 @@ export class WorkerVisionModels implements VisionModels {
     return (await this.#enqueue({ op: 'classify', frame, topK })) as Classification[];
   }
 
+  /** Detections and the top-k scene labels from one forward pass (half the CPU of detect + classify). Throws like `detect`. */
+  async analyze(frame: DecodedFrame, topK: number): Promise<Analysis> {
+    checkFrame(frame);
+    const { minScore, iouThreshold, maxDetections } = this.#options;
+    return (await this.#enqueue({ op: 'analyze', frame, options: { minScore, iouThreshold, maxDetections }, topK })) as Analysis;
+  }
+
   /** Ends the worker after the running call (a waiting call rejects with SMOL_VISION_BUSY). */
   unload(): Promise<void> {
     this.#clearIdle();
@@ -157,7 +167,12 @@ export class WorkerVisionModels implements VisionModels {
   #start(job: Job): void {
     const { request } = job;
     const frame = { width: request.frame.width, height: request.frame.height, rgb: request.frame.rgb };
-    const message: WorkerRequest = request.op === 'detect' ? { id: 0, op: 'detect', frame, options: request.options } : { id: 0, op: 'classify', frame, topK: request.topK };
+    const message: WorkerRequest =
+      request.op === 'detect'
+        ? { id: 0, op: 'detect', frame, options: request.options }
+        : request.op === 'classify'
+          ? { id: 0, op: 'classify', frame, topK: request.topK }
+          : { id: 0, op: 'analyze', frame, options: request.options, topK: request.topK };
     this.#running = this.#call(message)
       .then(job.resolve, job.reject)
       .finally(() => {
