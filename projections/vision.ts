@@ -73,12 +73,31 @@ function own<T>(record: Record<string, T>, key: string): T | undefined {
   return Object.hasOwn(record, key) ? record[key] : undefined;
 }
 
-/** Drops the first ended object in insertion order, or the first open one when none has ended. */
+/** The node with the most entries (the first such in insertion order): the one an overflow is taken from. */
+function busiestNode(entries: Iterable<{ node: string }>): string | undefined {
+  const counts = new Map<string, number>();
+  let busiest: string | undefined;
+  for (const e of entries) {
+    const n = (counts.get(e.node) ?? 0) + 1;
+    counts.set(e.node, n);
+    if (busiest === undefined || n > counts.get(busiest)!) busiest = e.node;
+  }
+  return busiest;
+}
+
+/**
+ * Drops the first ended object in insertion order; when none has ended, the first open one of the
+ * node with the most open objects, so that a peer flooding objects (or lying) evicts its own and
+ * cannot push out what another node, this one included, is tracking now.
+ */
 function evictOne(state: VisionState): void {
   let victim: string | undefined;
   for (const key in state.objects) {
     if (state.objects[key]?.endedAtMs !== undefined) { victim = key; break; }
-    victim ??= key;
+  }
+  if (victim === undefined) {
+    const node = busiestNode(Object.values(state.objects));
+    for (const key in state.objects) if (state.objects[key]?.node === node) { victim = key; break; }
   }
   if (victim !== undefined) {
     delete state.objects[victim];
@@ -92,10 +111,15 @@ function touchCamera(state: VisionState, node: string, camera: string, at: numbe
   if (!cam) {
     const keys = Object.keys(state.cameras);
     if (keys.length >= MAX_VISION_CAMERAS) {
-      // The camera heard from least recently goes.
-      let oldest = keys[0]!;
-      for (const k of keys) if (state.cameras[k]!.lastEventAtMs < state.cameras[oldest]!.lastEventAtMs) oldest = k;
-      delete state.cameras[oldest];
+      // The camera heard from least recently of the node with the most cameras goes (a peer naming
+      // a new camera per event loses its own, not another node's).
+      const busiest = busiestNode(Object.values(state.cameras));
+      let oldest: string | undefined;
+      for (const k of keys) {
+        const c = state.cameras[k]!;
+        if (c.node === busiest && (oldest === undefined || c.lastEventAtMs < state.cameras[oldest]!.lastEventAtMs)) oldest = k;
+      }
+      if (oldest !== undefined) delete state.cameras[oldest];
     }
     cam = { node, camera, lastEventAtMs: at };
     state.cameras[key] = cam;
