@@ -5,11 +5,29 @@ import { build } from 'esbuild';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
+/** Packages that only run in Node: one of them in the bundle means server code was imported by value. */
+const SERVER_PACKAGES = ['classic-level', 'abstract-level', 'fastify', 'pino', 'mqtt', 'aedes', 'ollama', 'sharp', 'ws', 'rpio', 'i2c-bus', 'openai', 'zod'];
+
+/**
+ * Bundle inputs that are not the dashboard's own (ui/src) or a browser library: the node's code
+ * (core, projections, adapters, journal-tools) or a Node-only package. The UI imports the node's
+ * API types with `import type`, which esbuild erases; a value import would show up here.
+ */
+export function serverInputs(inputs: readonly string[]): string[] {
+  return inputs.filter((path) => {
+    const p = path.replaceAll('\\', '/');
+    if (p.startsWith('node:')) return true;
+    const pkg = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(p)?.[1];
+    if (pkg) return SERVER_PACKAGES.includes(pkg);
+    return !/(?:^|\/)ui\/src\//.test(p);
+  });
+}
+
 /** Bundles the dashboard into ui/dist (or `outDir`): index.html and one app.js, no CDN. */
 export async function buildUi(options: { outDir?: string; minify?: boolean } = {}): Promise<string> {
   const outDir = options.outDir ?? join(here, 'dist');
   await mkdir(outDir, { recursive: true });
-  await build({
+  const result = await build({
     entryPoints: [join(here, 'src', 'main.ts')],
     bundle: true,
     format: 'esm',
@@ -23,7 +41,10 @@ export async function buildUi(options: { outDir?: string; minify?: boolean } = {
     legalComments: 'none',
     // uPlot's stylesheet goes into the chart element's shadow root as text (no <link>, no CDN).
     loader: { '.css': 'text' },
+    metafile: true,
   });
+  const server = serverInputs(Object.keys(result.metafile.inputs));
+  if (server.length > 0) throw new Error(`the dashboard bundle would contain server code (import it with \`import type\`): ${server.join(', ')}`);
   await copyFile(join(here, 'index.html'), join(outDir, 'index.html'));
   return outDir;
 }
