@@ -1,13 +1,51 @@
 import { z } from 'zod';
 import { ErrorCodes, SmolError } from '../../../core/errors.js';
-import type { GpioPort } from '../../../core/sensors/sensor-port.js';
-import { listNodes, seenLocally, type NodesState } from '../../../projections/nodes.js';
+import type { GpioMode, GpioPort, PinState } from '../../../core/sensors/sensor-port.js';
+import { listNodes, seenLocally, type NodesState, type SeenNode } from '../../../projections/nodes.js';
 import { sourceList, type SensorsState } from '../../../projections/sensors.js';
 import type { RouteGroup } from '../app.js';
 import { requireScope } from '../auth/guard.js';
 import { parseInput } from '../validate.js';
 import { overallState } from '../../../core/runtime/units.js';
 import { budgetHeld, type MemoryStatus } from '../../../core/runtime/memory-pressure.js';
+
+/** GET /api/health (public): the node's state, its problems and units, uptime and projection lag. */
+export interface HealthAnswer {
+  status: 'ok' | 'degraded';
+  problems: Array<{ code: string; message: string; since?: string; refusedAppends?: number; unit?: string }>;
+  units: Array<{ name: string; state: string; code?: string; message?: string }>;
+  node: { id: string; name: string; role: string; software: string };
+  uptimeS: number;
+  lastPosition: number;
+  projections: Record<string, { position: number; lag: number }>;
+  /** The memory unit's level and figures (MB; null: not read). Absent on a node without it. */
+  memory?: ReturnType<typeof memoryOf>;
+}
+/** GET /api/stats. */
+export interface StatsAnswer {
+  lastPosition: number;
+  origins: number;
+  eventsByOrigin: Record<string, number>;
+  sources: number;
+  readings: number;
+  uptimeS: number;
+  projections: Record<string, { position: number; lag: number }>;
+}
+/** One node of GET /api/nodes: the projection's node, last seen by our clock, and what we hold of it. */
+export type NodeEntry = SeenNode & { self: boolean; heldSeq: number };
+/** GET /api/nodes. */
+export interface NodesAnswer {
+  self: string;
+  vector: Record<string, number>;
+  nodes: NodeEntry[];
+}
+/** GET /api/gpio (and the answer of its writes, without `available`). */
+export interface GpioAnswer {
+  available?: boolean;
+  mode: GpioMode | null;
+  hardwareAvailable: boolean;
+  pins: PinState[];
+}
 
 const GpioModeBody = z.object({ mode: z.enum(['hardware', 'simulated']), reason: z.string().max(200).optional() }).strict();
 const PinParams = z.object({ name: z.string().min(1).max(63) });
@@ -41,7 +79,7 @@ export const apiNodeRoutes: RouteGroup = async (app, { deps }) => {
     (deps.units?.() ?? []).map((u) => ({ name: u.name, state: u.state, ...(u.code ? { code: u.code } : {}), ...(u.message ? { message: u.message } : {}) }));
 
   // Public, for monitors: nothing here is secret. Degraded still answers 200: the node is up and serving reads.
-  app.get('/api/health', async () => {
+  app.get('/api/health', async (): Promise<HealthAnswer> => {
     const listed = units();
     const unitProblems = listed.filter((u) => u.name !== 'journal' && (u.state === 'degraded' || u.state === 'failed')).map((u) => ({ code: u.code ?? ErrorCodes.INTERNAL, message: `${u.name}: ${u.message ?? u.state}`, unit: u.name }));
     const degraded = [...problems(), ...unitProblems];
@@ -57,7 +95,7 @@ export const apiNodeRoutes: RouteGroup = async (app, { deps }) => {
     };
   });
 
-  app.get('/api/stats', { onRequest: read }, async () => {
+  app.get('/api/stats', { onRequest: read }, async (): Promise<StatsAnswer> => {
     const sensors = node.runner<SensorsState>('sensors').state;
     const nodes = listNodes(node.runner<NodesState>('nodes').state);
     const sources = sourceList(sensors);
@@ -72,7 +110,7 @@ export const apiNodeRoutes: RouteGroup = async (app, { deps }) => {
     };
   });
 
-  app.get('/api/nodes', { onRequest: read }, async () => {
+  app.get('/api/nodes', { onRequest: read }, async (): Promise<NodesAnswer> => {
     const vector = journal.vector();
     const heads = journal.heads();
     // lastSeen of another node is when we received its newest event, not what its clock claims.
@@ -85,9 +123,9 @@ export const apiNodeRoutes: RouteGroup = async (app, { deps }) => {
     if (!gpio) throw new SmolError(ErrorCodes.NOT_FOUND, 'this node has no GPIO (sensors.gpio.enabled is false)');
     return gpio;
   };
-  const gpioView = (gpio: GpioPort) => ({ mode: gpio.mode, hardwareAvailable: gpio.hardwareAvailable, pins: gpio.list() });
+  const gpioView = (gpio: GpioPort): GpioAnswer => ({ mode: gpio.mode, hardwareAvailable: gpio.hardwareAvailable, pins: gpio.list() });
 
-  app.get('/api/gpio', { onRequest: read }, async () => (node.gpio ? { available: true, ...gpioView(node.gpio) } : { available: false, mode: null, hardwareAvailable: false, pins: [] }));
+  app.get('/api/gpio', { onRequest: read }, async (): Promise<GpioAnswer> => (node.gpio ? { available: true, ...gpioView(node.gpio) } : { available: false, mode: null, hardwareAvailable: false, pins: [] }));
 
   app.post('/api/gpio/mode', { onRequest: admin }, async (request) => {
     const body = parseInput(GpioModeBody, request.body, 'body');
