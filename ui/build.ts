@@ -9,9 +9,10 @@ const here = dirname(fileURLToPath(import.meta.url));
 const SERVER_PACKAGES = ['classic-level', 'abstract-level', 'fastify', 'pino', 'mqtt', 'aedes', 'ollama', 'sharp', 'ws', 'rpio', 'i2c-bus', 'openai', 'zod'];
 
 /**
- * Bundle inputs that are not the dashboard's own (ui/src) or a browser library: the node's code
- * (core, projections, adapters, journal-tools) or a Node-only package. The UI imports the node's
- * API types with `import type`, which esbuild erases; a value import would show up here.
+ * Bundle inputs that are server code: the node's edges (adapters, journal-tools, ...), a Node-only
+ * package or a builtin. The UI imports the node's API types with `import type`, which esbuild
+ * erases; a value import of a route would show up here. Pure code of core/ and projections/ (no
+ * I/O, by lint rule) may be shared by value — a journal or a schema pulls in a package listed above.
  */
 export function serverInputs(inputs: readonly string[]): string[] {
   return inputs.filter((path) => {
@@ -19,7 +20,7 @@ export function serverInputs(inputs: readonly string[]): string[] {
     if (p.startsWith('node:')) return true;
     const pkg = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(p)?.[1];
     if (pkg) return SERVER_PACKAGES.includes(pkg);
-    return !/(?:^|\/)ui\/src\//.test(p);
+    return !/(?:^|\/)(?:ui\/src|core|projections)\//.test(p);
   });
 }
 
