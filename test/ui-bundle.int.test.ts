@@ -6,11 +6,11 @@ import { buildUi, serverInputs } from '../ui/build.js';
 import { tempDir } from './helpers/temp-dir.js';
 
 t.test('serverInputs names what would be server code in the bundle', async (t) => {
-  t.same(serverInputs(['ui/src/main.ts', 'projections/vision.ts', 'core/clock/hlc.ts', 'node_modules/lit/index.js', 'node_modules/uplot/dist/uPlot.esm.js', 'node_modules/@lit/reactive-element/x.js']), [], "the dashboard's own files and browser libraries are fine");
+  t.same(serverInputs(['ui/src/main.ts', 'projections/vision.ts', 'core/clock/hlc.ts', 'node_modules/lit/index.js', 'node_modules/uplot/dist/uPlot.esm.js', 'node_modules/@lit/reactive-element/x.js']), [], "the dashboard's own files, pure core/projections code and browser libraries are fine");
   t.same(
-    serverInputs(['projections/sensors.ts', 'core/events/event.ts', 'adapters/http/routes/api-journal.ts', 'node_modules/classic-level/index.js', 'node_modules/zod/v4/index.js', 'node:fs']),
-    ['projections/sensors.ts', 'core/events/event.ts', 'adapters/http/routes/api-journal.ts', 'node_modules/classic-level/index.js', 'node_modules/zod/v4/index.js', 'node:fs'],
-    'the node\'s code imported by value, a Node-only package or a builtin are not',
+    serverInputs(['adapters/http/routes/api-journal.ts', 'journal-tools/inspect.ts', 'node_modules/classic-level/index.js', 'node_modules/zod/v4/index.js', 'node:fs']),
+    ['adapters/http/routes/api-journal.ts', 'journal-tools/inspect.ts', 'node_modules/classic-level/index.js', 'node_modules/zod/v4/index.js', 'node:fs'],
+    'a route or tool imported by value, a Node-only package or a builtin are not',
   );
 });
 
