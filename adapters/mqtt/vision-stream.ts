@@ -93,7 +93,9 @@ export class VisionStream implements StreamExtension {
   /** Reads what the last run announced (a damaged list is logged and treated as none). */
   static async open(o: VisionStreamOptions): Promise<VisionStream> {
     const previous = await readJsonFileAs(o.entitiesPath, Entities, 'MQTT vision entities').catch((err: unknown) => {
-      o.log?.(`mqtt: vision: ${(err as Error).message}; entities of removed cameras may stay in Home Assistant`);
+      // The code leads, as in the stream's other logs: a damaged list is SMOL_FILE_CORRUPT (or SMOL_FILE_PERMISSIONS).
+      const code = (err as { code?: unknown }).code;
+      o.log?.(`mqtt: vision: ${typeof code === 'string' ? `${code}: ` : ''}${(err as Error).message}; entities of removed cameras may stay in Home Assistant`);
       return undefined;
     });
     return new VisionStream(o, previous?.topics);
