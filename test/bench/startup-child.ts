@@ -31,10 +31,15 @@ export interface StartupChildResult {
 
 let rssPeak = 0;
 let heapPeak = 0;
+let samples = 0;
+// process.memoryUsage() walks every heap space (~0.3 ms here: ~4 % of a cold start's CPU when
+// called every 20 ms); rss() is one read, so the heap is looked at every 10th sample only.
 function sample(): void {
-  const m = process.memoryUsage();
-  if (m.rss > rssPeak) rssPeak = m.rss;
-  if (m.heapUsed > heapPeak) heapPeak = m.heapUsed;
+  const rss = process.memoryUsage.rss();
+  if (rss > rssPeak) rssPeak = rss;
+  if (samples++ % 10 !== 0) return;
+  const heap = process.memoryUsage().heapUsed;
+  if (heap > heapPeak) heapPeak = heap;
 }
 
 const cpuMs = (since: NodeJS.CpuUsage): number => {
