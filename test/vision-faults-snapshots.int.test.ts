@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -79,6 +80,23 @@ t.test('a snapshots directory full of garbage opens, serves nothing wrong, heals
   t.ok(await small.get(last.sha256), 'the newest is served');
   t.notOk(existsSync(join(dir, aa, `${wrongName}.jpg`)), 'and the evicted file is gone from disk');
   t.ok(existsSync(join(dir, aa, `${dirName}.jpg`, 'inside')), 'a directory it does not own is left alone');
+});
+
+t.test('a FIFO or a huge sparse file under a snapshot name is not served, and the read does not hang', async (t) => {
+  const dir = join(tempDir(t), 'snapshots');
+  const fifo = `ab${'2'.repeat(62)}`;
+  const huge = `ab${'3'.repeat(62)}`;
+  mkdirSync(join(dir, 'ab'), { recursive: true });
+  execFileSync('mkfifo', [join(dir, 'ab', `${fifo}.jpg`)]);
+  execFileSync('mkfifo', [join(dir, 'ab', `${fifo}-thumb.jpg`)]);
+  // Sparse: 64 MiB long, nothing written, so it costs no disk.
+  writeFileSync(join(dir, 'ab', `${huge}.jpg`), '');
+  truncateSync(join(dir, 'ab', `${huge}.jpg`), 64 * 1024 * 1024);
+  const store = await SnapshotStore.open({ dir, maxBytes: 10 << 20 });
+  t.equal(store.count, 1, 'the FIFO is not indexed');
+  t.equal(await store.get(fifo), undefined, 'a FIFO is not read (a blocking read would never return)');
+  t.equal(await store.get(fifo, 'thumbnail'), undefined);
+  t.equal(await store.get(huge), undefined, 'a file larger than any snapshot is not read into memory');
 });
 
 t.test('a missing snapshots directory opens empty and is made on the first put; a file in its place refuses puts and changes nothing', async (t) => {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readdir, readFile, stat, unlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ErrorCodes, SmolError } from '../../../core/errors.js';
 import type { Box } from '../../../core/vision/vision-port.js';
@@ -7,6 +8,8 @@ import { writeFileAtomic } from '../../files/atomic-file.js';
 import { annotate } from './annotate.js';
 
 const HASH = /^[0-9a-f]{64}$/;
+/** No snapshot this store writes comes near this (a 4096×4096 frame re-encoded at quality 80); a larger file is not one of ours. */
+export const MAX_SNAPSHOT_FILE_BYTES = 32 * 1024 * 1024;
 /** writeFileAtomic's temp file of a snapshot (`<name>.<pid>.<n>.tmp`): what a killed write leaves. */
 const TEMP = /^[0-9a-f]{64}(?:-thumb)?\.jpg\.(\d+)\.\d+\.tmp$/;
 
@@ -139,13 +142,13 @@ export class SnapshotStore {
   }
 
   /**
-   * The snapshot JPEG (or its thumbnail) of a hash; undefined when there is none or the file does
-   * not hash to its name (damaged). Throws SMOL_BAD_REQUEST for anything but 64 lowercase hex
+   * The snapshot JPEG (or its thumbnail) of a hash; undefined when there is none, the file does
+   * not hash to its name (damaged), or it is not a regular file of at most MAX_SNAPSHOT_FILE_BYTES. Throws SMOL_BAD_REQUEST for anything but 64 lowercase hex
    * digits, so no name can reach outside the store.
    */
   async get(sha256: string, variant: 'image' | 'thumbnail' = 'image'): Promise<Buffer | undefined> {
     if (typeof sha256 !== 'string' || !HASH.test(sha256)) throw new SmolError(ErrorCodes.BAD_REQUEST, 'a snapshot is named by its sha256: 64 lowercase hex digits');
-    const data = await readFile(variant === 'image' ? this.imagePath(sha256) : this.thumbPath(sha256)).catch(() => undefined);
+    const data = await readSnapshotFile(variant === 'image' ? this.imagePath(sha256) : this.thumbPath(sha256));
     if (!data) return undefined;
     if (variant === 'image' && createHash('sha256').update(data).digest('hex') !== sha256) return undefined;
     if (variant === 'thumbnail' && !(data[0] === 0xff && data[1] === 0xd8)) return undefined;
@@ -173,4 +176,23 @@ function storeError(sha256: string, err: unknown): unknown {
   if (code === 'ENOSPC' || code === 'EDQUOT') return new SmolError(ErrorCodes.DISK_FULL, `snapshot ${sha256.slice(0, 12)}… not stored: no space left on the disk of the snapshot store`, { cause: err });
   if (code === 'EACCES' || code === 'EPERM') return new SmolError(ErrorCodes.FILE_PERMISSIONS, `snapshot ${sha256.slice(0, 12)}… not stored: permission denied in the snapshot store (run as the user that owns the data directory)`, { cause: err });
   return err;
+}
+
+/**
+ * A regular file's bytes, or undefined for anything else found under a snapshot's name: missing,
+ * a directory, a FIFO (opened non-blocking, so a read never waits for a writer that never comes),
+ * a device, or a file too large to be a snapshot (read whole, it could take the node's memory).
+ */
+async function readSnapshotFile(path: string): Promise<Buffer | undefined> {
+  const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK).catch(() => undefined);
+  if (!handle) return undefined;
+  try {
+    const s = await handle.stat();
+    if (!s.isFile() || s.size > MAX_SNAPSHOT_FILE_BYTES) return undefined;
+    return await handle.readFile();
+  } catch {
+    return undefined;
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
 }
