@@ -133,7 +133,9 @@ export class CameraPipeline {
     const at = frame.capturedAtMs;
     if (this.d.paused()) {
       // Not looking is not seeing: objects end once unseen for endAfterMs, as for a failing camera.
-      await this.journal(withoutFrame(this.watch, this.settings.tracker, at));
+      const expired = withoutFrame(this.watch, this.settings.tracker, at);
+      await this.journal(expired);
+      this.watch = expired.watch; // only once journaled: a refused end is tried again on the next frame
       return;
     }
     const thumb = await grayThumbnail(this.name, frame.image);
@@ -164,13 +166,22 @@ export class CameraPipeline {
     this.d.onInference?.();
     const result = afterInference(this.watch, this.settings.tracker, detections, at);
     this.watch = result.watch;
+    const classesBefore = this.classes;
     const drafts: EventDraft[] = [];
     if (classes) {
       const c = classificationChanged(this.classes, classes, CLASSIFY_TOP_K, CLASSIFY_MIN_SCORE);
       this.classes = c.state;
       if (c.report) drafts.push({ type: 'vision.classified', v: 1, data: { camera: this.name, top: c.report.map((x) => ({ label: x.label, score: x.score })) } });
     }
-    await this.journal(await this.withSnapshots(frame.image, result), drafts);
+    try {
+      await this.journal(await this.withSnapshots(frame.image, result), drafts);
+    } catch (err) {
+      // Refused (a full disk, a journal under repair): as if this frame never came, so the next frame
+      // reports these objects again; kept, a refused `new` would leave a tracked object never journaled.
+      this.watch = before;
+      this.classes = classesBefore;
+      throw err;
+    }
   }
 
   /** Detections, and scene labels when asked: one forward pass where the models offer it. */
@@ -204,8 +215,8 @@ export class CameraPipeline {
     return { ...result, events: result.events.map((e) => (stored.has(e.objectId) ? { ...e, snapshot: stored.get(e.objectId)! } : e)) };
   }
 
-  private async journal(result: TrackResult & { readonly watch?: CameraWatchState }, extra: readonly EventDraft[] = []): Promise<void> {
-    if (result.watch) this.watch = result.watch;
+  /** Journals a result's events; the caller moves the watch on (withSnapshots attached snapshots to this.watch meanwhile). */
+  private async journal(result: TrackResult, extra: readonly EventDraft[] = []): Promise<void> {
     const drafts = [...result.events.map((data): EventDraft => ({ type: 'vision.detected', v: 1, data })), ...extra];
     if (drafts.length > 0) await this.d.journal(drafts);
   }
@@ -255,6 +266,8 @@ export class CameraPipeline {
   async stop(): Promise<void> {
     this.stopped = true;
     await this.poller.stop();
-    await this.journal(withoutFrame(this.watch, { ...this.settings.tracker, endAfterMs: 0 }, (this.d.now ?? Date.now)()));
+    const ended = withoutFrame(this.watch, { ...this.settings.tracker, endAfterMs: 0 }, (this.d.now ?? Date.now)());
+    await this.journal(ended);
+    this.watch = ended.watch;
   }
 }
