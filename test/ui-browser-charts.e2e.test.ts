@@ -115,7 +115,7 @@ t.test('charts, units and staleness in Chromium: 2 minutes of data on a 1 h axis
       t.match(await page.locator('smol-overview [data-source="test.disk"] .value').innerText(), /^84\s*GB$/, `${name}: disk free in GB`);
       t.match(await page.locator('smol-overview [data-testid=node-uptime]').innerText(), /Smollama uptime\s+\d+ (s|min)/, `${name}: one clearly named uptime`);
       t.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), `${name}: no sideways scroll`);
-      await shoot(`overview-${name}.png`);
+      await shoot(`overview-units-${name}.png`); // overview-*.png are the story's (ui-overview-fleet)
     }
     await page.setViewportSize({ width: 1280, height: 800 });
   });

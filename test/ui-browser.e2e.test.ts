@@ -2,10 +2,17 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
+import type { Page } from 'playwright-core';
 import { buildUi } from '../ui/build.js';
 import { httpNode } from './helpers/http-node.js';
 import { openBrowser, skipWithoutChromium } from './helpers/browser.js';
 import { tempDir } from './helpers/temp-dir.js';
+
+/** Two animation frames after the network is quiet: what the page shows is laid out and painted (no fixed sleep). */
+const settled = async (page: Page) => {
+  await page.waitForLoadState('networkidle', { timeout: 10_000 });
+  await page.evaluate(() => new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve()))));
+};
 
 const skip = skipWithoutChromium();
 const docsShot = join(import.meta.dirname, '..', 'docs', 'screenshot.png');
@@ -75,7 +82,7 @@ t.test('the dashboard in Chromium: every page, live readings, safe text, search,
       ['gpio', 'GPIO'],
     ] as const) {
       await open(hash, heading);
-      await page.waitForTimeout(300);
+      await settled(page);
       await page.screenshot({ path: join(shots, `${hash}.png`) });
       t.pass(`${hash} shows "${heading}"`);
       if (hash === 'memories') {
@@ -94,10 +101,10 @@ t.test('the dashboard in Chromium: every page, live readings, safe text, search,
     await page.locator('[data-source="test.temp"] [data-testid=value]', { hasText: '42.125' }).waitFor({ timeout: 5000 });
     t.pass('42.125 appeared');
     await page.locator('button', { hasText: '24h' }).click();
-    await page.waitForTimeout(300);
+    await settled(page);
     await page.screenshot({ path: join(shots, 'readings-live.png') });
     await page.locator('button', { hasText: '1h' }).click();
-    await page.waitForTimeout(300);
+    await settled(page);
     // The README's screenshot is refreshed on request only, so a test run leaves the tree clean.
     if (process.env.SMOLLAMA_UPDATE_SCREENSHOT === '1') {
       mkdirSync(join(docsShot, '..'), { recursive: true });
@@ -154,7 +161,7 @@ t.test('the dashboard in Chromium: every page, live readings, safe text, search,
     for (const [hash] of sections) {
       await page.goto(`${base}#/${hash}`);
       await page.locator('smol-app main h2').first().waitFor({ timeout: 10_000 });
-      await page.waitForTimeout(300);
+      await settled(page);
       const { scrollWidth, innerWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }));
       t.ok(scrollWidth <= innerWidth, `${hash}: the page does not scroll sideways (scrollWidth ${scrollWidth}, window ${innerWidth})`);
       t.same(await page.evaluate(brokenWords), [], `${hash}: no word in a table cell or card is split across lines`);
