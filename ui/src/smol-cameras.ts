@@ -4,6 +4,7 @@ import type { VisionObject } from '../../projections/vision.js';
 import { ApiError, api, query } from './api.js';
 import { ago } from './format.js';
 import { JournalStream } from './journal-stream.js';
+import { ReloadSoon } from './reload-soon.js';
 import { shared } from './styles.js';
 import { TableCards } from './table-cards.js';
 import type { JournalEntry } from './types.js';
@@ -56,7 +57,7 @@ export class SmolCameras extends LitElement {
   /** Snapshots whose thumbnail did not load: removed by the budget, or taken on another node (not synced). */
   missing = new Set<string>();
   private readonly openObjects = new OpenObjects();
-  private pending: ReturnType<typeof setTimeout> | undefined;
+  private readonly reload = new ReloadSoon(this, () => void this.load(), 700);
   private ticker: ReturnType<typeof setInterval> | undefined;
   private readonly stream = new JournalStream(this, { types: ['vision.detected', 'vision.classified'], onEvents: (e) => this.onEvents(e) });
 
@@ -69,7 +70,6 @@ export class SmolCameras extends LitElement {
   }
 
   override disconnectedCallback(): void {
-    clearTimeout(this.pending);
     clearInterval(this.ticker);
     super.disconnectedCallback();
   }
@@ -78,10 +78,7 @@ export class SmolCameras extends LitElement {
     for (const e of entries) if (e.event.type === 'vision.detected') this.openObjects.apply(e.event.origin, e.event.data as Detected);
     this.requestUpdate();
     // The list, the snapshots and the cameras' state come from REST, once the burst is over.
-    this.pending ??= setTimeout(() => {
-      this.pending = undefined;
-      void this.load();
-    }, 700);
+    this.reload.request();
   }
 
   private async load(): Promise<void> {

@@ -4,6 +4,7 @@ import type { OutputInfo } from '../../core/devices/device-port.js';
 import { ApiError, api } from './api.js';
 import { ago, formatDuration, formatValue } from './format.js';
 import { JournalStream } from './journal-stream.js';
+import { ReloadSoon } from './reload-soon.js';
 import { shared } from './styles.js';
 
 type Output = OutputInfo & { readonly label?: string };
@@ -66,26 +67,14 @@ export class SmolDevices extends LitElement {
   busy = new Set<string>();
   errors = new Map<string, WriteError>();
   loadError = '';
-  private pending: ReturnType<typeof setTimeout> | undefined;
-  private readonly stream = new JournalStream(this, { types: ['reading.sampled', 'output.written', 'source.registered'], onEvents: () => this.refreshSoon() });
+  /** Readings come every few seconds: one reload per second at most. */
+  private readonly reload = new ReloadSoon(this, () => void this.load(), 1000);
+  private readonly stream = new JournalStream(this, { types: ['reading.sampled', 'output.written', 'source.registered'], onEvents: () => this.reload.request() });
 
   override connectedCallback(): void {
     super.connectedCallback();
     void this.load();
     void api<{ scope: string | null }>('/api/whoami').then((w) => (this.canWrite = w.scope === 'admin')).catch(() => undefined);
-  }
-
-  override disconnectedCallback(): void {
-    clearTimeout(this.pending);
-    super.disconnectedCallback();
-  }
-
-  /** Readings come every few seconds: one reload per second at most. */
-  private refreshSoon(): void {
-    this.pending ??= setTimeout(() => {
-      this.pending = undefined;
-      void this.load();
-    }, 1000);
   }
 
   private async load(): Promise<void> {

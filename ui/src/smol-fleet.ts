@@ -5,6 +5,7 @@ import { api } from './api.js';
 import { ago, formatDuration, sourceLabel, valueParts } from './format.js';
 import { nodeHref } from './hash-params.js';
 import { JournalStream } from './journal-stream.js';
+import { ReloadSoon } from './reload-soon.js';
 import { shared } from './styles.js';
 
 /** A clock offset for people: "+1.2 s" (its clock is ahead of ours), "−350 ms". */
@@ -54,14 +55,10 @@ export class SmolFleet extends LitElement {
   ];
   fleet: FleetAnswer | undefined;
   error = '';
-  private pending: ReturnType<typeof setTimeout> | undefined;
+  private readonly reload = new ReloadSoon(this, () => void this.load(), 2000);
   private timer: ReturnType<typeof setInterval> | undefined;
   private readonly stream = new JournalStream(this, {
-    onEvents: () =>
-      (this.pending ??= setTimeout(() => {
-        this.pending = undefined;
-        void this.load();
-      }, 2000)),
+    onEvents: () => this.reload.request(),
   });
 
   override connectedCallback(): void {
@@ -72,7 +69,6 @@ export class SmolFleet extends LitElement {
   }
 
   override disconnectedCallback(): void {
-    clearTimeout(this.pending);
     clearInterval(this.timer);
     super.disconnectedCallback();
   }

@@ -1,6 +1,7 @@
 import { LitElement, css, html } from 'lit';
 import { api, ApiError } from './api.js';
 import { JournalStream } from './journal-stream.js';
+import { ReloadSoon } from './reload-soon.js';
 import { shared } from './styles.js';
 import { TableCards } from './table-cards.js';
 import { ago } from './format.js';
@@ -39,23 +40,14 @@ export class SmolNodes extends LitElement {
   /** null: this node does not sync (no /sync routes). */
   sync: SyncStatus | null | undefined;
   error = '';
-  private pending: ReturnType<typeof setTimeout> | undefined;
+  private readonly reload = new ReloadSoon(this, () => void this.load(), 2000);
   private readonly stream = new JournalStream(this, {
-    onEvents: () =>
-      (this.pending ??= setTimeout(() => {
-        this.pending = undefined;
-        void this.load();
-      }, 2000)),
+    onEvents: () => this.reload.request(),
   });
 
   override connectedCallback(): void {
     super.connectedCallback();
     void this.load();
-  }
-
-  override disconnectedCallback(): void {
-    clearTimeout(this.pending);
-    super.disconnectedCallback();
   }
 
   private async load(): Promise<void> {

@@ -1,6 +1,7 @@
 import { LitElement, css, html } from 'lit';
 import { api } from './api.js';
 import { JournalStream } from './journal-stream.js';
+import { ReloadSoon } from './reload-soon.js';
 import { ago, clockTime, formatBytes, formatDuration, formatNumber, sourceLabel, valueParts } from './format.js';
 import { shared } from './styles.js';
 import type { Health, LatestReading, NodeInfo, Stats } from './types.js';
@@ -41,10 +42,10 @@ export class SmolOverview extends LitElement {
   nodes: NodeInfo[] = [];
   readings: LatestReading[] = [];
   error = '';
-  private pending: ReturnType<typeof setTimeout> | undefined;
+  private readonly reload = new ReloadSoon(this, () => void this.refresh(), 1000);
   private readonly stream = new JournalStream(this, {
     onEvents: (entries) => {
-      this.refreshSoon();
+      this.reload.request();
       if (entries.some((e) => e.event.type.startsWith('vision.'))) void this.renderRoot.querySelector<SmolDetections>('smol-detections')?.load();
     },
   });
@@ -52,18 +53,6 @@ export class SmolOverview extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     void this.refresh();
-  }
-
-  override disconnectedCallback(): void {
-    clearTimeout(this.pending);
-    super.disconnectedCallback();
-  }
-
-  private refreshSoon(): void {
-    this.pending ??= setTimeout(() => {
-      this.pending = undefined;
-      void this.refresh();
-    }, 1000);
   }
 
   private async refresh(): Promise<void> {
