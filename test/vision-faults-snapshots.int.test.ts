@@ -49,6 +49,8 @@ t.test('a snapshots directory full of garbage opens, serves nothing wrong, heals
   const other = (await annotate(await frame(2), BOX)).image;
   const wrongName = `${aa}${'0'.repeat(62)}`;
   writeFileSync(join(dir, aa, `${wrongName}.jpg`), other);
+  // A thumbnail cut short (JPEG magic, no end marker): it has no hash to check, but it is not whole.
+  writeFileSync(join(dir, aa, `${wrongName}-thumb.jpg`), good.thumbnail.subarray(0, good.thumbnail.length - 64));
   // A directory where a snapshot file should be.
   const dirName = `${aa}${'1'.repeat(62)}`;
   mkdirSync(join(dir, aa, `${dirName}.jpg`), { recursive: true });
@@ -65,6 +67,7 @@ t.test('a snapshots directory full of garbage opens, serves nothing wrong, heals
   t.equal(await store.get(goodSha), undefined, 'a truncated file is not served');
   t.equal(await store.get(goodSha, 'thumbnail'), undefined, 'nor a thumbnail that is not a JPEG');
   t.equal(await store.get(wrongName), undefined, 'a file that does not hash to its name is not served');
+  t.equal(await store.get(wrongName, 'thumbnail'), undefined, 'nor a truncated thumbnail');
   t.equal(await store.get(dirName), undefined, 'a directory is not served');
 
   const put = await store.put(await frame(1), BOX);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { ErrorCodes, SmolError } from '../../../core/errors.js';
 import type { Box } from '../../../core/vision/vision-port.js';
 import { writeFileAtomic } from '../../files/atomic-file.js';
+import { checkFrame } from '../cameras/frame-bytes.js';
 import { annotate } from './annotate.js';
 
 const HASH = /^[0-9a-f]{64}$/;
@@ -151,7 +152,7 @@ export class SnapshotStore {
     const data = await readSnapshotFile(variant === 'image' ? this.imagePath(sha256) : this.thumbPath(sha256));
     if (!data) return undefined;
     if (variant === 'image' && createHash('sha256').update(data).digest('hex') !== sha256) return undefined;
-    if (variant === 'thumbnail' && !(data[0] === 0xff && data[1] === 0xd8)) return undefined;
+    if (variant === 'thumbnail' && !wholeJpeg(data)) return undefined; // no name to check it by: at least a whole JPEG
     return data;
   }
 
@@ -194,5 +195,14 @@ async function readSnapshotFile(path: string): Promise<Buffer | undefined> {
     return undefined;
   } finally {
     await handle.close().catch(() => undefined);
+  }
+}
+
+function wholeJpeg(data: Buffer): boolean {
+  try {
+    checkFrame('snapshot', data, MAX_SNAPSHOT_FILE_BYTES);
+    return data[0] === 0xff && data[1] === 0xd8;
+  } catch {
+    return false;
   }
 }
