@@ -15,7 +15,8 @@ import { waitFor } from './helpers/wait-for.js';
 
 // Camera bytes that are wrong, through the whole pipeline (grab → gate → models → journal): an
 // answer that is not an image, a JPEG that looks whole but does not decode, a truncated one, 10 MB
-// (declared or chunked), a server that never finishes its answer, a huge file in a dir camera.
+// (declared or chunked), a small PNG of 42 Mpx, a server that never finishes its answer, a huge
+// file in a dir camera.
 // Each is a coded camera failure within the timeout: the camera is `failing` with the code, the
 // models never run, and nothing is journaled. Then a good frame with a snapshot store that cannot
 // write: the event is journaled without a snapshot. The models are a double (no inference here).
@@ -72,6 +73,8 @@ const base = { name: 'porch', intervalMs: 200, timeoutMs: 600, maxFrameBytes: MI
 
 t.test('an HTTP snapshot server that answers wrong bytes, too many or never finishes: a failing camera, no inference, no event', async (t) => {
   const good = await goodJpeg();
+  // 7000×6000 (42 Mpx) of one colour: a few kB of PNG that would cost seconds of CPU per frame to decode.
+  const bomb = await sharp({ create: { width: 7000, height: 6000, channels: 3, background: { r: 1, g: 2, b: 3 } } }).png({ compressionLevel: 9 }).toBuffer();
   const sockets = new Set<Socket>();
   const hold = (res: ServerResponse) => void res.socket?.setTimeout(0);
   const server = createServer((req, res) => {
@@ -83,6 +86,8 @@ t.test('an HTTP snapshot server that answers wrong bytes, too many or never fini
         const bytes = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(4000, 0x41), Buffer.from([0xff, 0xd9])]);
         return void res.writeHead(200, { 'content-type': 'image/jpeg' }).end(bytes);
       }
+      case '/pixel-bomb':
+        return void res.writeHead(200, { 'content-type': 'image/png' }).end(bomb);
       case '/truncated':
         return void res.writeHead(200, { 'content-type': 'image/jpeg' }).end(good.subarray(0, good.length - 40));
       case '/declared-10mb':
@@ -125,6 +130,7 @@ t.test('an HTTP snapshot server that answers wrong bytes, too many or never fini
     ['/text', 'SMOL_FRAME_INVALID'],
     ['/undecodable', 'SMOL_FRAME_INVALID'],
     ['/truncated', 'SMOL_FRAME_INVALID'],
+    ['/pixel-bomb', 'SMOL_FRAME_INVALID'],
     ['/declared-10mb', 'SMOL_FRAME_INVALID'],
     ['/chunked-10mb', 'SMOL_FRAME_INVALID'],
     ['/never-finishes', 'SMOL_CAMERA_UNAVAILABLE'],

@@ -1,5 +1,12 @@
 import { ErrorCodes, SmolError } from '../../../core/errors.js';
 
+/**
+ * The most pixels a frame may have (8K UHD is 33.2 Mpx). A small PNG can declare 16000×16000
+ * pixels and cost seconds of CPU per frame to decode (a minute on a Pi): such a frame is refused
+ * by the decoder as SMOL_FRAME_INVALID, before any work, instead of sharp's default 268 Mpx.
+ */
+export const MAX_FRAME_PIXELS = 40_000_000;
+
 /** What an encoded frame is, by its first bytes. */
 export function imageKind(bytes: Uint8Array): 'jpeg' | 'png' | undefined {
   if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
