@@ -36,7 +36,8 @@ const common = {
   timeoutMs: z.number().int().min(500).max(120_000).default(10_000).describe('a grab that takes longer fails with SMOL_CAMERA_UNAVAILABLE (ms)'),
   maxFrameBytes: z.number().int().min(1024).default(8 << 20).describe('a frame larger than this is refused with SMOL_FRAME_INVALID (bytes)'),
   motion,
-  zones: z.array(zone).default([]).describe('named polygons; events list the zones an object is in'),
+  // vision.detected lists at most 32 zones (core/events/vision-events.ts).
+  zones: z.array(zone).max(32, 'at most 32 zones per camera').default([]).describe('named polygons; events list the zones an object is in'),
   mask: z.array(polygon).default([]).describe('polygons to ignore: no motion counted there, no detection whose centre is there'),
   labels: z.array(z.string().min(1)).min(1).default(['person', 'car', 'dog', 'cat', 'bicycle']).describe('labels of interest (COCO names); others are ignored'),
   minScore: unit.default(0.5).describe('detections scoring less are ignored'),
