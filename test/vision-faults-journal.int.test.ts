@@ -87,3 +87,30 @@ t.test("an object's end names the snapshot of its best frame", async (t) => {
   t.equal(end.objectId, created.objectId);
   t.equal(end.snapshot, created.snapshot, 'the end carries the snapshot the new had');
 });
+
+t.test('an event that does not fit its schema (a model gave NaN) is not journaled: it would stop this feed syncing', async (t) => {
+  const image = await sharp({ create: { width: 320, height: 240, channels: 3, background: { r: 90, g: 120, b: 60 } } }).jpeg().toBuffer();
+  const journaled: EventDraft[] = [];
+  const warnings: string[] = [];
+  const pipeline = new CameraPipeline({
+    config: cameraSchema.parse({ name: 'porch', source: 'dir', path: '/nonexistent', intervalMs: 200, motion: { enabled: false } }),
+    camera: steppingCamera(image),
+    models: { loaded: true, detect: async () => [{ label: 'person', score: 0.9, box: { x: Number.NaN, y: 0.2, w: 0.3, h: 0.6 } }], classify: async () => [], unload: async () => undefined },
+    snapshots: await SnapshotStore.open({ dir: join(tempDir(t), 'snapshots'), maxBytes: 1 << 24 }),
+    journal: async (drafts) => void journaled.push(...drafts),
+    paused: () => false,
+    warn: (_k, _f, message) => void warnings.push(message),
+  });
+  t.teardown(() => pipeline.stop());
+  pipeline.start();
+  await waitFor(() => warnings.some((w) => /not journaled/.test(w)), { timeoutMs: 10_000, message: 'the refusal to be logged' });
+  t.match(warnings.find((w) => /not journaled/.test(w)), /box\.x/, `said with the field: ${warnings[0]}`);
+  t.same(journaled, [], 'nothing journaled');
+});
+
+t.test('a camera with more zones than an event can list is refused by the config schema, not an event peers would refuse', async (t) => {
+  const zones = Array.from({ length: 33 }, (_, i) => ({ name: `z${i}`, points: [[0, 0], [1, 0], [1, 1]] }));
+  const r = cameraSchema.safeParse({ name: 'porch', source: 'dir', path: '/x', zones });
+  t.notOk(r.success);
+  t.match(r.error?.issues[0]?.message, /at most 32 zones/);
+});

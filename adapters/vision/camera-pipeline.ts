@@ -1,6 +1,7 @@
 import type { CameraConfig } from '../config/sections/vision.js';
 import type { EventDraft } from '../../core/events/event.js';
 import { ErrorCodes, isSmolError, SmolError } from '../../core/errors.js';
+import { VisionClassified, VisionDetected } from '../../core/events/vision-events.js';
 import { nextGrabDelay } from '../../core/vision/camera-retry.js';
 import { afterInference, beforeInference, initialWatch, withoutFrame, type CameraWatchState } from '../../core/vision/camera-watch.js';
 import { classificationChanged, type ClassificationState } from '../../core/vision/classification-change.js';
@@ -218,7 +219,18 @@ export class CameraPipeline {
   /** Journals a result's events; the caller moves the watch on (withSnapshots attached snapshots to this.watch meanwhile). */
   private async journal(result: TrackResult, extra: readonly EventDraft[] = []): Promise<void> {
     const drafts = [...result.events.map((data): EventDraft => ({ type: 'vision.detected', v: 1, data })), ...extra];
-    if (drafts.length > 0) await this.d.journal(drafts);
+    if (drafts.length === 0) return;
+    // The journal stores local events as they come; every peer checks them against the schema at
+    // sync and refuses the whole segment for one that does not fit, so that this node's feed would
+    // stop syncing for good. A model's NaN box, or a config the schema does not allow, stops here.
+    for (const d of drafts) {
+      const check = (d.type === 'vision.detected' ? VisionDetected : VisionClassified).safeParse(d.data);
+      if (!check.success) {
+        const issue = check.error.issues[0];
+        throw new SmolError(ErrorCodes.EVENT_INVALID, `camera ${this.name}: ${d.type} not journaled: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`, { details: { camera: this.name } });
+      }
+    }
+    await this.d.journal(drafts);
   }
 
   /**
