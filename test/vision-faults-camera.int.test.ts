@@ -1,6 +1,7 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import t, { type Test } from 'tap';
@@ -15,7 +16,7 @@ import { waitFor } from './helpers/wait-for.js';
 
 // Camera bytes that are wrong, through the whole pipeline (grab → gate → models → journal): an
 // answer that is not an image, a JPEG that looks whole but does not decode, a truncated one, 10 MB
-// (declared or chunked), a small PNG of 42 Mpx, a server that never finishes its answer, a huge
+// (declared, chunked or gzip-inflated), a small PNG of 42 Mpx, a server that never finishes its answer, a huge
 // file in a dir camera.
 // Each is a coded camera failure within the timeout: the camera is `failing` with the code, the
 // models never run, and nothing is journaled. Then a good frame with a snapshot store that cannot
@@ -75,6 +76,7 @@ t.test('an HTTP snapshot server that answers wrong bytes, too many or never fini
   const good = await goodJpeg();
   // 7000×6000 (42 Mpx) of one colour: a few kB of PNG that would cost seconds of CPU per frame to decode.
   const bomb = await sharp({ create: { width: 7000, height: 6000, channels: 3, background: { r: 1, g: 2, b: 3 } } }).png({ compressionLevel: 9 }).toBuffer();
+  const gzipBomb = gzipSync(Buffer.alloc(50 * MIB));
   const sockets = new Set<Socket>();
   const hold = (res: ServerResponse) => void res.socket?.setTimeout(0);
   const server = createServer((req, res) => {
@@ -86,6 +88,9 @@ t.test('an HTTP snapshot server that answers wrong bytes, too many or never fini
         const bytes = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(4000, 0x41), Buffer.from([0xff, 0xd9])]);
         return void res.writeHead(200, { 'content-type': 'image/jpeg' }).end(bytes);
       }
+      case '/gzip-bomb':
+        // 50 MB of zeros in ~50 kB of gzip: fetch inflates it, the cap must count inflated bytes.
+        return void res.writeHead(200, { 'content-type': 'image/jpeg', 'content-encoding': 'gzip' }).end(gzipBomb);
       case '/pixel-bomb':
         return void res.writeHead(200, { 'content-type': 'image/png' }).end(bomb);
       case '/truncated':
@@ -131,6 +136,7 @@ t.test('an HTTP snapshot server that answers wrong bytes, too many or never fini
     ['/undecodable', 'SMOL_FRAME_INVALID'],
     ['/truncated', 'SMOL_FRAME_INVALID'],
     ['/pixel-bomb', 'SMOL_FRAME_INVALID'],
+    ['/gzip-bomb', 'SMOL_FRAME_INVALID'],
     ['/declared-10mb', 'SMOL_FRAME_INVALID'],
     ['/chunked-10mb', 'SMOL_FRAME_INVALID'],
     ['/never-finishes', 'SMOL_CAMERA_UNAVAILABLE'],
