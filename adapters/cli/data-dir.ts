@@ -1,3 +1,4 @@
+import { createRegistry } from '../../core/events/default-registry.js';
 import { join } from 'node:path';
 import { access } from 'node:fs/promises';
 import { z } from 'zod';
@@ -29,6 +30,8 @@ export async function openNodeJournal(config: Config, options: NodeJournalOption
   return openDataDirJournal(config.dataDir, {
     sealEvery: config.journal.sealEvery,
     readingsCommitMs: config.journal.readingsCommitMs,
+    // A node's own events are checked against their schemas before they are written (peers check at sync).
+    registry: createRegistry(),
     ...options,
     clock: { maxOffsetMs: config.clock.maxOffsetMs, forwardJumpMs: config.clock.forwardJumpMs, backwardJumpMs: config.clock.backwardJumpMs, ...options.clock },
   });

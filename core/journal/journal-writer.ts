@@ -1,3 +1,4 @@
+import type { EventRegistry } from '../events/registry.js';
 import type { HlcClock } from '../clock/hlc.js';
 import { encodeBodyAfter, hashPrefix, hashPrefixed, putVarint, varintLength } from '../events/codec.js';
 import { GENESIS_PREV, eventId, type EventDraft, type JournalEntry } from '../events/event.js';
@@ -24,6 +25,12 @@ export interface JournalWriterOptions {
   readonly readingsCommitMs?: number;
   /** One-shot timers for the readings window (tests pass manual ones). */
   readonly timeouts?: Timeouts;
+  /**
+   * Checks every local draft against its schema before anything is stamped (the node passes the
+   * default registry): peers validate at sync and refuse a whole segment over one bad event, so
+   * a bad local event would stop this feed syncing for good.
+   */
+  readonly registry?: EventRegistry;
 }
 
 /** One-shot timers, injected so a test can drive the readings window. */
@@ -88,6 +95,7 @@ export class JournalWriter {
   private writing: Promise<void> | undefined;
   private commitWaiters: Array<() => void> = [];
   private readonly readingsCommitMs: number;
+  private readonly registry: EventRegistry | undefined;
   private readonly timeouts: Timeouts;
   /** The readings window's timer, while held readings wait. */
   private windowTimer: unknown;
@@ -108,6 +116,7 @@ export class JournalWriter {
     this.sync = options.sync;
     this.unsealed = options.unsealed;
     this.readingsCommitMs = options.readingsCommitMs ?? 0;
+    this.registry = options.registry;
     this.timeouts = options.timeouts ?? realTimeouts;
     this.ownHashPrefix = hashPrefix(this.nodeId);
     this.guard = new WriteGuard(state);
@@ -115,9 +124,16 @@ export class JournalWriter {
     if (own) this.clock.raiseTo(own.hlc);
   }
 
-  /** Throws SMOL_JOURNAL_CLOSED, SMOL_JOURNAL_WRITE_FAILED, SMOL_DISK_FULL, SMOL_DISK_LOW. */
+  /** Throws SMOL_JOURNAL_CLOSED, SMOL_JOURNAL_WRITE_FAILED, SMOL_DISK_FULL, SMOL_DISK_LOW, SMOL_EVENT_INVALID (nothing written). */
   append(drafts: readonly EventDraft[]): Promise<JournalEntry[]> {
     if (this.state.closed) return Promise.reject(new SmolError(ErrorCodes.JOURNAL_CLOSED, 'the journal is closed'));
+    if (this.registry) {
+      try {
+        for (const d of drafts) this.registry.validate(d.type, d.v ?? 1, d.data);
+      } catch (err) {
+        return Promise.reject(err as Error);
+      }
+    }
     const refused = this.guard.refusal(drafts.map((d) => d.type));
     if (refused) return Promise.reject(refused);
     const ops: Op[] = [];

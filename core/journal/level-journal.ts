@@ -1,3 +1,4 @@
+import type { EventRegistry } from '../events/registry.js';
 import type { HlcClock } from '../clock/hlc.js';
 import type { EventDraft, JournalEntry, SmolEvent } from '../events/event.js';
 import type { EventDataMap, EventType } from '../events/core-events.js';
@@ -40,6 +41,8 @@ export interface LevelJournalOptions {
   readonly readingsCommitMs?: number;
   /** Timers of the readings window (tests). */
   readonly timeouts?: Timeouts;
+  /** Validate local appends against these schemas (the node's journal; journal-writer.ts says why). */
+  readonly registry?: EventRegistry;
 }
 
 /**
@@ -72,6 +75,7 @@ export class LevelJournal implements Journal {
       unsealed: meta.unsealed ?? 0,
       ...(options.readingsCommitMs !== undefined ? { readingsCommitMs: options.readingsCommitMs } : {}),
       ...(options.timeouts ? { timeouts: options.timeouts } : {}),
+      ...(options.registry ? { registry: options.registry } : {}),
     });
     this.reader = new JournalReader(this.state);
     this.feedBases = new FeedBases(db, meta.bases ?? new Map());

@@ -1,3 +1,4 @@
+import type { EventRegistry } from '../events/registry.js';
 import { ClassicLevel } from 'classic-level';
 import { MemoryLevel } from 'memory-level';
 import type { AbstractLevel } from 'abstract-level';
@@ -32,6 +33,8 @@ export interface OpenJournalOptions {
    * is kept in the journal's meta sublevel, as memory journals and tests do.
    */
   readonly keys?: NodeKeyStore;
+  /** Validate local appends against these schemas (a node passes the default registry). */
+  readonly registry?: EventRegistry;
 }
 
 // The key pair of each open journal, for signing segments and requests (loadJournalIdentity).
@@ -116,6 +119,7 @@ async function openOn(db: Db, options: OpenJournalOptions): Promise<LevelJournal
       ...(options.sync !== undefined ? { sync: options.sync } : {}),
       ...(options.readingsCommitMs !== undefined ? { readingsCommitMs: options.readingsCommitMs } : {}),
       ...(options.timeouts ? { timeouts: options.timeouts } : {}),
+      ...(options.registry ? { registry: options.registry } : {}),
     });
     if (options.cold) await journal.openCold(options.cold, identity);
     identities.set(journal, identity);
