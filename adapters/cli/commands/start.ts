@@ -24,6 +24,7 @@ import { outputsUnit } from '../../units/outputs.js';
 import { mqttToolsUnit } from '../../units/mqtt-tools.js';
 import { mqttInboxUnit } from '../../units/mqtt-inbox.js';
 import { syncUnit } from '../../units/sync.js';
+import { snapshotsUnit } from '../../units/snapshots.js';
 import { httpUnit } from '../../units/http.js';
 import { beginUnit } from '../../units/begin.js';
 import { syncPeersUnit } from '../../units/sync-peers.js';
@@ -54,6 +55,7 @@ export const NODE_UNITS: readonly (() => NodeUnit)[] = [
   mqttToolsUnit,
   mqttInboxUnit,
   syncUnit,
+  snapshotsUnit,
   httpUnit,
 ];
 
