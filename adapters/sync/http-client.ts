@@ -115,12 +115,15 @@ export class SyncClient {
     return { peer, received, sent, bytesSent, bytesReceived, requests, peerVector, clockOffsetMs: offset ?? null, durationMs: this.now() - started, held, substantive, dropped };
   }
 
-  /** One signed request; on a refusal for clock skew, learns the peer's clock and retries once. */
-  private async call(target: PeerTarget, path: string, body: Buffer, contentType: string): Promise<HttpResult> {
+  /**
+   * One signed request to a peer's /sync/* route (also for the snapshot sender); on a refusal for
+   * clock skew, learns the peer's clock and retries once. Throws SMOL_SYNC_PEER_FAILED or the peer's code.
+   */
+  async call(target: PeerTarget, path: string, body: Buffer, contentType: string, method: 'POST' | 'PUT' = 'POST'): Promise<HttpResult> {
     for (let attempt = 0; ; attempt++) {
       const ts = this.now() + (this.offsets.get(target.url) ?? 0);
       const auth = signRequest({
-        method: 'POST',
+        method,
         path,
         cluster: this.service.config.cluster,
         node: this.service.journal.nodeId,
@@ -131,7 +134,7 @@ export class SyncClient {
       let res: HttpResult;
       try {
         res = await this.transport.request({
-          method: 'POST',
+          method,
           url: new URL(path, target.url),
           headers: { 'content-type': contentType, [SYNC_AUTH_HEADER]: auth },
           body,

@@ -55,12 +55,21 @@ export class PeerLoop {
   private readonly now: () => number;
   private readonly random: () => number;
   private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  private afterRound: ((target: PeerTarget, result: RoundResult, signal: AbortSignal) => Promise<unknown>) | undefined;
 
   constructor(private readonly service: SyncService, private readonly client: SyncClient, private readonly peers: readonly PeerTarget[], private readonly options: PeerLoopOptions) {
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
     this.sleep = options.sleep ?? realSleep;
     for (const p of peers) this.status.set(p.name, { name: p.name, url: p.url, peer: null, lastOkAt: null, lastResult: null, failures: 0, lastError: null, nextAt: null });
+  }
+
+  /**
+   * Work to do with a peer after each successful round (sending snapshot files), before the wait:
+   * its failure is its own to log and never counts as a failed round. Set before start().
+   */
+  afterEachRound(work: (target: PeerTarget, result: RoundResult, signal: AbortSignal) => Promise<unknown>): void {
+    this.afterRound = work;
   }
 
   start(): void {
@@ -95,6 +104,7 @@ export class PeerLoop {
           this.options.log?.(`sync with ${target.name}: ${d.origin} ${d.from}..${d.to} was dropped by retention there (SMOL_JOURNAL_RANGE_DROPPED); this node's copy of the feed now starts at its basis ${d.origin}:${d.to}`);
         }
         if (result.substantive > 0 && !this.abort.signal.aborted) await this.journalCompleted(target, result);
+        if (this.afterRound && !this.abort.signal.aborted) await this.afterRound(target, result, this.abort.signal).catch((err: unknown) => this.options.log?.(`after the sync round with ${target.name}: ${(err as Error)?.message ?? String(err)}`));
       } catch (err) {
         const code = isSmolError(err) ? err.code : 'SMOL_SYNC_PEER_FAILED';
         const message = err instanceof Error ? err.message : String(err);

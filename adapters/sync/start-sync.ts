@@ -10,6 +10,8 @@ import { PeerLoop } from './peer-loop.js';
 export interface RunningSync {
   readonly service: SyncService;
   readonly loop: PeerLoop | undefined;
+  /** The loop's signed HTTP client (the snapshot sender uses it: one clock offset per peer). */
+  readonly client: SyncClient | undefined;
   /** Starts syncing with the configured peers (once the node listens, so peers can reach back). */
   startLoop(): void;
   stop(): Promise<void>;
@@ -23,13 +25,13 @@ export async function startSync(config: Config, journal: LevelJournal, log: (mes
   if (applied > 0) log(`sync: applied ${applied} event(s) from held segments`);
   const pending = (await service.pendingFiles()).length;
   if (pending > 0) log(`sync: ${pending} segment(s) held until the events before them arrive`);
-  const loop = config.sync.peers.length
-    ? new PeerLoop(service, new SyncClient(service), config.sync.peers, { intervalMs: config.sync.intervalMs, maxBackoffMs: config.sync.maxBackoffMs, log })
-    : undefined;
+  const client = config.sync.peers.length ? new SyncClient(service) : undefined;
+  const loop = client ? new PeerLoop(service, client, config.sync.peers, { intervalMs: config.sync.intervalMs, maxBackoffMs: config.sync.maxBackoffMs, log }) : undefined;
   let started = false;
   return {
     service,
     loop,
+    client,
     startLoop() {
       if (started || !loop) return;
       started = true;

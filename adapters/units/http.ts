@@ -5,6 +5,7 @@ import type { NodeUnit } from './context.js';
 import type {} from './outputs.js'; // the outputs on the shelf
 import type {} from './devices.js'; // the devices on the shelf
 import type {} from './vision-shelf.js'; // the vision unit on the shelf
+import type {} from './snapshots.js'; // the snapshot store on the shelf
 
 declare module './context.js' {
   interface Provided {
@@ -21,7 +22,7 @@ export function httpUnit(): NodeUnit {
   let http: RunningHttp | undefined;
   return {
     name: 'http',
-    needs: ['tokens', 'node', 'agent', 'sync', 'memory', 'outputs'],
+    needs: ['tokens', 'node', 'agent', 'sync', 'memory', 'outputs', 'snapshots'],
     stopTimeoutMs: 1500,
     async start({ config, log, shelf }) {
       const { host, port, openOnLoopback } = config.http;
@@ -37,8 +38,9 @@ export function httpUnit(): NodeUnit {
           outputs: () => shelf.peek('outputs'),
           devices: () => shelf.peek('devices'),
           vision: () => shelf.peek('vision'),
+          snapshots: shelf.get('snapshots'),
           openai: { agent: agent.agent, llm: agent.llm, embedder: agent.embedder, embedderFor: agent.queryEmbedder },
-          sync: { service: sync.service, ...(sync.loop ? { loop: sync.loop } : {}) },
+          sync: { service: sync.service, ...(sync.loop ? { loop: sync.loop } : {}), snapshots: shelf.get('snapshots') },
           units: shelf.get('unitHealth'),
           loggerInstance: log,
           memory: { pressure: shelf.get('memoryPressure'), largeSyncPushBytes: config.memory.largeSyncPushBytes },

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { ErrorCodes } from '../../core/errors.js';
 import { atLeast, NO_MEMORY_PRESSURE, type MemoryPressurePort } from '../../core/runtime/memory-pressure.js';
 import type { UnitHealth } from '../../core/runtime/units.js';
@@ -11,12 +10,12 @@ import { CameraPipeline } from '../vision/camera-pipeline.js';
 import { createCamera } from '../vision/cameras/create-camera.js';
 import { WorkerVisionModels } from '../vision/models/worker-vision-models.js';
 import { NodeVisionService } from '../vision/node-vision-service.js';
-import { SnapshotStore } from '../vision/snapshots/snapshot-store.js';
 import type { NodeUnit } from './context.js';
 import type {} from './agent.js';
 import type {} from './memory.js';
 import type {} from './node.js';
 import type {} from './vision-shelf.js';
+import type {} from './snapshots.js';
 
 const MIB = 1024 * 1024;
 
@@ -44,7 +43,7 @@ export function visionUnit(options: VisionUnitOptions = {}): NodeUnit {
   let off: string | undefined;
   return {
     name: 'vision',
-    needs: ['begin', 'node', 'agent', 'memory'],
+    needs: ['begin', 'node', 'agent', 'memory', 'snapshots'],
     // A frame being handled finishes (the first one loads the models: seconds), then the worker stops (≤ 5 s).
     stopTimeoutMs: 12_000,
     async start({ config, log, shelf }) {
@@ -60,7 +59,8 @@ export function visionUnit(options: VisionUnitOptions = {}): NodeUnit {
       pressure = shelf.peek('memoryPressure') ?? NO_MEMORY_PRESSURE;
       const rl = rateLimitedLog(log);
       const warn = (key: string, fields: Record<string, unknown>, message: string) => rl('warn', key, fields, message);
-      const snapshots = await SnapshotStore.open({ dir: join(config.dataDir, 'snapshots'), maxBytes: v.snapshots.maxBytes });
+      // The node's one store (adapters/units/snapshots.ts): peers' snapshots share its index and budget.
+      const snapshots = shelf.get('snapshots');
       const m = (models = new WorkerVisionModels({ idleUnloadMs: v.models.idleUnloadMs }));
       const make = options.createCamera ?? ((c: CameraConfig) => createCamera(c));
       const paused = () => pressure.paused();

@@ -20,6 +20,8 @@ export interface FloodResult {
 export interface FloodRequest {
   readonly port: number;
   readonly path: string;
+  /** Default POST. */
+  readonly method?: string;
   readonly headers: Record<string, string>;
   /** The body length to promise and (try to) send. */
   readonly bytes: number;
@@ -33,7 +35,7 @@ function* bodyChunks(bytes: number): Generator<Buffer> {
   for (let sent = 0; sent < bytes; sent += chunk.length) yield bytes - sent >= chunk.length ? chunk : chunk.subarray(0, bytes - sent);
 }
 
-/** Sends one POST with a promised body of `bytes`, honouring backpressure, until done or the server closes. */
+/** Sends one request (POST unless told) with a promised body of `bytes`, honouring backpressure, until done or the server closes. */
 export function flood(r: FloodRequest): Promise<FloodResult> {
   return new Promise((resolve) => {
     const socket = connect(r.port, '127.0.0.1');
@@ -56,7 +58,7 @@ export function flood(r: FloodRequest): Promise<FloodResult> {
     socket.on('error', finish);
     socket.on('close', finish);
     socket.on('connect', async () => {
-      const head = [`POST ${r.path} HTTP/1.1`, 'host: 127.0.0.1', `content-length: ${r.bytes}`, ...Object.entries(r.headers).map(([k, v]) => `${k}: ${v}`), '', ''].join('\r\n');
+      const head = [`${r.method ?? 'POST'} ${r.path} HTTP/1.1`, 'host: 127.0.0.1', `content-length: ${r.bytes}`, ...Object.entries(r.headers).map(([k, v]) => `${k}: ${v}`), '', ''].join('\r\n');
       socket.write(head);
       for (const chunk of bodyChunks(r.bytes)) {
         if (finished || socket.destroyed || !socket.writable) return;

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ErrorCodes, SmolError } from '../../../core/errors.js';
 import type { CameraStatus, VisionService } from '../../../core/vision/vision-service.js';
+import type { SnapshotStore } from '../../vision/snapshots/snapshot-store.js';
 import { listVisionCameras, listVisionObjects, type VisionCameraView, type VisionState } from '../../../projections/vision.js';
 import type { RouteGroup } from '../app.js';
 import { requireScope } from '../auth/guard.js';
@@ -13,6 +14,8 @@ declare module '../app.js' {
   interface AppDeps {
     /** The running vision unit, once it started; absent or undefined = vision is off on this node. */
     readonly vision?: () => VisionService | undefined;
+    /** The node's snapshot store: serves snapshots when vision is off here (a hub keeps those its peers sent). */
+    readonly snapshots?: SnapshotStore;
   }
 }
 
@@ -65,8 +68,10 @@ function fromJournal(view: VisionCameraView): VisionCameraEntry {
  * The vision API: cameras (GET /api/vision), tracked and recent objects (GET /api/vision/objects),
  * snapshot JPEGs by hash, and a frame on demand (POST /api/vision/look, admin). Reads need the read
  * scope from a non-loopback address, like every private read. Objects come from the `vision`
- * projection, so a hub lists its peers' objects too; their snapshots are not synced by default and
- * answer 404 SMOL_NOT_FOUND here.
+ * projection, so a hub lists its peers' objects too; their snapshots are here only when the peer
+ * sends them (vision.snapshots.sync on the peer), else 404 SMOL_NOT_FOUND. With vision off the
+ * snapshots come from the node's store on disk (deps.snapshots), so a hub without cameras serves
+ * those it received.
  */
 export const apiVisionRoutes: RouteGroup = async (app, { deps }) => {
   const read = requireScope('read');
@@ -95,7 +100,8 @@ export const apiVisionRoutes: RouteGroup = async (app, { deps }) => {
 
   const snapshot = (variant: 'image' | 'thumbnail') => async (request: FastifyRequest, reply: FastifyReply) => {
     const { sha256 } = parseInput(SnapshotParams, request.params, 'params');
-    const bytes = await service()?.snapshot(sha256, variant);
+    const live = service();
+    const bytes = live ? await live.snapshot(sha256, variant) : await deps.snapshots?.get(sha256, variant);
     if (!bytes) throw new SmolError(ErrorCodes.NOT_FOUND, `no snapshot ${sha256} on this node (removed by its budget, or taken on another node)`);
     void reply
       .header('content-type', 'image/jpeg')

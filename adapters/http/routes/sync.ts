@@ -15,6 +15,8 @@ import { NonceLog, nonceLogPath } from '../../sync/nonce-log.js';
 import type { PeerLoop } from '../../sync/peer-loop.js';
 import { requireScope } from '../auth/guard.js';
 import { closeIfBodyUnread, declaredLength, sendContinue, Slots } from '../body-gate.js';
+import type { SnapshotStore } from '../../vision/snapshots/snapshot-store.js';
+import { syncSnapshotRoutes, MAX_SYNCED_SNAPSHOT_BYTES } from './sync-snapshots.js';
 
 /** How much a signed sync request may make the node receive. */
 export interface SyncBodyLimits {
@@ -24,9 +26,11 @@ export interface SyncBodyLimits {
   readonly maxPullBytes: number;
   /** Pushes received at once; more are answered SMOL_HTTP_BUSY. */
   readonly maxUploads: number;
+  /** Largest snapshot a peer may send (PUT /sync/snapshots/<sha256>); it is held in memory to hash and decode. */
+  readonly maxSnapshotBytes: number;
 }
 
-export const DEFAULT_SYNC_BODY_LIMITS: SyncBodyLimits = { maxPushBytes: 256 << 20, maxPullBytes: 1 << 20, maxUploads: 2 };
+export const DEFAULT_SYNC_BODY_LIMITS: SyncBodyLimits = { maxPushBytes: 256 << 20, maxPullBytes: 1 << 20, maxUploads: 2, maxSnapshotBytes: MAX_SYNCED_SNAPSHOT_BYTES };
 
 /** What the sync routes need: the node's sync service, its peer loop if any, and the time. */
 export interface SyncRouteDeps {
@@ -34,6 +38,8 @@ export interface SyncRouteDeps {
   readonly loop?: PeerLoop;
   readonly now?: () => number;
   readonly limits?: Partial<SyncBodyLimits>;
+  /** This node's snapshot store: peers' snapshots are received into it (absent: no /sync/snapshots routes). */
+  readonly snapshots?: SnapshotStore;
 }
 
 export const SEGMENT_CONTENT_TYPE = 'application/x-smollama-segment';
@@ -59,6 +65,7 @@ const SYNC_STATUS: Partial<Record<ErrorCode, number>> = {
   SMOL_EVENT_INVALID: 422,
   SMOL_EVENT_UNKNOWN_TYPE: 422,
   SMOL_BAD_REQUEST: 400,
+  SMOL_FRAME_INVALID: 400,
   SMOL_BODY_TOO_LARGE: 413,
   SMOL_HTTP_BUSY: 503,
 };
@@ -97,6 +104,7 @@ async function receiveSigned(body: AsyncIterable<Buffer>, signed: SignedRequest,
  *   POST /sync/pull  {vector, max?}  → 200 segment of what the caller lacks (cut at seals, at most
  *                                       `max` events) or 204; x-smollama-vector: what we hold
  *   POST /sync/push  <segment>       → 200 {status, applied, code, message}; x-smollama-vector
+ *   POST /sync/snapshots/have, PUT /sync/snapshots/<sha256>: snapshot files (sync-snapshots.ts)
  *
  * The signed header (request-auth.ts) is checked in onRequest, before a byte of the body is read;
  * a refused request is answered and its connection closed. A pushed segment streams to a file
@@ -137,7 +145,7 @@ export async function syncPlugin(app: FastifyInstance, deps: SyncRouteDeps): Pro
   app.addHook('onSend', closeIfBodyUnread);
 
   /** onRequest of the signed routes: everything is decided from the headers. */
-  const signedOnly = (maxBytes: number, upload: boolean) => async (request: FastifyRequest, reply: FastifyReply) => {
+  const signedOnly = (maxBytes: number, upload: boolean | Slots, check?: (signed: SignedRequest, request: FastifyRequest) => void) => async (request: FastifyRequest, reply: FastifyReply) => {
     const header = request.headers[SYNC_AUTH_HEADER];
     const auth = Array.isArray(header) ? header[0] : header;
     if (!auth) throw new SmolError(ErrorCodes.AUTH_REQUIRED, `sync requests must be signed (${SYNC_AUTH_HEADER} header)`);
@@ -146,7 +154,8 @@ export async function syncPlugin(app: FastifyInstance, deps: SyncRouteDeps): Pro
     if (length > maxBytes) throw new SmolError(ErrorCodes.BODY_TOO_LARGE, `the body of ${request.url} may be at most ${maxBytes} bytes (Content-Length ${length})`, { details: { maxBytes } });
     await service.trust.refresh();
     const signed = await verifier.verifyHeader(request.method, request.url, auth, length, maxBytes);
-    if (upload) uploads.acquire(reply);
+    check?.(signed, request);
+    if (upload) (upload === true ? uploads : upload).acquire(reply);
     signedOf.set(request, signed);
     sendContinue(request, reply);
   };
@@ -193,6 +202,8 @@ export async function syncPlugin(app: FastifyInstance, deps: SyncRouteDeps): Pro
     if (planned.dropped.length) void reply.header(DROPPED_HEADER, JSON.stringify(planned.dropped));
     return reply.send(Readable.from(planned.stream));
   });
+
+  if (deps.snapshots) syncSnapshotRoutes(app, { store: deps.snapshots, maxBytes: limits.maxSnapshotBytes, signedOnly, signedOf, bodyOf, receiveSigned });
 
   app.post('/sync/push', { onRequest: signedOnly(limits.maxPushBytes, true), config: { body: 'signed' } }, async (request: FastifyRequest, reply: FastifyReply) => {
     const signed = signedOf.get(request)!;

@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import { ErrorCodes, SmolError } from '../../../core/errors.js';
+import { imageKind, MAX_FRAME_PIXELS } from '../cameras/frame-bytes.js';
 import type { Box } from '../../../core/vision/vision-port.js';
 
 export const THUMBNAIL_WIDTH = 160;
@@ -39,5 +40,21 @@ export async function annotate(frame: Buffer, boxes: readonly Box[], quality = 8
     return { image, thumbnail };
   } catch (err) {
     throw new SmolError(ErrorCodes.FRAME_INVALID, `snapshot frame does not decode: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+}
+
+/**
+ * The thumbnail of a snapshot made elsewhere (a peer's, received by sync), checking that it is a
+ * JPEG that decodes whole, of at most MAX_FRAME_PIXELS. Throws SMOL_FRAME_INVALID otherwise.
+ */
+export async function thumbnailOf(image: Buffer): Promise<Buffer> {
+  if (imageKind(image) !== 'jpeg') throw new SmolError(ErrorCodes.FRAME_INVALID, 'a snapshot must be a JPEG (it does not start with FF D8 FF)');
+  try {
+    const decoder = sharp(image, { failOn: 'error', limitInputPixels: MAX_FRAME_PIXELS });
+    const meta = await decoder.metadata();
+    if (meta.format !== 'jpeg' || !meta.width) throw new TypeError(`format ${meta.format ?? 'unknown'}`);
+    return await decoder.resize({ width: Math.min(THUMBNAIL_WIDTH, meta.width) }).jpeg({ quality: 70 }).toBuffer();
+  } catch (err) {
+    throw new SmolError(ErrorCodes.FRAME_INVALID, `the snapshot does not decode as a JPEG: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
 }

@@ -6,7 +6,7 @@ import { ErrorCodes, SmolError } from '../../../core/errors.js';
 import type { Box } from '../../../core/vision/vision-port.js';
 import { writeFileAtomic } from '../../files/atomic-file.js';
 import { checkFrame } from '../cameras/frame-bytes.js';
-import { annotate } from './annotate.js';
+import { annotate, thumbnailOf } from './annotate.js';
 
 const HASH = /^[0-9a-f]{64}$/;
 /** No snapshot this store writes comes near this (a 4096×4096 frame re-encoded at quality 80); a larger file is not one of ours. */
@@ -101,6 +101,21 @@ export class SnapshotStore {
     const { image, thumbnail } = await annotate(frame, boxes);
     const sha256 = createHash('sha256').update(image).digest('hex');
     // One write at a time, so the index and the budget stay consistent.
+    const run = this.writing.then(() => this.write(sha256, image, thumbnail));
+    this.writing = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Stores a snapshot another node made (received by sync) under its name, with a thumbnail made
+   * here; the budget applies as to our own. Storing one the store has is a no-op.
+   * Throws SMOL_BAD_REQUEST (malformed name, or the bytes do not hash to it), SMOL_BODY_TOO_LARGE
+   * (over MAX_SNAPSHOT_FILE_BYTES), SMOL_FRAME_INVALID (not a JPEG that decodes), and what put throws.
+   */
+  async putReceived(sha256: string, image: Buffer): Promise<StoredSnapshot> {
+    if (!this.has(sha256) && image.length > MAX_SNAPSHOT_FILE_BYTES) throw new SmolError(ErrorCodes.BODY_TOO_LARGE, `a snapshot may be at most ${MAX_SNAPSHOT_FILE_BYTES} bytes`);
+    if (createHash('sha256').update(image).digest('hex') !== sha256) throw new SmolError(ErrorCodes.BAD_REQUEST, `the bytes are not snapshot ${sha256.slice(0, 12)}… (their sha256 differs from the name)`);
+    const thumbnail = await thumbnailOf(image);
     const run = this.writing.then(() => this.write(sha256, image, thumbnail));
     this.writing = run.catch(() => undefined);
     return run;
