@@ -5,6 +5,7 @@ import pino from 'pino';
 import sharp from 'sharp';
 import t from 'tap';
 import { ErrorCodes } from '../core/errors.js';
+import { MemoryPressureMonitor } from '../core/runtime/memory-pressure.js';
 import { createRegistry } from '../core/events/default-registry.js';
 import type { LevelJournal } from '../core/journal/level-journal.js';
 import type { VisionState } from '../projections/vision.js';
@@ -36,9 +37,11 @@ t.test('snapshot files between a trusted edge and a hub', async (t) => {
   const hubDir = tempDir(t);
   const hubStore = await SnapshotStore.open({ dir: join(hubDir, 'snapshots'), maxBytes: 8 << 20 });
   let hubService: SyncService | undefined;
+  const MIB = 1 << 20;
+  const pressure = new MemoryPressureMonitor(100 * MIB);
   const hub = await httpNode(t, async (node) => {
     hubService = await SyncService.open(node.journal as LevelJournal, hubDir, syncSection.parse({ cluster: CLUSTER }), createRegistry());
-    return { sync: { service: hubService, snapshots: hubStore }, snapshots: hubStore };
+    return { sync: { service: hubService, snapshots: hubStore }, snapshots: hubStore, memory: { pressure, largeSyncPushBytes: MIB } };
   }, { role: 'llama' });
   await hub.app.listen({ host: '127.0.0.1', port: 0 });
   const port = (hub.app.server.address() as AddressInfo).port;
@@ -143,6 +146,19 @@ t.test('snapshot files between a trusted edge and a hub', async (t) => {
     t.equal(await codeOf(again), ErrorCodes.AUTH_REPLAYED, 'and its request is taken once');
     t.equal(hubStore.count, before + 1, 'only the honest snapshot was stored');
     for (const h of [sha(notJpeg), sha(cut), sha(big)]) t.notOk(hubStore.has(h), `${h.slice(0, 8)} not stored`);
+  });
+
+  await t.test('under high memory pressure the hub refuses snapshot files (the sender retries later)', async (t) => {
+    const pic = await sharp({ create: { width: 40, height: 30, channels: 3, background: { r: 10, g: 250, b: 10 } } }).jpeg().toBuffer();
+    pressure.update({ rssBytes: 95 * MIB });
+    t.equal(pressure.level(), 'high');
+    const busy = await put(sha(pic), pic);
+    t.equal(busy.status, 503);
+    t.equal(await codeOf(busy), ErrorCodes.MEMORY_PRESSURE);
+    t.notOk(hubStore.has(sha(pic)), 'not stored');
+    for (let i = 0; i < 3; i++) pressure.update({ rssBytes: 10 * MIB });
+    t.equal(pressure.level(), 'normal');
+    t.equal((await put(sha(pic), pic)).status, 204, 'taken once the pressure is over');
   });
 
   await t.test('an untrusted node is refused before its body is read; a huge body is not taken in', async (t) => {

@@ -22,12 +22,18 @@ export function memoryPressureError(level: MemoryLevel, what: string): SmolError
  * onRequest: refuses sync pushes while memory is short, before a byte of the body is read (a push
  * is imported from a file, but verifying and applying a segment still holds its events). High
  * refuses pushes larger than `largeSyncPushBytes`; critical refuses every push. Pulls (what a peer
- * reads from us) stream from the journal and go on.
+ * reads from us) stream from the journal and go on. Snapshot files (PUT /sync/snapshots/…) are refused from high.
  */
 export function memoryGate(memory: AppMemory) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    if (request.method !== 'POST' || request.url.split('?')[0] !== '/sync/push') return;
+    const path = request.url.split('?')[0]!;
     const level = memory.pressure.level();
+    // A peer's snapshot is held whole and decoded here, and can wait: refused from high (the sender retries).
+    if (request.method === 'PUT' && path.startsWith('/sync/snapshots/') && atLeast(level, 'high')) {
+      void reply.header('retry-after', String(RETRY_AFTER_S));
+      throw memoryPressureError(level, 'snapshot files from peers');
+    }
+    if (request.method !== 'POST' || path !== '/sync/push') return;
     if (!atLeast(level, 'high')) return;
     const length = declaredLength(request);
     if (level === 'high' && length !== undefined && length <= memory.largeSyncPushBytes) return;

@@ -1,4 +1,5 @@
 import { listVisionCameras, listVisionObjects, type VisionState } from '../../projections/vision.js';
+import { rateLimitedLog } from '../log/rate-limit.js';
 import { SnapshotSender } from '../vision/snapshots/snapshot-sender.js';
 import type { NodeUnit } from './context.js';
 import type {} from './memory.js';
@@ -23,12 +24,14 @@ export function syncPeersUnit(): NodeUnit {
       if (sync.loop && sync.client && config.vision.snapshots.sync) {
         const node = shelf.get('node');
         const self = node.journal.nodeId;
+        // A peer that keeps refusing (an older version without the routes, a full disk) fails every round: once a minute per kind.
+        const rl = rateLimitedLog(log);
         const sender = new SnapshotSender({
           store: shelf.get('snapshots'),
           client: sync.client,
           hashes: () => ownSnapshots(node.runner<VisionState>('vision').state, self),
           paused: () => shelf.peek('memoryPressure')?.paused() ?? false,
-          log: (fields, message) => log.warn(fields, message),
+          log: (fields, message) => rl('warn', `${String(fields.peer ?? '')}:${String(fields.code ?? 'size')}`, fields, message),
         });
         sync.loop.afterEachRound((target, _result, signal) => sender.sendTo(target, signal));
       }
