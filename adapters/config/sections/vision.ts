@@ -111,7 +111,7 @@ export const visionSection = z
     snapshots: z
       .object({
         maxBytes: z.number().int().min(1 << 20).default(200 * 1024 * 1024).describe('size budget of <dataDir>/snapshots (bytes); the oldest are removed first'),
-        sync: z.boolean().default(false).describe('send snapshot files to peers (the events always sync)'),
+        sync: z.boolean().default(false).describe('after each sync round, send peers the snapshot files of this node\'s detections they lack (≤ 20 files / 8 MiB a round; the events always sync)'),
       })
       .strict()
       .prefault({})
