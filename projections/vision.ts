@@ -241,3 +241,11 @@ export function listVisionCameras(state: VisionState, node?: string): VisionCame
 export function getVisionCamera(state: VisionState, node: string, camera: string): VisionCameraView | undefined {
   return listVisionCameras(state, node).find((c) => c.camera === camera);
 }
+
+/** The snapshots the events of `node` reference, newest first: each object's newest, then each camera's latest (what snapshot sync offers). */
+export function ownSnapshots(state: VisionState, node: string): string[] {
+  const hashes = new Set<string>();
+  for (const o of listVisionObjects(state, { node, limit: 500 })) if (o.snapshot) hashes.add(o.snapshot);
+  for (const c of listVisionCameras(state, node)) if (c.latestSnapshot) hashes.add(c.latestSnapshot);
+  return [...hashes];
+}
