@@ -1,4 +1,4 @@
-import { listVisionCameras, listVisionObjects, type VisionState } from '../../projections/vision.js';
+import { ownSnapshots, type VisionState } from '../../projections/vision.js';
 import { rateLimitedLog } from '../log/rate-limit.js';
 import { SnapshotSender } from '../vision/snapshots/snapshot-sender.js';
 import type { NodeUnit } from './context.js';
@@ -45,10 +45,3 @@ export function syncPeersUnit(): NodeUnit {
   };
 }
 
-/** The snapshots this node's own events reference, newest first: objects' best frames, then cameras' latest. */
-export function ownSnapshots(state: VisionState, node: string): string[] {
-  const hashes = new Set<string>();
-  for (const o of listVisionObjects(state, { node, limit: 500 })) if (o.snapshot) hashes.add(o.snapshot);
-  for (const c of listVisionCameras(state, node)) if (c.latestSnapshot) hashes.add(c.latestSnapshot);
-  return [...hashes];
-}

@@ -113,7 +113,8 @@ export class SnapshotStore {
    * (over MAX_SNAPSHOT_FILE_BYTES), SMOL_FRAME_INVALID (not a JPEG that decodes), and what put throws.
    */
   async putReceived(sha256: string, image: Buffer): Promise<StoredSnapshot> {
-    if (!this.has(sha256) && image.length > MAX_SNAPSHOT_FILE_BYTES) throw new SmolError(ErrorCodes.BODY_TOO_LARGE, `a snapshot may be at most ${MAX_SNAPSHOT_FILE_BYTES} bytes`);
+    if (!HASH.test(sha256)) throw new SmolError(ErrorCodes.BAD_REQUEST, 'a snapshot is named by its sha256: 64 lowercase hex digits');
+    if (image.length > MAX_SNAPSHOT_FILE_BYTES) throw new SmolError(ErrorCodes.BODY_TOO_LARGE, `a snapshot may be at most ${MAX_SNAPSHOT_FILE_BYTES} bytes`);
     if (createHash('sha256').update(image).digest('hex') !== sha256) throw new SmolError(ErrorCodes.BAD_REQUEST, `the bytes are not snapshot ${sha256.slice(0, 12)}… (their sha256 differs from the name)`);
     const thumbnail = await thumbnailOf(image);
     const run = this.writing.then(() => this.write(sha256, image, thumbnail));
