@@ -148,6 +148,18 @@ t.test('snapshot files between a trusted edge and a hub', async (t) => {
     for (const h of [sha(notJpeg), sha(cut), sha(big)]) t.notOk(hubStore.has(h), `${h.slice(0, 8)} not stored`);
   });
 
+  await t.test("a refused round is logged with the peer's code and retried next round", async (t) => {
+    const strangerSync = await SyncService.open(stranger.journal, tempDir(t), syncSection.parse({ cluster: CLUSTER }), createRegistry());
+    const client = new SyncClient(strangerSync);
+    t.teardown(() => client.close());
+    const logged: Array<Record<string, unknown>> = [];
+    const sender = new SnapshotSender({ store: edgeStore, client, hashes: () => [stored.sha256], log: (fields) => void logged.push(fields) });
+    const first = await sender.sendTo({ name: 'hub', url });
+    t.equal(first.failed, ErrorCodes.UNTRUSTED_NODE, 'the hub does not trust this sender');
+    t.match(logged, [{ peer: 'hub', code: ErrorCodes.UNTRUSTED_NODE }]);
+    t.equal((await sender.sendTo({ name: 'hub', url })).failed, ErrorCodes.UNTRUSTED_NODE, 'asked again the next round');
+  });
+
   await t.test('under high memory pressure the hub refuses snapshot files (the sender retries later)', async (t) => {
     const pic = await sharp({ create: { width: 40, height: 30, channels: 3, background: { r: 10, g: 250, b: 10 } } }).jpeg().toBuffer();
     pressure.update({ rssBytes: 95 * MIB });
