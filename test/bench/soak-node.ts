@@ -58,6 +58,7 @@ interface Health {
   lastPosition: number;
   uptimeS?: number;
   units?: Array<{ name: string; state: string; message?: string }>;
+  memory?: { level: string };
   projections?: Record<string, { position: number; lag: number }>;
 }
 
@@ -80,7 +81,8 @@ export async function startCaughtUp(dataDir: string, runtime: NodeRuntime = 'dis
 
 /**
  * Resolves when the node's background history work is idle: the cold mover has had its first
- * look (uptime past `firstLookS`) and neither it nor retention says it is running, on `quiet`
+ * look (uptime past `firstLookS`), memory pressure is below high (which holds moves back), and
+ * neither the mover nor retention says it is running, on `quiet`
  * polls in a row a second apart. Resolves with the seconds waited; throws after `deadlineMs`.
  */
 export async function waitHistoryIdle(base: string, o: { firstLookS: number; deadlineMs: number; quiet?: number }): Promise<number> {
@@ -88,7 +90,9 @@ export async function waitHistoryIdle(base: string, o: { firstLookS: number; dea
   let quiet = 0;
   for (;;) {
     const h = (await (await fetch(new URL('/api/health', base))).json()) as Health;
-    const busy = (h.units ?? []).some((u) => (u.name === 'cold-history' || u.name === 'retention') && u.message !== undefined && /running|moving/.test(u.message));
+    // Under high or critical memory pressure the mover is held back without running: not idle either.
+    const held = h.memory?.level === 'high' || h.memory?.level === 'critical';
+    const busy = held || (h.units ?? []).some((u) => (u.name === 'cold-history' || u.name === 'retention') && u.message !== undefined && /running|moving/.test(u.message));
     quiet = !busy && (h.uptimeS ?? 0) > o.firstLookS ? quiet + 1 : 0;
     if (quiet >= (o.quiet ?? 3)) return (performance.now() - started) / 1000;
     if (performance.now() - started > o.deadlineMs) throw new Error('the cold mover or retention did not become idle in time');
