@@ -23,6 +23,7 @@ import { measureAppendLatency, measureAppendThroughput } from './append-bench.js
 import { compactJournal, measureDisk, NINETY_DAY_READINGS } from './disk-bench.js';
 import { fillJournal } from './fill.js';
 import type { ChildResult } from './replay-child.js';
+import { PI_ENV, PI_NODE_FLAGS } from './soak-node.js';
 import { MB, msSince } from './stats.js';
 import { printTable, type Figure } from './report.js';
 import { agentFigures, runBenchProgram, wsFigures, type ProgramFigures } from './programs.js';
@@ -128,7 +129,8 @@ async function runChild(mode: 'raw' | 'raw-default' | 'raw-values' | 'sublevel' 
   await bundleChild();
   const prof = flags.prof ? ['--cpu-prof', '--cpu-prof-dir=bench-profiles', `--cpu-prof-name=${mode}-${Date.now()}.cpuprofile`] : [];
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [...prof, childBundle, mode, dir], { maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+    // With the flags and environment of `npm start` and the systemd unit: the RSS a Pi's node has.
+    execFile(process.execPath, [...PI_NODE_FLAGS, ...prof, childBundle, mode, dir], { maxBuffer: 1 << 20, env: { ...process.env, ...PI_ENV } }, (err, stdout, stderr) => {
       if (err) return reject(new Error(`replay child (${mode}) failed: ${stderr || err.message}`));
       resolve(JSON.parse(stdout.trim().split('\n').pop()!) as ChildResult);
     });
