@@ -1,5 +1,4 @@
 import t, { type Test } from 'tap';
-import { Readable } from 'node:stream';
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { ErrorCodes } from '../core/errors.js';
@@ -21,24 +20,11 @@ import { nodeAgent } from './helpers/node-agent.js';
 import { FakeOllama } from './helpers/fake-ollama.js';
 import { ROUTE_BODIES } from '../adapters/http/body-gate.js';
 import { testNode } from './helpers/segment-fixtures.js';
+import { watchedBody } from './helpers/watched-body.js';
 
 const SEGMENT = 'application/x-smollama-segment';
 const code = (res: { json(): unknown }) => (res.json() as { error?: { code?: string } }).error?.code;
 
-/** A body stream that records whether anything asked it for bytes. */
-function watchedBody(bytes = 64 * 1024): { stream: Readable; read: () => boolean } {
-  let read = false;
-  let left = bytes;
-  const stream = new Readable({
-    read() {
-      read = true;
-      const n = Math.min(left, 16 * 1024);
-      left -= n;
-      this.push(n > 0 ? Buffer.alloc(n, 0x7b) : null);
-    },
-  });
-  return { stream, read: () => read };
-}
 
 /** A node app where loopback counts as the LAN (no token = nobody), with sync, and a second node it trusts. */
 async function lanNode(t: Test, limits: Partial<HttpLimits> = {}) {

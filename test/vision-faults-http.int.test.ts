@@ -1,5 +1,4 @@
 import { connect, type AddressInfo } from 'node:net';
-import { Readable } from 'node:stream';
 import t from 'tap';
 import { ErrorCodes } from '../core/errors.js';
 import type { CameraStatus, LookResult, VisionService } from '../core/vision/vision-service.js';
@@ -7,6 +6,7 @@ import { generateTokens } from '../adapters/http/auth/tokens.js';
 import { flood } from './helpers/body-flood.js';
 import { httpNode } from './helpers/http-node.js';
 import { waitFor } from './helpers/wait-for.js';
+import { watchedBody } from './helpers/watched-body.js';
 
 // POST /api/vision/look against callers that misbehave: a huge body without credentials from the
 // LAN (refused from its headers, never read), an admin's oversized or broken body, a client that
@@ -35,20 +35,6 @@ function recordingVision() {
   return { service, looks, release: () => release?.() };
 }
 
-/** A body stream that records whether anything asked it for bytes. */
-function watchedBody(bytes: number): { stream: Readable; read: () => boolean } {
-  let read = false;
-  let left = bytes;
-  const stream = new Readable({
-    read() {
-      read = true;
-      const n = Math.min(left, 16 * 1024);
-      left -= n;
-      this.push(n > 0 ? Buffer.alloc(n, 0x7b) : null);
-    },
-  });
-  return { stream, read: () => read };
-}
 
 t.test('POST /api/vision/look against misbehaving callers', async (t) => {
   let n = 40;

@@ -6,20 +6,12 @@ import t from 'tap';
 import { isSmolError } from '../core/errors.js';
 import { SnapshotStore } from '../adapters/vision/snapshots/snapshot-store.js';
 import { tempDir } from './helpers/temp-dir.js';
+import { noisyJpeg } from './helpers/noisy-jpeg.js';
 
 // The snapshot store: content-addressed JPEGs with the box drawn and a thumbnail, a byte budget
 // (oldest removed first), and reads that refuse anything but a hash and verify what they return.
 
-/** A noisy frame (so JPEGs of different seeds differ and do not compress to nothing). */
-async function frame(seed: number, width = 416, height = 320): Promise<Buffer> {
-  const raw = Buffer.alloc(width * height * 3);
-  let x = seed * 2654435761;
-  for (let i = 0; i < raw.length; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    raw[i] = 96 + ((x >>> 24) & 0x3f);
-  }
-  return sharp(raw, { raw: { width, height, channels: 3 } }).jpeg({ quality: 80 }).toBuffer();
-}
+const frame = noisyJpeg;
 
 async function pixel(image: Buffer, x: number, y: number): Promise<[number, number, number]> {
   const { data, info } = await sharp(image).raw().toBuffer({ resolveWithObject: true });
