@@ -19,7 +19,7 @@ export const PI_HEAP_MB = 160;
 /** node's flags in deploy/smollama.service and `npm start`. */
 export const PI_NODE_FLAGS = [`--max-old-space-size=${PI_HEAP_MB}`, '--max-semi-space-size=8'];
 /** The environment deploy/smollama.service sets for the process (besides NODE_ENV). */
-export const PI_ENV = { MALLOC_ARENA_MAX: '1' };
+export const PI_ENV = { MALLOC_ARENA_MAX: '1', MALLOC_MMAP_THRESHOLD_: '131072', MALLOC_TRIM_THRESHOLD_: '131072' };
 const distMain = join(repoRoot, 'dist', 'adapters', 'cli', 'main.js');
 
 /** Compiles the program into dist/ (what `npm run build` does; the dashboard bundle only if missing). */

@@ -18,6 +18,7 @@ import { compactJournal } from './disk-bench.js';
 import type { Figure } from './report.js';
 import type { StartupChildResult } from './startup-child.js';
 import { MB, msSince } from './stats.js';
+import { PI_ENV } from './soak-node.js';
 
 export interface StartupBenchOptions {
   readonly events: number;
@@ -44,7 +45,7 @@ async function bundle(): Promise<string> {
 function child(script: string, mode: string, dir: string, heapMb: number): Promise<StartupChildResult> {
   // With a cap, as deploy/smollama.service runs the node: its semi-space flag and one malloc arena.
   const args = [...(heapMb > 0 ? [`--max-old-space-size=${heapMb}`, '--max-semi-space-size=8'] : []), script, mode, dir];
-  const env = heapMb > 0 ? { ...process.env, MALLOC_ARENA_MAX: '1' } : process.env;
+  const env = heapMb > 0 ? { ...process.env, ...PI_ENV } : process.env;
   return new Promise((resolve, reject) => {
     execFile(process.execPath, args, { maxBuffer: 1 << 20, env }, (err, stdout, stderr) => {
       if (err) return reject(new Error(`startup child (${mode}) failed: ${stderr || err.message}`));
@@ -74,7 +75,7 @@ export async function startupBench(options: StartupBenchOptions): Promise<Startu
     log('startup: journal rebuild');
     const rebuild = await child(script, 'rebuild', dir, heapMb);
     const mb = (b: number) => b / MB;
-    const heap = heapMb > 0 ? `, --max-old-space-size=${heapMb} --max-semi-space-size=8, MALLOC_ARENA_MAX=1` : '';
+    const heap = heapMb > 0 ? `, --max-old-space-size=${heapMb} --max-semi-space-size=8, ${Object.entries(PI_ENV).map(([k, v]) => `${k}=${v}`).join(' ')}` : '';
     const state = Object.entries(cold.projections ?? {}).map(([n, p]) => `${n} ${p.commits} commits ${(p.chunkBytes / 1024).toFixed(0)} KB state, state ${(p.stateBytes / 1024).toFixed(1)} KB`).join('; ');
     const figures: Figure[] = [
       { name: `cold start, ${options.events.toLocaleString('en-US')} events, until caught up`, value: cold.ms / 1000, unit: 's', target: 5, better: 'lower', note: `all projections, one journal pass${heap}; ${(cold.cpuMs / 1000).toFixed(1)} s CPU` },
