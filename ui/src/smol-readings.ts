@@ -60,8 +60,8 @@ export class SmolReadings extends LitElement {
     // Every 15 s: the chart's history, "3 min ago" and staleness; sparklines every minute.
     this.timer = setInterval(() => {
       this.ticks++;
-      void this.loadHistory();
-      if (this.ticks % 4 === 0) void this.loadSparks();
+      this.background(this.loadHistory());
+      if (this.ticks % 4 === 0) this.background(this.loadSparks());
       this.requestUpdate();
     }, 15_000);
   }
@@ -81,6 +81,11 @@ export class SmolReadings extends LitElement {
     } catch (err) {
       this.error = (err as Error).message;
     }
+  }
+
+  /** A load started by a timer or a click: its failure (the node stopping, 503) is shown, not left as an unhandled rejection. */
+  private background(load: Promise<void>): void {
+    load.catch((err: unknown) => (this.error = (err as Error).message));
   }
 
   private history(r: LatestReading, range: Range): Promise<History> {
@@ -124,17 +129,17 @@ export class SmolReadings extends LitElement {
 
   private pick(r: LatestReading): void {
     this.selected = [keyOf(r)];
-    void this.loadHistory();
+    this.background(this.loadHistory());
   }
 
   private compare(key: string, add: boolean): void {
     this.selected = add ? [...new Set([...this.selected, key])].slice(0, 4) : this.selected.filter((k) => k !== key);
-    void this.loadHistory();
+    this.background(this.loadHistory());
   }
 
   private setRange(range: Range): void {
     this.range = range;
-    void this.loadHistory();
+    this.background(this.loadHistory());
   }
 
   private card(r: LatestReading, now: number) {
