@@ -147,6 +147,8 @@ t.test('the overview tells the story and the hub shows its fleet, on a desktop a
     await page.locator(`smol-fleet article[data-origin="${greenhouse.journal.nodeId}"] a.name`).click();
     await page.locator('smol-readings [data-testid=node-filter]').waitFor({ timeout: 10_000 });
     t.match(page.url(), new RegExp(`#/readings\\?node=${greenhouse.journal.nodeId}$`));
+    // The node's name comes from a second request after the filter shows: wait for it, with a deadline.
+    await page.locator('smol-readings [data-testid=node-filter]', { hasText: /Only\s+greenhouse/ }).waitFor({ timeout: 10_000 });
     t.match(await page.locator('smol-readings [data-testid=node-filter]').innerText(), /Only\s+greenhouse/);
     const cards = page.locator('smol-readings button.reading');
     await waitFor(async () => (await cards.count()) === 3, { timeoutMs: 5000, message: 'the greenhouse readings' });
