@@ -3,7 +3,7 @@
  * would (same command, timeout and size cap), reported with what the camera is and the frame's
  * size, or the coded reason it gave none. It journals and stores nothing.
  */
-import sharp from 'sharp';
+import { loadSharp } from '../../vision/load-sharp.js';
 import type { Config } from '../../config/schema.js';
 import type { CameraConfig } from '../../config/sections/vision.js';
 import type { CameraSource } from '../../../core/vision/vision-port.js';
@@ -37,6 +37,7 @@ export async function checkCameras(config: Config, make: (c: CameraConfig) => Ca
       const camera = make(c);
       try {
         const frame = await camera.grab();
+        const sharp = await loadSharp();
         const meta = await sharp(frame.image).metadata().catch(() => undefined);
         const size = meta?.width && meta.height ? `${meta.width}x${meta.height} ${meta.format ?? ''}`.trim() : 'an image';
         return ok(name, `${camera.describe}: ${size}, ${frame.image.length} bytes${off}`);

@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import { loadSharp } from '../load-sharp.js';
 import { ErrorCodes, SmolError } from '../../../core/errors.js';
 import type { GrayFrame } from '../../../core/vision/motion.js';
 import { MAX_FRAME_PIXELS } from './frame-bytes.js';
@@ -12,6 +12,7 @@ export const THUMB_HEIGHT = 48;
  * Throws SMOL_FRAME_INVALID when the bytes do not decode.
  */
 export async function grayThumbnail(camera: string, image: Buffer, width = THUMB_WIDTH, height = THUMB_HEIGHT): Promise<GrayFrame> {
+  const sharp = await loadSharp();
   try {
     const { data, info } = await sharp(image, { failOn: 'error', limitInputPixels: MAX_FRAME_PIXELS }).resize(width, height, { fit: 'fill' }).grayscale().raw().toBuffer({ resolveWithObject: true });
     if (info.channels !== 1) throw new TypeError(`expected 1 channel, got ${info.channels}`);

@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import { loadSharp } from '../load-sharp.js';
 import { ErrorCodes, SmolError } from '../../../core/errors.js';
 import type { DecodedFrame } from '../../../core/vision/vision-port.js';
 import { MAX_FRAME_PIXELS } from '../cameras/frame-bytes.js';
@@ -8,6 +8,7 @@ export const DEFAULT_FRAME_WIDTH = 416;
 
 /** A JPEG/PNG decoded to RGB at `width` px wide (sharp, CPU). Throws SMOL_FRAME_INVALID. */
 export async function decodeImage(image: Buffer, camera: string, capturedAtMs: number, width = DEFAULT_FRAME_WIDTH): Promise<DecodedFrame> {
+  const sharp = await loadSharp();
   try {
     const { data, info } = await sharp(image, { limitInputPixels: MAX_FRAME_PIXELS }).rotate().removeAlpha().resize({ width }).toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
     return { camera, width: info.width, height: info.height, rgb: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), capturedAtMs };

@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import { loadSharp } from '../load-sharp.js';
 import { ErrorCodes, SmolError } from '../../../core/errors.js';
 import { imageKind, MAX_FRAME_PIXELS } from '../cameras/frame-bytes.js';
 import type { Box } from '../../../core/vision/vision-port.js';
@@ -19,6 +19,7 @@ const clamp = (v: number): number => Math.min(1, Math.max(0, v));
  * Throws SMOL_FRAME_INVALID when the frame does not decode.
  */
 export async function annotate(frame: Buffer, boxes: readonly Box[], quality = 80): Promise<AnnotatedSnapshot> {
+  const sharp = await loadSharp();
   try {
     const meta = await sharp(frame, { failOn: 'error' }).metadata();
     const width = meta.autoOrient?.width ?? meta.width;
@@ -49,6 +50,7 @@ export async function annotate(frame: Buffer, boxes: readonly Box[], quality = 8
  */
 export async function thumbnailOf(image: Buffer): Promise<Buffer> {
   if (imageKind(image) !== 'jpeg') throw new SmolError(ErrorCodes.FRAME_INVALID, 'a snapshot must be a JPEG (it does not start with FF D8 FF)');
+  const sharp = await loadSharp();
   try {
     const decoder = sharp(image, { failOn: 'error', limitInputPixels: MAX_FRAME_PIXELS });
     const meta = await decoder.metadata();
