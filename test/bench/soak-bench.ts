@@ -25,6 +25,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ClassicLevel } from 'classic-level';
 import { openDataDirJournal } from '../../adapters/cli/data-dir.js';
+import { allProjections } from '../../projections/all.js';
 import { dirBytes, measureDisk } from './disk-bench.js';
 import { printTable, type Figure } from './report.js';
 import { fillSoakDataDir } from './soak-fill.js';
@@ -49,6 +50,16 @@ export async function bytesBySublevel(dataDir: string): Promise<Record<string, n
     await journal.close();
   }
   return out;
+}
+
+/** Drops every projection's checkpoint (node stopped), so the next start is a cold one: as after an upgrade that bumps a projection's version. */
+async function dropCheckpoints(dataDir: string): Promise<void> {
+  const journal = await openDataDirJournal(dataDir, { mustExist: true, warn: () => undefined });
+  try {
+    for (const p of allProjections) await journal.projectionStore(p.name).clear();
+  } finally {
+    await journal.close();
+  }
 }
 
 async function compact(dataDir: string): Promise<void> {
@@ -90,6 +101,9 @@ export interface SoakSize {
   diskBytesAfterMove: number;
   coldStartSeconds: number;
   coldPeakRssMB: number;
+  /** A cold start again once the history past hotDays is cold (what an upgrade that bumps a projection does to a node that has run `days`). */
+  coldAfterMoveSeconds: number;
+  coldAfterMovePeakRssMB: number;
   warmStartSeconds: number;
   warmPeakRssMB: number;
   idleRssMB: number;
@@ -144,7 +158,12 @@ async function soakSize(root: string, days: number, o: SoakOptions): Promise<Soa
   await stopNode(warm.node);
   const diskBytesAfterMove = dirBytes(join(dataDir, 'journal'));
   const bySublevel = await bytesBySublevel(dataDir);
-  log(`${days} d: journal verify, journal rebuild`);
+  log(`${days} d: cold start again, now that the history past journal.hotDays is cold`);
+  await dropCheckpoints(dataDir);
+  const coldAgain = await startCaughtUp(dataDir, o.runtime, o.sets);
+  const coldAgainPeak = rssOf(coldAgain.node.pid!).peak;
+  await stopNode(coldAgain.node);
+  log(`${days} d: caught up in ${(coldAgain.ms / 1000).toFixed(1)} s, peak ${(coldAgainPeak / MB).toFixed(0)} MB; journal verify, journal rebuild`);
   const verifySeconds = await timedJournalCommand('verify', dataDir, o.runtime);
   const rebuildSeconds = await timedJournalCommand('rebuild', dataDir, o.runtime);
   const keptPerDay = diskBytes / days;
@@ -163,6 +182,8 @@ async function soakSize(root: string, days: number, o: SoakOptions): Promise<Soa
     diskBytesAfterMove,
     coldStartSeconds: cold.ms / 1000,
     coldPeakRssMB: coldPeak / MB,
+    coldAfterMoveSeconds: coldAgain.ms / 1000,
+    coldAfterMovePeakRssMB: coldAgainPeak / MB,
     warmStartSeconds: warm.ms / 1000,
     warmPeakRssMB: warmPeak / MB,
     idleRssMB: steady.rss / MB,
@@ -203,7 +224,9 @@ function figuresOf(s: SoakSize): Figure[] {
     f('steady: written per day ÷ kept per day', s.steady.writtenPerDayOverKeptPerDay, '×', 3, `${(s.steady.writeBytesPerMinute / 1024).toFixed(0)} KiB a minute (write_bytes) over ${s.steady.seconds} s, a minute after the mover went idle (load ${s.loadAtSteady.toFixed(1)}), vs ${kept}; syscall bytes: ${breakdown}`),
     f('steady: fsyncs per minute', s.steady.fsyncsPerMinute ?? NaN, '/min', 10, `fsync + fdatasync of all threads (strace -f -y) over ${s.steady.seconds} s`),
     f('cold start until caught up', s.coldStartSeconds, 's', undefined, `no projection checkpoints, ${s.runtime === 'dist' ? `dist/ under ${PI_NODE_FLAGS.join(' ')}, MALLOC_ARENA_MAX=1` : 'tsx, no heap cap'}; peak RSS ${s.coldPeakRssMB.toFixed(0)} MB`),
-    f('cold start peak RSS', s.coldPeakRssMB, 'MB', 200),
+    f('cold start peak RSS', s.coldPeakRssMB, 'MB', 200, 'every day of the fill still in LevelDB (as after a large import)'),
+    f('cold start after the move until caught up', s.coldAfterMoveSeconds, 's', undefined, `checkpoints dropped once the history past journal.hotDays is cold (as after an upgrade that bumps a projection); peak RSS ${s.coldAfterMovePeakRssMB.toFixed(0)} MB`),
+    f('cold start after the move, peak RSS', s.coldAfterMovePeakRssMB, 'MB', 200),
     f('warm start until caught up', s.warmStartSeconds, 's', undefined, `peak RSS ${s.warmPeakRssMB.toFixed(0)} MB`),
     f('idle RSS while live', s.idleRssMB, 'MB', undefined, 'VmRSS at the end of the steady window'),
     f('history query 24 h', s.history24hMs, 'ms', undefined, 'GET /api/readings/history?source=system.cpu_temp&range=24h, median of 7'),
