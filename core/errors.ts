@@ -130,6 +130,8 @@ export const ErrorCodes = {
   LLM_NO_VISION: 'SMOL_LLM_NO_VISION',
   /** An image given by URL (http(s) or any scheme but data:): the node does not fetch URLs it is handed; send the image inline. */
   IMAGE_URL_REFUSED: 'SMOL_IMAGE_URL_REFUSED',
+  /** The journal stays over journal.maxBytes with no cold history left to drop: what retention cannot drop (hot window, rollups, projection state) is over the budget. A health code, not an answer. */
+  JOURNAL_OVER_BUDGET: 'SMOL_JOURNAL_OVER_BUDGET',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
