@@ -3,7 +3,7 @@
  * node run on it. A program, not a test: it prints what it measured and never fails on a figure.
  *
  *   node --import tsx test/bench/soak-bench.ts [--json] [--quick] [--days 1,30,365] [--live-seconds S]
- *       [--hz-days D] [--tsx] [--no-build] [--node-set key=value]…
+ *       [--hz-days D] [--tsx] [--no-build] [--node-set key=value]… [--pre-move 365]
  *
  * The node runs as a Pi runs it: compiled (dist/, built first unless --no-build) with the flags and
  * MALLOC_ARENA_MAX of deploy/smollama.service (soak-node.ts PI_NODE_FLAGS; --tsx: from source, no cap).
@@ -15,8 +15,11 @@
  * look is a minute in) and retention are idle (/api/health), fsyncs (strace -f -c) and bytes
  * written (/proc/<pid>/io write_bytes); a minute later the steady state for S seconds (default
  * 300): every write and sync by file (strace -f -y), write_bytes, RSS at the end (idle); stop;
- * `journal verify` and `journal rebuild` with the node stopped. Separately, bytes per reading at
- * 1 reading/s for 8 sources (disk-bench.ts, journal only), and where the bytes of the soak journal
+ * a cold start again (checkpoints dropped) now that the old history is cold; `journal verify` and
+ * `journal rebuild` with the node stopped. `--pre-move D,…`: for those sizes the history past the
+ * hot window is moved cold right after the fill, unthrottled, as the node's mover would have done
+ * a day at a time (a year's one-time migration would otherwise take over an hour of the run).
+ * Separately, bytes per reading at 1 reading/s for 8 sources (disk-bench.ts, journal only), and where the bytes of the soak journal
  * go, by sublevel (log, idx, meta, each projection).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -26,6 +29,7 @@ import { parseArgs } from 'node:util';
 import type { ClassicLevel } from 'classic-level';
 import { openDataDirJournal } from '../../adapters/cli/data-dir.js';
 import { allProjections } from '../../projections/all.js';
+import { DAY_MS } from '../../core/journal/cold/cold-tier.js';
 import { dirBytes, measureDisk } from './disk-bench.js';
 import { printTable, type Figure } from './report.js';
 import { fillSoakDataDir } from './soak-fill.js';
@@ -50,6 +54,23 @@ export async function bytesBySublevel(dataDir: string): Promise<Record<string, n
     await journal.close();
   }
   return out;
+}
+
+/**
+ * Moves the history past the default hot window (7 days) into cold files, unthrottled, with the
+ * settings of the node's mover (adapters/units/cold-history.ts): what a node that ran that long
+ * has done a day at a time. Returns the files written.
+ */
+async function preMove(dataDir: string): Promise<number> {
+  const journal = await openDataDirJournal(dataDir, { mustExist: true, warn: () => undefined });
+  let files = 0;
+  try {
+    const settings = { hotMs: 7 * DAY_MS, fileSpanMs: DAY_MS, maxEvents: 200_000, now: () => Date.now(), cluster: 'smollama' };
+    while (await journal.moveCold(settings)) files++;
+  } finally {
+    await journal.close();
+  }
+  return files;
 }
 
 /** Drops every projection's checkpoint (node stopped), so the next start is a cold one: as after an upgrade that bumps a projection's version. */
@@ -78,6 +99,8 @@ export interface SoakOptions {
   readonly steadySeconds: number;
   /** `--set key=value` for the node (e.g. journal.readingsCommitMs=60000); none on defaults. */
   readonly sets: readonly string[];
+  /** Sizes (days) whose history past the hot window is moved cold before the node first starts (`--pre-move`). */
+  readonly preMove: readonly number[];
 }
 
 /** One live span's figures. */
@@ -133,6 +156,12 @@ async function soakSize(root: string, days: number, o: SoakOptions): Promise<Soa
   const fillSeconds = (performance.now() - t0) / 1000;
   await compact(dataDir);
   const diskBytes = dirBytes(join(dataDir, 'journal'));
+  if (o.preMove.includes(days)) {
+    const t = performance.now();
+    const files = await preMove(dataDir);
+    await compact(dataDir);
+    log(`${days} d: moved ${files} cold files before the first start, in ${((performance.now() - t) / 1000).toFixed(0)} s (${(dirBytes(join(dataDir, 'journal')) / MB).toFixed(1)} MB now)`);
+  }
   log(`${days} d: ${fill.events.toLocaleString('en-US')} events in ${fillSeconds.toFixed(0)} s, ${(diskBytes / MB).toFixed(1)} MB; cold start (${o.runtime})`);
 
   const cold = await startCaughtUp(dataDir, o.runtime, o.sets);
@@ -237,7 +266,7 @@ function figuresOf(s: SoakSize): Figure[] {
 }
 
 /** Runs every size; never throws for one size's failure (it becomes a row). */
-export async function runSoak(o: { quick: boolean; days?: number[]; liveSeconds?: number; hzDays?: number; runtime?: NodeRuntime; build?: boolean; sets?: string[] }): Promise<{ figures: Figure[]; method: string[]; details: Record<string, unknown> }> {
+export async function runSoak(o: { quick: boolean; days?: number[]; liveSeconds?: number; hzDays?: number; runtime?: NodeRuntime; build?: boolean; sets?: string[]; preMove?: number[] }): Promise<{ figures: Figure[]; method: string[]; details: Record<string, unknown> }> {
   const days = o.days ?? (o.quick ? [1] : [1, 30]);
   const liveSeconds = o.liveSeconds ?? (o.quick ? 60 : 300);
   const runtime = o.runtime ?? 'dist';
@@ -253,7 +282,7 @@ export async function runSoak(o: { quick: boolean; days?: number[]; liveSeconds?
     figures.push({ name: 'bytes/reading at 1 Hz × 8 sources', value: hz.bytesPerReading, unit: 'B', target: 2, better: 'lower', note: `${hzDays} d, one event per tick, compacted journal alone (disk-bench.ts); projections not included` });
     for (const d of days) {
       try {
-        const s = await soakSize(root, d, { runtime, steadySeconds: liveSeconds, sets: o.sets ?? [] });
+        const s = await soakSize(root, d, { runtime, steadySeconds: liveSeconds, sets: o.sets ?? [], preMove: o.preMove ?? [] });
         details[`${d}d`] = s;
         figures.push(...figuresOf(s));
       } catch (err) {
@@ -273,7 +302,7 @@ export async function runSoak(o: { quick: boolean; days?: number[]; liveSeconds?
 
 const isMain = process.argv[1]?.endsWith('soak-bench.ts');
 if (isMain) {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, days: { type: 'string' }, 'live-seconds': { type: 'string' }, 'hz-days': { type: 'string' }, tsx: { type: 'boolean', default: false }, 'no-build': { type: 'boolean', default: false }, 'node-set': { type: 'string', multiple: true } } });
+  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, days: { type: 'string' }, 'live-seconds': { type: 'string' }, 'hz-days': { type: 'string' }, tsx: { type: 'boolean', default: false }, 'no-build': { type: 'boolean', default: false }, 'node-set': { type: 'string', multiple: true }, 'pre-move': { type: 'string' } } });
   const started = Date.now();
   const load = loadavg()[0]!;
   const result = await runSoak({
@@ -284,6 +313,7 @@ if (isMain) {
     runtime: values.tsx ? 'tsx' : 'dist',
     build: !values['no-build'],
     sets: values['node-set'] ?? [],
+    ...(values['pre-move'] ? { preMove: values['pre-move'].split(',').map(Number) } : {}),
   });
   if (values.json) process.stdout.write(JSON.stringify(result) + '\n');
   else printTable(result.figures, { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryMB: Math.round(totalmem() / MB), node: process.version, loadAverageAtStart: load }, (Date.now() - started) / 1000, result.method);
