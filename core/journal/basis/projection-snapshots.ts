@@ -56,8 +56,14 @@ function length(n: number): Buffer {
   return b;
 }
 
+/** The steps of a snapshot, in order; crash tests kill the process after each. */
+export type SnapshotStep = 'chunk-batch' | 'flipped' | 'cleared';
+
 export class ProjectionSnapshots implements BasisSnapshots {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly onStep?: (step: SnapshotStep) => void | Promise<void>,
+  ) {}
 
   /** Names of the projections with stored data (`proj/<name>` sublevels), found by seeking past each. */
   async projectionNames(): Promise<string[]> {
@@ -111,6 +117,7 @@ export class ProjectionSnapshots implements BasisSnapshots {
       if (ops.length >= CHUNKS_PER_BATCH) {
         await this.db.batch(ops as never);
         ops = [];
+        await this.onStep?.('chunk-batch');
       }
     };
     for await (const [key, value] of this.db.iterator({ gte: source, lt: bump(source) })) {
@@ -122,15 +129,20 @@ export class ProjectionSnapshots implements BasisSnapshots {
       if (++inChunk >= CHUNK_KEYS) await seal();
     }
     await seal();
-    if (ops.length) await this.db.batch(ops as never);
+    if (ops.length) {
+      await this.db.batch(ops as never);
+      await this.onStep?.('chunk-batch');
+    }
     if (keys === 0 || !checkpoint) return undefined;
     const next: SnapMeta = { slot, position: checkpoint.position, version: checkpoint.version, format: 'brotli-chunks' };
     await this.metaLevel().put(name, next);
+    await this.onStep?.('flipped');
     // The previous slot is no longer named by the meta: a copy of the whole projection that would
     // stay on disk until the next snapshot. LevelDB applies writes in order, so after a crash the
     // clear is only there if the flip before it is. Compacting both slots' ranges returns the space
     // (the clear's tombstones and the overwritten copy) now rather than whenever LevelDB gets to it.
     if (meta) await this.clearPrefix(this.slotPrefix(name, meta.slot));
+    await this.onStep?.('cleared');
     await this.compactPrefix(this.snapPrefix(name));
     return { name, position: next.position, version: next.version, keys };
   }
