@@ -68,6 +68,7 @@ export async function startAgentServices(o: AgentServicesOptions): Promise<Agent
   const emb = o.embedder ?? createEmbedder(config.llm, (err) => o.log?.('embeddings: model unreachable, using the offline n-gram embedder', { error: String(err) }));
   const vectors = new VectorsProjection(node.journal, o.registry, {
     ...(o.inMemoryVectors ? {} : { dir: join(config.dataDir, 'vectors') }),
+    maxVectors: config.agent.maxIndexedVectors,
     ...(o.memoryPressure ? { bulkPaused: () => o.memoryPressure!.paused() } : {}),
   });
   await vectors.start();

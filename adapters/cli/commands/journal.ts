@@ -33,9 +33,9 @@ export interface JournalCommand {
 const VECTORS = 'vectors';
 
 /** Drops the vector index files and replays the journal into new ones (no model is called). */
-async function rebuildVectors(journal: Journal, dir: string, onProgress: (done: number, total: number, what: string) => void): Promise<{ name: string; position: number; ms: number }> {
+async function rebuildVectors(journal: Journal, dir: string, maxVectors: number, onProgress: (done: number, total: number, what: string) => void): Promise<{ name: string; position: number; ms: number }> {
   const started = performance.now();
-  const vectors = new VectorsProjection(journal, createRegistry(), { dir });
+  const vectors = new VectorsProjection(journal, createRegistry(), { dir, maxVectors });
   await vectors.rebuild();
   // A bulk build moves the position only when it ends: the bar may sit at 0 until then.
   const stop = pollProgress(() => onProgress(vectors.position, journal.lastPosition(), VECTORS));
@@ -95,7 +95,7 @@ export async function runJournal(config: Config, cmd: JournalCommand, output: Ou
         const chosen = createProjections(projectionOptions(config)).filter((p) => !cmd.projection || p.name === cmd.projection);
         const done = await withProgress('rebuild', { json: cmd.json }, async (onProgress) => {
           const rebuilt = await rebuildProjections(journal, createRegistry(), chosen, onProgress);
-          if (!cmd.projection || cmd.projection === VECTORS) rebuilt.push(await rebuildVectors(journal, join(config.dataDir, VECTORS), onProgress));
+          if (!cmd.projection || cmd.projection === VECTORS) rebuilt.push(await rebuildVectors(journal, join(config.dataDir, VECTORS), config.agent.maxIndexedVectors, onProgress));
           return rebuilt;
         });
         emit(output, cmd.json, done, () => done.map((d) => `rebuilt ${d.name} to position ${d.position} in ${d.ms} ms`).join('\n'));
