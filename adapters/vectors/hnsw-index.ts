@@ -40,7 +40,12 @@ export interface VectorHit {
  * label L itself), because hnswlib-node inserts on one thread only and a native graph cannot be
  * shared between threads: separate graphs are what lets a bulk build insert on several threads.
  * The price is at search time: each shard is searched and the hits merged. Each shard grows by
- * doubling with resizeIndex; deleted items are marked, not removed.
+ * doubling with resizeIndex; deleted items are marked, not removed, and their label (and so their
+ * slot in the graph) is the next one given out: hnswlib's addPoint on a label marked deleted
+ * unmarks it and re-links it with the new vector in place (updatePoint). So the labels, the metas
+ * and each graph's slots never outnumber the most vectors held at once, which the store's cap
+ * bounds (vector-store.ts). The lowest free label goes first, so a restart from the files (which
+ * know the free labels as the nulls of the label table) continues exactly as the node would have.
  *
  * During a bulk build (see BulkBuild) the labels and metas are still assigned here, in journal
  * order, but the graph work goes to a sink (the workers' graphs); searches keep using the graphs as
@@ -53,9 +58,12 @@ export class HnswIndex {
   private files: Array<string | undefined>;
   private readonly metas: Array<VectorMeta | null> = [];
   private readonly labels = new Map<string, number>();
-  private deleted = 0;
+  /** Labels of deleted vectors, highest first (pop gives the lowest): their slots are reused. */
+  private readonly free: number[] = [];
   /** Labels below this are in the searched graphs (all of them, except during a bulk build). */
   private graphLabels = 0;
+  /** Free labels a bulk build reused: the searched graphs still hold their old vector, deleted. */
+  private readonly bulkReused = new Set<number>();
   private sink: BulkSink | undefined;
 
   /** `shards` other than the params' is for an index read from files (its shard count is fixed). */
@@ -73,7 +81,12 @@ export class HnswIndex {
 
   /** Live (not deleted) vectors. */
   get size(): number {
-    return this.metas.length - this.deleted;
+    return this.metas.length - this.free.length;
+  }
+
+  /** Slots in the graphs (live and deleted vectors): what their memory grows with. */
+  get slots(): number {
+    return this.metas.length;
   }
 
   get capacity(): number {
@@ -97,18 +110,19 @@ export class HnswIndex {
   add(meta: VectorMeta, vector: ArrayLike<number>): void {
     if (vector.length !== this.dim) throw new TypeError(`vector of ${vector.length} dimensions for a ${this.dim}-d index`);
     if (this.labels.has(meta.id)) return;
-    const label = this.metas.length;
+    const label = this.free.pop() ?? this.metas.length;
     if (this.sink) {
       this.sink.add(label, vector);
+      if (label < this.graphLabels) this.bulkReused.add(label);
     } else {
       const s = shardOf(label, this.shards);
       const native = this.natives[s]!;
-      makeRoom(native);
+      makeRoom(native, label, this.shards);
       native.addPoint(Array.isArray(vector) ? vector : Array.from(vector), label);
       this.files[s] = undefined;
-      this.graphLabels = label + 1;
     }
-    this.metas.push(meta);
+    this.metas[label] = meta;
+    if (!this.sink) this.graphLabels = this.metas.length;
     this.labels.set(meta.id, label);
   }
 
@@ -117,14 +131,39 @@ export class HnswIndex {
     if (label === undefined || this.metas[label] === null) return false;
     if (this.sink) this.sink.remove(label);
     // Also during a bulk build, when the graph searched meanwhile has it: it stops showing up at once.
-    if (label < this.graphLabels) {
+    // (A label the build reused holds its old vector there, already deleted.)
+    if (label < this.graphLabels && !this.bulkReused.has(label)) {
       const s = shardOf(label, this.shards);
       this.natives[s]!.markDelete(label);
       this.files[s] = undefined;
     }
     this.metas[label] = null;
-    this.deleted += 1;
+    this.labels.delete(id);
+    this.freeLabel(label);
     return true;
+  }
+
+  /** The vector's meta, if it is indexed. */
+  meta(id: string): VectorMeta | undefined {
+    const label = this.labels.get(id);
+    return label === undefined ? undefined : (this.metas[label] ?? undefined);
+  }
+
+  /** Every indexed vector's meta. */
+  *live(): Iterable<VectorMeta> {
+    for (const m of this.metas) if (m) yield m;
+  }
+
+  private freeLabel(label: number): void {
+    // Highest first: binary search for the first entry below `label`.
+    let lo = 0;
+    let hi = this.free.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.free[mid]! > label) lo = mid + 1;
+      else hi = mid;
+    }
+    this.free.splice(lo, 0, label);
   }
 
   /** The k nearest live vectors passing `filter`, best first: the best k of each shard's best k. */
@@ -204,11 +243,13 @@ export class HnswIndex {
     this.files = paths.map((p) => (kept ? p : undefined));
     this.graphLabels = this.metas.length;
     this.sink = undefined;
+    this.bulkReused.clear();
   }
 
   /** Ends bulk mode without new graphs (the build failed; the caller drops this index). */
   endBulk(): void {
     this.sink = undefined;
+    this.bulkReused.clear();
   }
 
   /** Loads written graphs (one file per shard: their number is the index's shard count) and the labels. */
@@ -220,8 +261,8 @@ export class HnswIndex {
     metas.forEach((m, label) => {
       idx.metas.push(m);
       if (m) idx.labels.set(m.id, label);
-      else idx.deleted += 1;
     });
+    for (let label = metas.length - 1; label >= 0; label--) if (!metas[label]) idx.free.push(label);
     return idx;
   }
 

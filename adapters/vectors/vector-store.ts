@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { ErrorCodes, SmolError, isSmolError } from '../../core/errors.js';
 import { BulkBuild, type BulkBuildOptions } from './bulk-build.js';
 import { DEFAULT_HNSW, HnswIndex, type HnswParams, type VectorHit, type VectorMeta } from './hnsw-index.js';
+import { EvictionQueue, evictsBefore, type HeldVector } from './eviction-queue.js';
 
 const FORMAT = 1;
 
@@ -16,6 +17,20 @@ interface Checkpoint {
   readonly generation: number;
   /** `shards` is absent in checkpoints from before shards: one graph, `${file}.hnsw`. */
   readonly indexes: Array<{ model: string; dim: number; file: string; shards?: number }>;
+}
+
+/** What the indexes hold against their cap (the projection's stats, the agent unit's health). */
+export interface VectorCoverage {
+  /** Vectors in all indexes. */
+  readonly indexed: number;
+  readonly observations: number;
+  readonly memories: number;
+  /** Most vectors held in memory (all indexes together); Infinity: no cap. */
+  readonly maxVectors: number;
+  /** Wall ms of the oldest indexed observation: semantic search covers observations from there on. */
+  readonly oldestObservationAt: number | undefined;
+  /** Vectors that left (or never entered) the indexes for the cap since this store started. */
+  readonly evicted: number;
 }
 
 /** A graph written (or to be written) by the workers: `paths[s]` for shard s of the index `key`. */
@@ -37,18 +52,31 @@ interface Bulk {
  * A bulk build (beginBulk … finishBulk) inserts in worker threads, one per shard up to the cores;
  * its end is a save whose graphs the workers write, and which the indexes then read back in place
  * of their own.
+ *
+ * At most `maxVectors` vectors are held, all indexes together: over it, the one that leaves is the
+ * oldest observation (by event time, then id), or the oldest memory when only memories are left —
+ * and a newcomer that would itself be first to leave is not indexed. So the indexes hold the newest
+ * observations and the memories, and the choice depends only on the events in journal order: a
+ * live node, a restart from the files, a bulk build and a rebuild from position 1 end with the same
+ * set. A deleted vector's slot is reused (hnsw-index.ts), so the graphs stay as big as the cap.
  */
 export class VectorStore {
   readonly indexes = new Map<string, HnswIndex>();
   position = 0;
   private generation = 0;
   private bulk: Bulk | undefined;
+  private readonly held = new EvictionQueue();
+  private evicted = 0;
 
   constructor(
     /** Directory for the files; undefined keeps everything in memory. */
     private readonly dir: string | undefined,
     private readonly params: HnswParams = DEFAULT_HNSW,
-  ) {}
+    /** Most vectors held, all indexes together (Infinity: no cap). */
+    readonly maxVectors = Infinity,
+  ) {
+    if (!(maxVectors >= 1)) throw new TypeError(`a vector store holds at least one vector, not ${maxVectors}`);
+  }
 
   static key(model: string, dim: number): string {
     return `${model}#${dim}`;
@@ -61,19 +89,43 @@ export class VectorStore {
     return idx;
   }
 
+  /** Indexes a vector, making room under the cap (or not indexing it, when it would be first to leave). */
   add(model: string, meta: VectorMeta, vector: ArrayLike<number>): void {
+    if (this.held.has(meta.id)) return;
+    const key = VectorStore.key(model, vector.length);
+    const entry: HeldVector = { id: meta.id, type: meta.type, at: meta.at, key };
+    if (this.held.size >= this.maxVectors) {
+      const first = this.held.peek()!;
+      this.evicted += 1;
+      if (evictsBefore(entry, first)) return;
+      this.drop(first.id);
+    }
     const idx = this.index(model, vector.length, true)!;
     if (this.bulk) this.attach(this.bulk, idx);
     idx.add(meta, vector);
+    this.held.push(entry);
   }
 
-  /** Marks an id deleted in every index that has it. */
+  /** Marks an id deleted in the index that has it (a forgotten memory). */
   remove(id: string): void {
-    for (const idx of this.indexes.values()) {
-      if (!idx.has(id)) continue;
-      if (this.bulk) this.attach(this.bulk, idx);
-      idx.remove(id);
-    }
+    this.drop(id);
+  }
+
+  private drop(id: string): void {
+    const v = this.held.delete(id);
+    const idx = v && this.indexes.get(v.key);
+    if (!idx) return;
+    if (this.bulk) this.attach(this.bulk, idx);
+    idx.remove(id);
+  }
+
+  /** What the indexes hold against the cap. */
+  coverage(): VectorCoverage {
+    const observations = this.held.observations;
+    return {
+      indexed: this.held.size, observations, memories: this.held.size - observations, maxVectors: this.maxVectors,
+      oldestObservationAt: this.held.oldestObservation()?.at, evicted: this.evicted,
+    };
   }
 
   /** True between beginBulk and finishBulk/abortBulk. */
@@ -143,6 +195,7 @@ export class VectorStore {
   async reload(): Promise<number> {
     await this.abortBulk();
     this.indexes.clear();
+    this.held.clear();
     this.position = 0;
     return this.load();
   }
@@ -173,9 +226,9 @@ export class VectorStore {
     return this.index(model, dim)?.search(vector, k, filter) ?? [];
   }
 
-  /** (model, dim, size) of every index. */
-  list(): Array<{ model: string; dim: number; size: number; capacity: number }> {
-    return [...this.indexes.values()].map((i) => ({ model: i.model, dim: i.dim, size: i.size, capacity: i.capacity }));
+  /** (model, dim, size) of every index; `slots`: live and deleted vectors in its graphs, `capacity`: room in them. */
+  list(): Array<{ model: string; dim: number; size: number; slots: number; capacity: number }> {
+    return [...this.indexes.values()].map((i) => ({ model: i.model, dim: i.dim, size: i.size, slots: i.slots, capacity: i.capacity }));
   }
 
   /** Loads the last saved generation; returns the journal position it covers (0 when none). */
@@ -190,14 +243,22 @@ export class VectorStore {
     if (cp.format !== FORMAT) return 0;
     const gen = join(this.dir, `gen-${cp.generation}`);
     try {
-      for (const i of cp.indexes) {
-        const metas = JSON.parse(await readFile(join(gen, `${i.file}.labels.json`), 'utf8')) as Array<VectorMeta | null>;
+      const tables: Array<[Checkpoint['indexes'][number], Array<VectorMeta | null>]> = [];
+      for (const i of cp.indexes) tables.push([i, JSON.parse(await readFile(join(gen, `${i.file}.labels.json`), 'utf8')) as Array<VectorMeta | null>]);
+      // A graph with more slots than the cap allows (saved before there was a cap, or with a higher
+      // one) would keep its memory: the indexes are rebuilt from the journal instead, once. (Under a
+      // cap an index never has more slots than the cap: a slot is reused before a new one is made.)
+      if (tables.some(([, metas]) => metas.length > this.maxVectors)) return 0;
+      for (const [i, metas] of tables) {
         const paths = HnswIndex.graphNames(join(gen, i.file), i.shards ?? 1);
-        this.indexes.set(VectorStore.key(i.model, i.dim), await HnswIndex.read(i.model, i.dim, paths, metas, this.params));
+        const key = VectorStore.key(i.model, i.dim);
+        this.indexes.set(key, await HnswIndex.read(i.model, i.dim, paths, metas, this.params));
+        for (const m of metas) if (m) this.held.push({ id: m.id, type: m.type, at: m.at, key });
       }
     } catch {
       // A damaged generation: start over from the journal.
       this.indexes.clear();
+      this.held.clear();
       return 0;
     }
     this.generation = cp.generation;
@@ -263,6 +324,7 @@ export class VectorStore {
   async clear(): Promise<void> {
     await this.abortBulk();
     this.indexes.clear();
+    this.held.clear();
     this.position = 0;
     if (this.dir) await rm(this.dir, { recursive: true, force: true });
   }

@@ -6,7 +6,7 @@ import type { Journal, Subscription } from '../../core/journal/journal.js';
 import { decodeEmbedding, type StoredEmbedding } from '../../core/embeddings/vector-codec.js';
 import { ErrorCodes, SmolError } from '../../core/errors.js';
 import type { HnswParams, VectorHit, VectorMeta } from './hnsw-index.js';
-import { VectorStore } from './vector-store.js';
+import { VectorStore, type VectorCoverage } from './vector-store.js';
 
 export const VECTOR_EVENT_TYPES = ['observation.recorded', 'memory.remembered', 'memory.forgotten'] as const;
 
@@ -14,6 +14,11 @@ export interface VectorsProjectionOptions {
   /** Where the index files and checkpoint live; undefined = memory only. */
   readonly dir?: string;
   readonly params?: HnswParams;
+  /**
+   * Most vectors held in memory, all indexes together (default: no cap; a node passes
+   * `agent.maxIndexedVectors`). Over it the oldest observations leave the index (memories last).
+   */
+  readonly maxVectors?: number;
   /** Save after this many indexed events (default 5,000) … */
   readonly saveEvery?: number;
   /** … or this long after the first unsaved one (ms, default 30 s), once the unsaved are an eighth of the indexes (worthSaving). */
@@ -80,7 +85,7 @@ export class VectorsProjection {
     private readonly registry: EventRegistry,
     private readonly options: VectorsProjectionOptions = {},
   ) {
-    this.store = new VectorStore(options.dir, options.params);
+    this.store = new VectorStore(options.dir, options.params, options.maxVectors);
   }
 
   get position(): number {
@@ -230,6 +235,11 @@ export class VectorsProjection {
 
   search(model: string, dim: number, vector: number[], k: number, filter?: (meta: VectorMeta) => boolean): VectorHit[] {
     return this.store.search(model, dim, vector, k, filter);
+  }
+
+  /** What semantic search covers: vectors indexed, the cap, the oldest indexed observation's time. */
+  coverage(): VectorCoverage {
+    return this.store.coverage();
   }
 
   /** Persists the indexes with the position they cover. */
