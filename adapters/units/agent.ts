@@ -26,6 +26,17 @@ export function agentUnit(): NodeUnit {
     async stop() {
       await agent?.stop();
     },
-    health: () => ({ state: 'running', ...(agent?.observer ? {} : { message: 'observer off' }) }),
+    health: () => {
+      const notes = [...(agent ? [vectorsNote(agent)] : []), ...(agent?.observer ? [] : ['observer off'])];
+      return { state: 'running', ...(notes.length > 0 ? { message: notes.join('; ') } : {}) };
+    },
   };
+}
+
+/** What semantic search covers, for /api/health and `smollama status` (docs/vector-index.md). */
+function vectorsNote(agent: AgentServices): string {
+  const c = agent.vectors.coverage();
+  const cap = Number.isFinite(c.maxVectors) ? ` of ${c.maxVectors}` : '';
+  const since = c.oldestObservationAt === undefined ? '' : `, observations since ${new Date(c.oldestObservationAt).toISOString()}`;
+  return `vector index: ${c.indexed}${cap} (${c.memories} memories${since})`;
 }
