@@ -53,6 +53,7 @@ export function retentionUnit(): NodeUnit {
   let stopping = false;
   let problem: { state: 'degraded'; code: string; message: string; since: string } | undefined;
   let last: RetentionRun | undefined;
+  let passing = false;
   let stopped: () => void = () => undefined;
   const stoppedNow = new Promise<void>((resolve) => (stopped = resolve));
 
@@ -77,6 +78,7 @@ export function retentionUnit(): NodeUnit {
           const mover = moves ? shelf.peek('coldHistory') : undefined;
           if (mover) await Promise.race([mover.moveNow(), stoppedNow]);
           if (stopping) return;
+          passing = true;
           const run = await runRetention(journal, manifest, { policy, projections, usedBytes: async () => (await filesBytes(journalDir)) + manifest.totalBytes() });
           last = run;
           if (run.waiting) {
@@ -96,6 +98,8 @@ export function retentionUnit(): NodeUnit {
           const code = isSmolError(err) ? err.code : 'SMOL_INTERNAL';
           if (problem?.code !== code) log.error({ err, code }, 'retention failed; nothing was dropped, it is tried again');
           problem = { state: 'degraded', code, message: (err as Error).message, since: problem?.since ?? new Date().toISOString() };
+        } finally {
+          passing = false;
         }
       };
       const runNow = () => (running ??= pass().finally(() => (running = undefined)));
@@ -111,7 +115,11 @@ export function retentionUnit(): NodeUnit {
       await running;
     },
     health(): UnitHealth {
-      if (problem) return { state: problem.state, code: problem.code, message: problem.message, since: problem.since };
+      // Said while a pass runs (it snapshots every projection, seconds on a Pi), so an operator and
+      // the soak benchmark can tell a pass from an idle unit, as the cold mover says it moves.
+      const during = passing ? ' (a retention pass is running)' : '';
+      if (problem) return { state: problem.state, code: problem.code, message: problem.message + during, since: problem.since };
+      if (passing) return { state: 'running', message: 'a retention pass is running' };
       return { state: 'running', ...(last?.dropped.length ? { message: `last dropped ${last.dropped.length} cold file(s), ${last.bytesFreed} bytes` } : {}) };
     },
   };
