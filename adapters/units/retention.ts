@@ -80,7 +80,7 @@ export function retentionUnit(): NodeUnit {
           if (stopping) return;
           passing = true;
           const run = await runRetention(journal, manifest, { policy, projections, usedBytes: async () => (await filesBytes(journalDir)) + manifest.totalBytes() });
-          last = run;
+          if (run.dropped.length) last = run; // said until the next drop, not just until the next pass
           if (run.waiting) {
             const since = problem?.since ?? new Date().toISOString();
             if (!problem) log.warn({ reason: run.waiting }, 'retention waits: the journal stays over its budget for now');
