@@ -64,6 +64,7 @@ export class HnswIndex {
   private graphLabels = 0;
   /** Free labels a bulk build reused: the searched graphs still hold their old vector, deleted. */
   private readonly bulkReused = new Set<number>();
+  private scratch: number[] | undefined;
   private sink: BulkSink | undefined;
 
   /** `shards` other than the params' is for an index read from files (its shard count is fixed). */
@@ -118,7 +119,7 @@ export class HnswIndex {
       const s = shardOf(label, this.shards);
       const native = this.natives[s]!;
       makeRoom(native, label, this.shards);
-      native.addPoint(Array.isArray(vector) ? vector : Array.from(vector), label);
+      native.addPoint(Array.isArray(vector) ? vector : this.plain(vector), label);
       this.files[s] = undefined;
     }
     this.metas[label] = meta;
@@ -152,6 +153,13 @@ export class HnswIndex {
   /** Every indexed vector's meta. */
   *live(): Iterable<VectorMeta> {
     for (const m of this.metas) if (m) yield m;
+  }
+
+  /** hnswlib-node takes plain arrays only (it copies them): one reused array spares an allocation per vector. */
+  private plain(vector: ArrayLike<number>): number[] {
+    const p = (this.scratch ??= new Array<number>(this.dim));
+    for (let d = 0; d < this.dim; d++) p[d] = vector[d]!;
+    return p;
   }
 
   private freeLabel(label: number): void {
