@@ -77,7 +77,8 @@ export function retentionUnit(): NodeUnit {
           // so retention does not drop cold files that fit once the move is done.
           const mover = moves ? shelf.peek('coldHistory') : undefined;
           if (mover) await Promise.race([mover.moveNow(), stoppedNow]);
-          if (stopping) return;
+          // A held mover (memory pressure, pause) left what it had to move: judge next time.
+          if (stopping || (mover && (mover.isPaused || shelf.peek('memoryPressure')?.paused()))) return;
           passing = true;
           const run = await runRetention(journal, manifest, { policy, projections, usedBytes: async () => (await filesBytes(journalDir)) + manifest.totalBytes() });
           if (run.dropped.length) last = run; // said until the next drop, not just until the next pass
@@ -106,7 +107,9 @@ export function retentionUnit(): NodeUnit {
       const every = config.journal.coldMoveIntervalMs > 0 ? config.journal.coldMoveIntervalMs : DEFAULT_EVERY_MS;
       timer = setInterval(() => void runNow(), every);
       timer.unref();
-      void runNow();
+      // With a mover, the first pass is at its first look: a pass moves first, and a move at start
+      // would compete with the projections' catch-up.
+      if (!(moves && shelf.peek('coldHistory'))) void runNow();
     },
     async stop() {
       stopping = true;
