@@ -1,6 +1,6 @@
 import t from 'tap';
 import { EvictionQueue } from '../adapters/vectors/eviction-queue.js';
-import { VectorStore } from '../adapters/vectors/vector-store.js';
+import { VectorStore, coverageNote } from '../adapters/vectors/vector-store.js';
 import type { VectorMeta } from '../adapters/vectors/hnsw-index.js';
 import { loadConfig } from '../adapters/config/load-config.js';
 import { ErrorCodes, isSmolError } from '../core/errors.js';
@@ -52,6 +52,7 @@ t.test('a store over its cap drops the oldest observation, skips a newcomer olde
   const [idx] = store.list();
   t.equal(idx!.slots, 3, 'seven adds, three slots');
   t.same(store.coverage(), { indexed: 3, observations: 1, memories: 2, maxVectors: 3, oldestObservationAt: 99, evicted: 6 });
+  t.equal(coverageNote(store.coverage()), 'vector index: 3 of 3 (2 memories, observations since 1970-01-01T00:00:00.099Z)', 'what /api/health says');
 });
 
 t.test('agent.maxIndexedVectors: default 10,000; a value below 100 or not a whole number is SMOL_CONFIG_INVALID', async (t) => {

@@ -1,4 +1,5 @@
 import { startAgentServices, type AgentServices } from '../tools/agent-services.js';
+import { coverageNote } from '../vectors/vector-store.js';
 import { portLog } from '../log/logger.js';
 import { repeatLimiter } from '../log/rate-limit.js';
 import type { NodeUnit } from './context.js';
@@ -27,16 +28,8 @@ export function agentUnit(): NodeUnit {
       await agent?.stop();
     },
     health: () => {
-      const notes = [...(agent ? [vectorsNote(agent)] : []), ...(agent?.observer ? [] : ['observer off'])];
+      const notes = [...(agent ? [coverageNote(agent.vectors.coverage())] : []), ...(agent?.observer ? [] : ['observer off'])];
       return { state: 'running', ...(notes.length > 0 ? { message: notes.join('; ') } : {}) };
     },
   };
-}
-
-/** What semantic search covers, for /api/health and `smollama status` (docs/vector-index.md). */
-function vectorsNote(agent: AgentServices): string {
-  const c = agent.vectors.coverage();
-  const cap = Number.isFinite(c.maxVectors) ? ` of ${c.maxVectors}` : '';
-  const since = c.oldestObservationAt === undefined ? '' : `, observations since ${new Date(c.oldestObservationAt).toISOString()}`;
-  return `vector index: ${c.indexed}${cap} (${c.memories} memories${since})`;
 }

@@ -33,6 +33,13 @@ export interface VectorCoverage {
   readonly evicted: number;
 }
 
+/** What semantic search covers, in one line for /api/health and `smollama status` (docs/vector-index.md). */
+export function coverageNote(c: VectorCoverage): string {
+  const cap = Number.isFinite(c.maxVectors) ? ` of ${c.maxVectors}` : '';
+  const since = c.oldestObservationAt === undefined ? '' : `, observations since ${new Date(c.oldestObservationAt).toISOString()}`;
+  return `vector index: ${c.indexed}${cap} (${c.memories} memories${since})`;
+}
+
 /** A graph written (or to be written) by the workers: `paths[s]` for shard s of the index `key`. */
 type GraphFiles = { key: string; paths: string[] };
 
