@@ -50,7 +50,9 @@ t.test('a store over its cap drops the oldest observation, skips a newcomer olde
   store.add('m', meta('o99', 'observation', 99), vector());
   t.same(ids(store), ['mem-b', 'mem-c', 'o99'], 'a forgotten memory frees its place');
   const [idx] = store.list();
-  t.equal(idx!.slots, 3, 'seven adds, three slots');
+  t.equal(idx!.slots, 8, 'eight indexed, five left: they keep their slots, deleted …');
+  t.equal(store.compactSlack, 1, 'a quarter of the cap');
+  t.ok(store.compactionDue(), '… until a compaction');
   t.same(store.coverage(), { indexed: 3, observations: 1, memories: 2, maxVectors: 3, oldestObservationAt: 99, evicted: 6 });
   t.equal(coverageNote(store.coverage()), 'vector index: 3 of 3 (2 memories, observations since 1970-01-01T00:00:00.099Z)', 'what /api/health says');
 });

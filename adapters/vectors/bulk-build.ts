@@ -70,7 +70,7 @@ export class BulkBuild {
       const lane = this.lane(s);
       const f = from[s];
       keys.push(shardKey(key, s));
-      lane.open({ type: 'open', key: keys[s]!, dim, m: this.params.m, efConstruction: this.params.efConstruction, initialCapacity: shardCapacity(this.params.initialCapacity, shards), shards, ...(f ? { from: f } : {}) });
+      lane.open({ type: 'open', key: keys[s]!, dim, m: this.params.m, efConstruction: this.params.efConstruction, initialCapacity: shardCapacity(this.params.initialCapacity, shards), ...(f ? { from: f } : {}) });
       lanes.push(lane);
     }
     return {

@@ -12,8 +12,6 @@ export interface OpenIndex {
   readonly efConstruction: number;
   /** Of this shard. */
   readonly initialCapacity: number;
-  /** Shards of its index (a label's place in its shard is label / shards: below the count, a reused slot). */
-  readonly shards: number;
   /** A graph file holding exactly the main thread's shard when the build started; none = empty. */
   readonly from?: string;
 }

@@ -13,7 +13,7 @@ const { HierarchicalNSW } = hnsw;
 
 const port = parentPort;
 if (!port) throw new TypeError('bulk-worker.ts runs as a worker thread');
-const shards = new Map<string, { native: NativeGraph; dim: number; shards: number }>();
+const shards = new Map<string, { native: NativeGraph; dim: number }>();
 const reply = (r: BulkReply) => port.postMessage(r);
 const { stop } = workerData as BulkWorkerData;
 /** The main thread gave up on this build: skip the rest of the work and wait for `close`. */
@@ -22,7 +22,7 @@ const stopped = () => Atomics.load(stop, 0) === 1;
 function apply({ key, ops, vectors }: IndexOps): void {
   const shard = shards.get(key);
   if (!shard) throw new TypeError(`no open shard ${key}`);
-  const { native, dim, shards: of } = shard;
+  const { native, dim } = shard;
   // hnswlib-node takes plain arrays only; one reused array saves an allocation per vector.
   const point = new Array<number>(dim);
   let off = 0;
@@ -33,8 +33,8 @@ function apply({ key, ops, vectors }: IndexOps): void {
       native.markDelete(-op - 1);
       continue;
     }
-    // Grow as the main thread does, so capacities match a build there (a reused label needs no room).
-    makeRoom(native, op, of);
+    // Grow as the main thread does, so capacities match a build there.
+    makeRoom(native);
     for (let d = 0; d < dim; d++) point[d] = vectors[off + d]!;
     off += dim;
     native.addPoint(point, op);
@@ -51,7 +51,7 @@ port.on('message', (msg: BulkRequest) => {
       } else {
         native = createGraph(msg.dim, msg.initialCapacity, msg);
       }
-      shards.set(msg.key, { native, dim: msg.dim, shards: msg.shards });
+      shards.set(msg.key, { native, dim: msg.dim });
       break;
     }
     case 'ops':

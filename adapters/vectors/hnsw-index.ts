@@ -40,12 +40,11 @@ export interface VectorHit {
  * label L itself), because hnswlib-node inserts on one thread only and a native graph cannot be
  * shared between threads: separate graphs are what lets a bulk build insert on several threads.
  * The price is at search time: each shard is searched and the hits merged. Each shard grows by
- * doubling with resizeIndex; deleted items are marked, not removed, and their label (and so their
- * slot in the graph) is the next one given out: hnswlib's addPoint on a label marked deleted
- * unmarks it and re-links it with the new vector in place (updatePoint). So the labels, the metas
- * and each graph's slots never outnumber the most vectors held at once, which the store's cap
- * bounds (vector-store.ts). The lowest free label goes first, so a restart from the files (which
- * know the free labels as the nulls of the label table) continues exactly as the node would have.
+ * doubling with resizeIndex; deleted items are marked, not removed: they keep their slot (and
+ * still help searches find their way) until the store compacts the index (vector-store.ts), which
+ * builds it anew from its live vectors. (Reusing a deleted slot in place, hnswlib's updatePoint,
+ * was tried: after the cap's worth of turnover recall@10 fell from 0.91 to 0.47, because the edges
+ * that pointed to the old vector stay; see test/bench/vectors-cap-bench.ts.)
  *
  * During a bulk build (see BulkBuild) the labels and metas are still assigned here, in journal
  * order, but the graph work goes to a sink (the workers' graphs); searches keep using the graphs as
@@ -58,12 +57,9 @@ export class HnswIndex {
   private files: Array<string | undefined>;
   private readonly metas: Array<VectorMeta | null> = [];
   private readonly labels = new Map<string, number>();
-  /** Labels of deleted vectors, highest first (pop gives the lowest): their slots are reused. */
-  private readonly free: number[] = [];
+  private deleted = 0;
   /** Labels below this are in the searched graphs (all of them, except during a bulk build). */
   private graphLabels = 0;
-  /** Free labels a bulk build reused: the searched graphs still hold their old vector, deleted. */
-  private readonly bulkReused = new Set<number>();
   private scratch: number[] | undefined;
   private sink: BulkSink | undefined;
 
@@ -82,7 +78,7 @@ export class HnswIndex {
 
   /** Live (not deleted) vectors. */
   get size(): number {
-    return this.metas.length - this.free.length;
+    return this.metas.length - this.deleted;
   }
 
   /** Slots in the graphs (live and deleted vectors): what their memory grows with. */
@@ -111,19 +107,18 @@ export class HnswIndex {
   add(meta: VectorMeta, vector: ArrayLike<number>): void {
     if (vector.length !== this.dim) throw new TypeError(`vector of ${vector.length} dimensions for a ${this.dim}-d index`);
     if (this.labels.has(meta.id)) return;
-    const label = this.free.pop() ?? this.metas.length;
+    const label = this.metas.length;
     if (this.sink) {
       this.sink.add(label, vector);
-      if (label < this.graphLabels) this.bulkReused.add(label);
     } else {
       const s = shardOf(label, this.shards);
       const native = this.natives[s]!;
-      makeRoom(native, label, this.shards);
+      makeRoom(native);
       native.addPoint(Array.isArray(vector) ? vector : this.plain(vector), label);
       this.files[s] = undefined;
+      this.graphLabels = label + 1;
     }
-    this.metas[label] = meta;
-    if (!this.sink) this.graphLabels = this.metas.length;
+    this.metas.push(meta);
     this.labels.set(meta.id, label);
   }
 
@@ -132,22 +127,16 @@ export class HnswIndex {
     if (label === undefined || this.metas[label] === null) return false;
     if (this.sink) this.sink.remove(label);
     // Also during a bulk build, when the graph searched meanwhile has it: it stops showing up at once.
-    // (A label the build reused holds its old vector there, already deleted.)
-    if (label < this.graphLabels && !this.bulkReused.has(label)) {
+    if (label < this.graphLabels) {
       const s = shardOf(label, this.shards);
       this.natives[s]!.markDelete(label);
       this.files[s] = undefined;
     }
     this.metas[label] = null;
+    // The id map holds live vectors only (under a cap, millions of ids pass through it).
     this.labels.delete(id);
-    this.freeLabel(label);
+    this.deleted += 1;
     return true;
-  }
-
-  /** The vector's meta, if it is indexed. */
-  meta(id: string): VectorMeta | undefined {
-    const label = this.labels.get(id);
-    return label === undefined ? undefined : (this.metas[label] ?? undefined);
   }
 
   /** Every indexed vector's meta. */
@@ -155,23 +144,26 @@ export class HnswIndex {
     for (const m of this.metas) if (m) yield m;
   }
 
+  /** Every indexed vector with its vector, in label order (read back from the graphs; not during a bulk build). */
+  *entries(): Iterable<[VectorMeta, number[]]> {
+    if (this.sink) throw new TypeError('the graphs are being built in workers');
+    for (let label = 0; label < this.metas.length; label++) {
+      const m = this.metas[label];
+      if (m) yield [m, this.natives[shardOf(label, this.shards)]!.getPoint(label)];
+    }
+  }
+
+  /** Frees the graphs' native memory now (GC would, some time): for an index that has been replaced. */
+  release(): void {
+    for (const native of this.natives) native.initIndex({ maxElements: 1, m: this.params.m, efConstruction: this.params.efConstruction, randomSeed: 100 });
+    this.files = this.natives.map(() => undefined);
+  }
+
   /** hnswlib-node takes plain arrays only (it copies them): one reused array spares an allocation per vector. */
   private plain(vector: ArrayLike<number>): number[] {
     const p = (this.scratch ??= new Array<number>(this.dim));
     for (let d = 0; d < this.dim; d++) p[d] = vector[d]!;
     return p;
-  }
-
-  private freeLabel(label: number): void {
-    // Highest first: binary search for the first entry below `label`.
-    let lo = 0;
-    let hi = this.free.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.free[mid]! > label) lo = mid + 1;
-      else hi = mid;
-    }
-    this.free.splice(lo, 0, label);
   }
 
   /** The k nearest live vectors passing `filter`, best first: the best k of each shard's best k. */
@@ -251,13 +243,11 @@ export class HnswIndex {
     this.files = paths.map((p) => (kept ? p : undefined));
     this.graphLabels = this.metas.length;
     this.sink = undefined;
-    this.bulkReused.clear();
   }
 
   /** Ends bulk mode without new graphs (the build failed; the caller drops this index). */
   endBulk(): void {
     this.sink = undefined;
-    this.bulkReused.clear();
   }
 
   /** Loads written graphs (one file per shard: their number is the index's shard count) and the labels. */
@@ -269,8 +259,8 @@ export class HnswIndex {
     metas.forEach((m, label) => {
       idx.metas.push(m);
       if (m) idx.labels.set(m.id, label);
+      else idx.deleted += 1;
     });
-    for (let label = metas.length - 1; label >= 0; label--) if (!metas[label]) idx.free.push(label);
     return idx;
   }
 

@@ -37,16 +37,12 @@ export function createGraph(dim: number, capacity: number, params: GraphParams):
 }
 
 /**
- * Makes room for `label` in its shard, doubling when full. By count, not by label: a shard's labels
- * run up to `shards` times its count. (getCurrentCount includes vectors marked deleted: they keep
- * their slot.) A shard holds its labels densely (s, s + shards, s + 2·shards, …: new labels are
- * handed out in order), so a label below its count is a deleted one being reused: it needs no room.
+ * Makes room for one more vector, doubling when full. By count, not by label: a shard's labels run
+ * up to `shards` times its count. (getCurrentCount includes vectors marked deleted: they keep their slot.)
  */
-export function makeRoom(native: NativeGraph, label: number, shards: number): void {
-  const count = native.getCurrentCount();
-  if (Math.floor(label / shards) < count) return;
+export function makeRoom(native: NativeGraph): void {
   const max = native.getMaxElements();
-  if (count >= max) native.resizeIndex(Math.max(1, max * 2));
+  if (native.getCurrentCount() >= max) native.resizeIndex(Math.max(1, max * 2));
 }
 
 /**

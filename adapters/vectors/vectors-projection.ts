@@ -6,7 +6,7 @@ import type { Journal, Subscription } from '../../core/journal/journal.js';
 import { decodeEmbedding, type StoredEmbedding } from '../../core/embeddings/vector-codec.js';
 import { ErrorCodes, SmolError } from '../../core/errors.js';
 import type { HnswParams, VectorHit, VectorMeta } from './hnsw-index.js';
-import { VectorStore, type VectorCoverage } from './vector-store.js';
+import { MAX_BATCH, VectorStore, type VectorCoverage } from './vector-store.js';
 
 export const VECTOR_EVENT_TYPES = ['observation.recorded', 'memory.remembered', 'memory.forgotten'] as const;
 
@@ -79,6 +79,11 @@ export class VectorsProjection {
   private failure_: Error | undefined;
   /** Catch-ups that ran as a bulk build and finished (for status lines and tests). */
   bulkBuilds = 0;
+  /** Compactions that finished (the cap's evictions leave deleted slots; see VectorStore.compact). */
+  compactions = 0;
+  /** Why the last compaction failed, if it did (the old graphs stay; it is tried again later). */
+  compactionFailure: Error | undefined;
+  private compacting: Promise<void> | undefined;
 
   constructor(
     private readonly journal: Journal,
@@ -107,7 +112,7 @@ export class VectorsProjection {
       this.position_ = 0;
     }
     this.sub = this.journal.subscribe(
-      { fromPosition: this.position_ + 1, types: [...VECTOR_EVENT_TYPES], batchSize: 2048, emptyBatches: true },
+      { fromPosition: this.position_ + 1, types: [...VECTOR_EVENT_TYPES], batchSize: MAX_BATCH, emptyBatches: true },
       (entries, scannedTo) => this.onBatch(entries, scannedTo),
     );
     this.sub.done.catch(() => undefined);
@@ -118,6 +123,7 @@ export class VectorsProjection {
     for (const entry of entries) this.apply(entry);
     this.unsaved += entries.length;
     this.advance(scannedTo);
+    if (this.compactionDue()) return this.compact();
     if (this.unsaved >= (this.options.saveEvery ?? 5000)) return this.save();
     if (this.unsaved > 0 && !this.timer && this.worthSaving()) {
       this.timer = setTimeout(() => {
@@ -172,10 +178,40 @@ export class VectorsProjection {
       this.unsaved += entries.length;
       this.bulkTo = scannedTo;
       await this.store.bulkFlush();
-      if (scannedTo >= this.journal.lastPosition()) await this.finishBulk();
+      // Far behind under a cap, the workers' graphs would fill with evicted slots: end the build
+      // here (a save at this position), compact, and go on (the next batch starts a new build).
+      const compactNow = this.compactionDue();
+      if (compactNow || scannedTo >= this.journal.lastPosition()) await this.finishBulk();
     } catch (err) {
       throw await this.fail(err);
     }
+    if (!this.store.bulkActive && this.compactionDue()) await this.compact();
+  }
+
+  /** Not while memory pressure pauses bulk builds: a compaction also holds two copies of an index for a moment. */
+  private compactionDue(): boolean {
+    return this.store.compactionDue() && !this.options.bulkPaused?.();
+  }
+
+  /**
+   * Rebuilds the indexes carrying too many deleted slots and saves them (see VectorStore.compact). A failure keeps the old graphs, searches go on, and it is tried again
+   * after another quarter of the cap.
+   */
+  private async compact(): Promise<void> {
+    await this.saving.catch(() => undefined);
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.compacting = this.store
+      .compact(this.position_)
+      .then(() => {
+        this.compactions += 1;
+        this.compactionFailure = undefined;
+        this.unsaved = 0;
+      }, (err: unknown) => {
+        this.compactionFailure = err instanceof Error ? err : new Error(String(err));
+      });
+    await this.compacting;
+    this.compacting = undefined;
   }
 
   /** The worker's graphs become the indexes (and, with a directory, the saved generation). */
@@ -261,6 +297,7 @@ export class VectorsProjection {
     this.sub?.close();
     await this.sub?.done.catch(() => undefined);
     this.sub = undefined;
+    await this.compacting;
     if (this.store.bulkActive) {
       // Keep what the workers built: they are at most a few batches from done.
       try {
