@@ -140,7 +140,11 @@ export class VectorStore {
     try {
       for (const [key, old] of [...this.indexes]) {
         if (old.slots - old.size < slack) continue;
-        const fresh = new HnswIndex(old.model, old.dim, this.params, old.shards);
+        // Sized up front to what doubling would reach: no chain of reallocations (each one frees a
+        // large block that glibc's default malloc then keeps in its heap, fragmented).
+        let perShard = Math.max(1, Math.ceil(this.params.initialCapacity / old.shards));
+        while (perShard < Math.ceil(old.size / old.shards)) perShard *= 2;
+        const fresh = new HnswIndex(old.model, old.dim, { ...this.params, initialCapacity: perShard * old.shards }, old.shards);
         let n = 0;
         for (const [meta, vector] of old.entries()) {
           fresh.add(meta, vector);
