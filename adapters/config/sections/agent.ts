@@ -9,8 +9,8 @@ export const agentSection = z
     codeMemoryBytes: z.number().int().min(1_048_576).default(33_554_432).describe('run_code: memory limit (bytes)'),
     codeStackBytes: z.number().int().min(65_536).default(524_288).describe('run_code: stack limit (bytes)'),
     rememberThreshold: z.number().min(0).max(1).default(0.9).describe('remember: a memory this similar (cosine) to an existing one confirms it instead'),
-    // ~2.6 KB of RSS per 384-d vector at the node's HNSW settings (test/bench/vectors-cap-bench.ts):
-    // 10,000 is ~26 MB, a tenth of memory.budgetMb's 256, and ~100 days of a default node's observations.
+    // test/bench/vectors-cap-bench.ts: at 10,000 the 384-d index levels off at ~38 MB of RSS (35,000
+    // uncapped: +73 MB and growing), a seventh of memory.budgetMb's 256, ~100 days of a default node's observations.
     maxIndexedVectors: z
       .number()
       .int()
