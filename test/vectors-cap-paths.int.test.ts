@@ -161,6 +161,19 @@ t.test('a bulk build in worker threads honours the cap, from empty and from save
   await reread.stop();
 });
 
+t.test('a catch-up over many batches ends its bulk build to compact and goes on, within the cap', async (t) => {
+  const batchSize = 100;
+  const stepwise = project({ bulkThreshold: 50, bulkWorkers: 2, batchSize });
+  await stepwise.start();
+  await stepwise.caughtUp();
+  await compacted(stepwise);
+  t.ok(stepwise.bulkBuilds >= 2, `${stepwise.bulkBuilds} bulk builds, with compactions between them`);
+  t.ok(stepwise.compactions >= 2, `${stepwise.compactions} compactions`);
+  t.same(indexed(stepwise), expected());
+  t.ok(stepwise.store.list()[0]!.capacity <= 2 * (SLOTS + batchSize), 'the graphs never grew past the cap, a quarter and a batch');
+  await stepwise.stop();
+});
+
 t.test('an index saved with more slots than the cap is rebuilt from the journal within it', async (t) => {
   const wide = join(dir, 'vectors-wide');
   const uncapped = new VectorsProjection(journal, registry, { params, dir: wide, bulkThreshold: Infinity });

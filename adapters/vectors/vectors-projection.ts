@@ -29,6 +29,8 @@ export interface VectorsProjectionOptions {
    * projection has caught up.
    */
   readonly bulkThreshold?: number;
+  /** Vector events per delivered batch (default and at most MAX_BATCH, 2,048; tests use fewer). */
+  readonly batchSize?: number;
   /** The bulk build's worker module (default: bulk-worker next to bulk-build). */
   readonly bulkWorkerUrl?: URL;
   /** The bulk build's worker threads at most (default: the shards of an index, up to the cores). */
@@ -112,7 +114,7 @@ export class VectorsProjection {
       this.position_ = 0;
     }
     this.sub = this.journal.subscribe(
-      { fromPosition: this.position_ + 1, types: [...VECTOR_EVENT_TYPES], batchSize: MAX_BATCH, emptyBatches: true },
+      { fromPosition: this.position_ + 1, types: [...VECTOR_EVENT_TYPES], batchSize: Math.min(this.options.batchSize ?? MAX_BATCH, MAX_BATCH), emptyBatches: true },
       (entries, scannedTo) => this.onBatch(entries, scannedTo),
     );
     this.sub.done.catch(() => undefined);
