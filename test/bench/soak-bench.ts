@@ -22,7 +22,7 @@
  * Separately, bytes per reading at 1 reading/s for 8 sources (disk-bench.ts, journal only), and where the bytes of the soak journal
  * go, by sublevel (log, idx, meta, each projection).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir, cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -37,6 +37,17 @@ import { buildDist, countSyncs, historyLatency, PI_NODE_FLAGS, rssOf, startCaugh
 
 const MB = 2 ** 20;
 const log = (line: string): void => void process.stderr.write(`soak: ${line}\n`);
+
+/** Bytes of every file under `dir`, subdirectories included (the journal's cold/ files). */
+function treeBytes(dir: string): number {
+  let total = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) total += treeBytes(p);
+    else if (e.isFile()) total += statSync(p).size;
+  }
+  return total;
+}
 
 /** Raw (uncompressed) key + value bytes per sublevel of the journal's LevelDB. */
 export async function bytesBySublevel(dataDir: string): Promise<Record<string, number>> {
@@ -122,6 +133,8 @@ export interface SoakSize {
   bytesPerReading: number;
   /** The journal directory (LevelDB + cold files) once the mover and retention are idle, and its compacted LevelDB part is not forced. */
   diskBytesAfterMove: number;
+  /** Of that, the cold files (and their directory's other files). */
+  coldBytes: number;
   coldStartSeconds: number;
   coldPeakRssMB: number;
   /** A cold start again once the history past hotDays is cold (what an upgrade that bumps a projection does to a node that has run `days`). */
@@ -160,7 +173,7 @@ async function soakSize(root: string, days: number, o: SoakOptions): Promise<Soa
     const t = performance.now();
     const files = await preMove(dataDir);
     await compact(dataDir);
-    log(`${days} d: moved ${files} cold files before the first start, in ${((performance.now() - t) / 1000).toFixed(0)} s (${(dirBytes(join(dataDir, 'journal')) / MB).toFixed(1)} MB now)`);
+    log(`${days} d: moved ${files} cold files before the first start, in ${((performance.now() - t) / 1000).toFixed(0)} s (${(treeBytes(join(dataDir, 'journal')) / MB).toFixed(1)} MB now, cold files included)`);
   }
   log(`${days} d: ${fill.events.toLocaleString('en-US')} events in ${fillSeconds.toFixed(0)} s, ${(diskBytes / MB).toFixed(1)} MB; cold start (${o.runtime})`);
 
@@ -185,7 +198,8 @@ async function soakSize(root: string, days: number, o: SoakOptions): Promise<Soa
   const loadAtSteady = loadavg()[0]!;
   const steady = await traceWrites(pid, o.steadySeconds, dataDir);
   await stopNode(warm.node);
-  const diskBytesAfterMove = dirBytes(join(dataDir, 'journal'));
+  const diskBytesAfterMove = treeBytes(join(dataDir, 'journal'));
+  const coldBytes = treeBytes(join(dataDir, 'journal', 'cold'));
   const bySublevel = await bytesBySublevel(dataDir);
   log(`${days} d: cold start again, now that the history past journal.hotDays is cold`);
   await dropCheckpoints(dataDir);
@@ -209,6 +223,7 @@ async function soakSize(root: string, days: number, o: SoakOptions): Promise<Soa
     diskBytes,
     bytesPerReading: diskBytes / fill.readings,
     diskBytesAfterMove,
+    coldBytes,
     coldStartSeconds: cold.ms / 1000,
     coldPeakRssMB: coldPeak / MB,
     coldAfterMoveSeconds: coldAgain.ms / 1000,
@@ -247,7 +262,7 @@ function figuresOf(s: SoakSize): Figure[] {
   return [
     f('bytes on disk', s.diskBytes / MB, 'MB', undefined, `${s.events.toLocaleString('en-US')} events, ${s.readings.toLocaleString('en-US')} readings, filled in ${s.fillSeconds.toFixed(0)} s (load ${s.loadAtStart.toFixed(1)}); raw bytes by sublevel: ${split}`),
     f('bytes on disk per reading', s.bytesPerReading, 'B', undefined, 'compacted journal (log, idx, meta; no projection: they are written once the node runs)'),
-    f('bytes on disk after the cold move', s.diskBytesAfterMove / MB, 'MB', undefined, 'journal dir (LevelDB as left by the node + cold files) once the mover and retention are idle'),
+    f('bytes on disk after the cold move', s.diskBytesAfterMove / MB, 'MB', undefined, `journal dir once the mover and retention are idle: LevelDB as the node left it ${((s.diskBytesAfterMove - s.coldBytes) / MB).toFixed(1)} MB + cold files ${(s.coldBytes / MB).toFixed(1)} MB`),
     f('migration: written ÷ kept', s.migration.writtenPerDayOverKeptPerDay, '×', undefined, `${(s.migration.writeBytesPerMinute / 1024).toFixed(0)} KiB a minute over the ${s.migration.seconds.toFixed(0)} s from the warm start to an idle mover vs ${kept}`),
     f('migration: fsyncs per minute', s.migration.fsyncsPerMinute ?? NaN, '/min', undefined, 'strace -f -c'),
     f('steady: written per day ÷ kept per day', s.steady.writtenPerDayOverKeptPerDay, '×', 3, `${(s.steady.writeBytesPerMinute / 1024).toFixed(0)} KiB a minute (write_bytes) over ${s.steady.seconds} s, a minute after the mover went idle (load ${s.loadAtSteady.toFixed(1)}), vs ${kept}; syscall bytes: ${breakdown}`),
