@@ -1,7 +1,7 @@
 /**
  * Issue 11 and 12 figures that are not the soak's: start-up and rebuild of a large journal
  * (startup-bench.ts), bytes per reading once history is cold (cold-bench.ts), and GPIO
- * edge-to-journal latency (gpio-edge-bench.ts), and the CPU of a node with 10 devices (devices-cpu-bench.ts). Run alone or from `npm run bench -- --endurance`:
+ * edge-to-journal latency (gpio-edge-bench.ts), the CPU of a node with 10 devices (devices-cpu-bench.ts), and the vector index's RSS with and without its cap (vectors-cap-bench.ts). Run alone or from `npm run bench -- --endurance`:
  *
  *   node --import tsx test/bench/endurance-bench.ts [--json] [--quick]
  *
@@ -15,6 +15,7 @@ import { startupBench } from './startup-bench.js';
 import { measureCold } from './cold-bench.js';
 import { gpioEdgeLatency } from './gpio-edge-bench.js';
 import { devicesCpu } from './devices-cpu-bench.js';
+import { vectorsCapBench } from './vectors-cap-bench.js';
 import { printTable, type Figure } from './report.js';
 
 export async function runEndurance(quick: boolean): Promise<{ figures: Figure[]; method: string[]; details: Record<string, unknown> }> {
@@ -50,6 +51,16 @@ export async function runEndurance(quick: boolean): Promise<{ figures: Figure[];
       { name: 'GPIO edge → journal p99', value: edge.p99Ms, unit: 'ms', target: 20, better: 'lower', note: `GPIO path alone p99 ${edge.toPushP99Ms.toFixed(2)} ms` },
     );
     method.push('gpio edge: test/bench/gpio-edge-bench.ts, simulated edges through the port, debounce and pushReadings into an fsynced LevelDB journal');
+
+    const vectors = quick ? 12_000 : 35_000;
+    log(`vector index: ${vectors.toLocaleString('en-US')} 384-d observations, without and with the cap`);
+    const cap = await vectorsCapBench({ vectors, ...(quick ? { cap: 4_000 } : {}) });
+    details.vectorsCap = cap;
+    figures.push(
+      { name: 'vector index RSS, no cap', value: cap.uncapped.rssMb, unit: 'MB', target: undefined, better: 'lower', note: `${cap.uncapped.vectors.toLocaleString('en-US')} vectors, recall@10 ${cap.uncapped.recallAt10.toFixed(2)}` },
+      { name: `vector index RSS, cap ${cap.capped.cap?.toLocaleString('en-US')}`, value: cap.capped.rssMb, unit: 'MB', target: undefined, better: 'lower', note: `${cap.capped.indexed.toLocaleString('en-US')} indexed, ${cap.capped.compactions} compactions, recall@10 ${cap.capped.recallAt10.toFixed(2)} (fresh index ${cap.capped.freshRecallAt10?.toFixed(2) ?? 'n/a'})` },
+    );
+    method.push('vector index: test/bench/vectors-cap-bench.ts, a VectorStore per case in its own process under the unit\'s malloc settings, one observation every 15 simulated minutes');
 
     log('devices CPU: a node with 10 devices on a fake /sys');
     const cpu = await devicesCpu({ seconds: quick ? 20 : 60 });
