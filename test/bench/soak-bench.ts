@@ -22,7 +22,7 @@
  * Separately, bytes per reading at 1 reading/s for 8 sources (disk-bench.ts, journal only), and where the bytes of the soak journal
  * go, by sublevel (log, idx, meta, each projection).
  */
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir, cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -40,6 +40,7 @@ const log = (line: string): void => void process.stderr.write(`soak: ${line}\n`)
 
 /** Bytes of every file under `dir`, subdirectories included (the journal's cold/ files). */
 function treeBytes(dir: string): number {
+  if (!existsSync(dir)) return 0; // no cold/ before anything moved
   let total = 0;
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
