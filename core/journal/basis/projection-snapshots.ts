@@ -16,8 +16,9 @@ import { LevelProjectionStore } from '../level-projection-store.js';
  * A projection's data lives in the sublevel `proj/<name>`; its snapshot in one of two slots,
  * `snap/<name>/a` and `snap/<name>/b`, and `snapmeta/<name>` names the complete one. A new snapshot
  * is written into the other slot and then the name flips (one put), so a crash at any point leaves
- * the previous snapshot whole; once the flip is written, the previous slot is cleared. The copy is read through one iterator: one LevelDB snapshot, so the
- * checkpoint and the records it was committed with are copied together even while the runner commits.
+ * the previous snapshot whole; once the flip is written, the previous slot is cleared. The copy is
+ * read through one iterator: one LevelDB snapshot, so the checkpoint and the records it was
+ * committed with are copied together even while the runner commits.
  */
 
 interface SnapMeta {
