@@ -1,26 +1,13 @@
-import { decodeBody, decodeBodyOfType, decodeBodySeq, decodeBodyType, readVarint } from '../events/codec.js';
+import { decodeBody, decodeBodyOfType, decodeBodyType, readVarint } from '../events/codec.js';
 import type { JournalEntry, SmolEvent } from '../events/event.js';
 import { SmolError, ErrorCodes } from '../errors.js';
 import type { RawOriginEvent, ReadOptions } from './journal.js';
 import type { JournalState } from './journal-state.js';
-import { originSeqKey, positionKey, prefixedPositionKey, readPosition } from './keys.js';
+import { originSeqKey, positionKey, readPosition } from './keys.js';
+import { indexedValues, logIterator, readOriginRawHot } from './hot-log-reads.js';
 import type { RingItem } from './recent-ring.js';
 import { makeFilter, passes, type EntryFilter } from './subscription.js';
 import type { ColdEvent } from './cold/cold-reader.js';
-
-/** Bytes classic-level may gather per nextv call when reading the log (its default is 16 KB). */
-export const READ_AHEAD_BYTES = 256 * 1024;
-/**
- * The key encoding of an iterator that reads values only (keys: false). classic-level still hands
- * over every entry's key then, as an empty Buffer: one Buffer allocation per entry, about a third
- * of what a raw read costs the JavaScript thread. In the utf8 format it hands over '' instead.
- * Range bounds go through unchanged, as the Buffers they are: classic-level and memory-level read a
- * bound as a string or a Buffer whatever the key format. Decoded keys are never looked at.
- */
-export const VALUES_ONLY_KEY_ENCODING = { name: 'smollama-values-only', format: 'utf8', encode: (key: Buffer): Buffer => key, decode: (key: string): string => key } as const;
-
-/** Events of an origin are read by scanning the log when they lie within this many times their count of positions. */
-const SCAN_SPREAD = 2;
 
 /**
  * The journal's read paths: by position (replay, subscriptions' catch-up and the ring), by origin
@@ -80,7 +67,7 @@ export class JournalReader {
     if (limit.remaining <= 0 || (to !== undefined && from > to)) return;
     const gate = this.state.cold?.gate;
     let epoch = gate?.enter();
-    const it = this.logIterator(from, to, reverse);
+    const it = logIterator(this.state, from, to, reverse);
     const keyOffset = this.state.layout.logPrefix.length;
     try {
       while (limit.remaining > 0) {
@@ -168,7 +155,7 @@ export class JournalReader {
     // Held through the hot part: its index and log reads are separate LevelDB calls.
     const epoch = this.state.cold?.gate.enter();
     try {
-      for await (const { position, value, offset } of this.indexed(index, next, to)) {
+      for await (const { position, value, offset } of indexedValues(this.state, index, next, to)) {
         yield { position, event: decodeBody(origin, value, offset), body: value.subarray(offset) };
       }
     } finally {
@@ -200,26 +187,9 @@ export class JournalReader {
     if (from > to) return;
     const epoch = cold?.gate.enter();
     try {
-      yield* this.readOriginRawHot(origin, from, to);
+      yield* readOriginRawHot(this.state, origin, from, to);
     } finally {
       if (epoch !== undefined) cold!.gate.leave(epoch);
-    }
-  }
-
-  private async *readOriginRawHot(origin: string, from: number, to: number): AsyncIterable<RawOriginEvent> {
-    const index = this.state.origins.indexOf(origin);
-    if (index === undefined || from > to) return;
-    const [first, last] = await this.state.layout.idx.getMany([originSeqKey(index, from), originSeqKey(index, to)]);
-    if (!first || !last) throw new SmolError(ErrorCodes.JOURNAL_CORRUPT, `the index lacks ${origin}:${first ? to : from}`);
-    const p0 = readPosition(first);
-    const p1 = readPosition(last);
-    if (p1 - p0 + 1 <= (to - from + 1) * SCAN_SPREAD) {
-      yield* this.scanOrigin(origin, index, p0, p1, from, to);
-      return;
-    }
-    for await (const { value, offset } of this.indexed(index, from, to)) {
-      const body = value.subarray(offset);
-      yield { seq: decodeBodySeq(body), body };
     }
   }
 
@@ -254,7 +224,7 @@ export class JournalReader {
     // to - from + 1 values in order: read values only, and skip a key Buffer per entry. A count
     // that does not match means a hole, and the range is read again by key.
     const values: Buffer[] = [];
-    const it = this.logIterator(from, to, false, false);
+    const it = logIterator(this.state, from, to, false, false);
     try {
       while (values.length < to - from + 1) {
         const batch = await it.nextv(to - from + 1 - values.length);
@@ -303,67 +273,6 @@ export class JournalReader {
     return event && { position, event };
   }
 
-  /**
-   * An iterator over log entries on the root database (keys keep the `log` prefix): abstract-level's
-   * sublevel iterator re-slices every key, and a larger read-ahead than classic-level's 16 KB
-   * default lets one native call return hundreds of entries instead of ~60.
-   */
-  private logIterator(from: number, to: number | undefined, reverse: boolean, keys = true) {
-    const { logPrefix, logEnd } = this.state.layout;
-    const range: Record<string, unknown> = { reverse, keys, gte: prefixedPositionKey(logPrefix, from), highWaterMarkBytes: READ_AHEAD_BYTES };
-    if (!keys) range.keyEncoding = VALUES_ONLY_KEY_ENCODING;
-    if (to !== undefined) range.lte = prefixedPositionKey(logPrefix, to);
-    else range.lt = logEnd;
-    return this.state.db.iterator(range);
-  }
-
-  private async *scanOrigin(origin: string, index: number, p0: number, p1: number, from: number, to: number): AsyncIterable<RawOriginEvent> {
-    const it = this.logIterator(p0, p1, false, false);
-    let expect = from;
-    try {
-      for (;;) {
-        const batch = await it.nextv(1000);
-        if (batch.length === 0) break;
-        for (const [, value] of batch) {
-          let offset = 1;
-          let at = value[0];
-          if (at === undefined || at >= 0x80) [at, offset] = readVarint(value, 0);
-          if (at !== index) continue;
-          const body = value.subarray(offset);
-          const seq = decodeBodySeq(body);
-          if (seq !== expect) throw new SmolError(ErrorCodes.JOURNAL_CORRUPT, `the log holds ${origin}:${seq} where ${origin}:${expect} was due`);
-          expect++;
-          yield { seq, body };
-        }
-      }
-    } finally {
-      await it.close();
-    }
-    if (expect !== to + 1) throw new SmolError(ErrorCodes.JOURNAL_CORRUPT, `the log ends ${origin}'s events at ${expect - 1}, its index at ${to}`);
-  }
-
-  /** Log values of (origin index, seq) in [from, to] through the index, with where their bodies start. */
-  private async *indexed(index: number, from: number, to: number): AsyncIterable<{ position: number; value: Buffer; offset: number }> {
-    const { idx, log } = this.state.layout;
-    const it = idx.iterator({ gte: originSeqKey(index, from), lte: originSeqKey(index, to) });
-    try {
-      for (;;) {
-        const batch = await it.nextv(256);
-        if (batch.length === 0) break;
-        const values = await log.getMany(batch.map(([, pos]) => pos));
-        for (let i = 0; i < batch.length; i++) {
-          const value = values[i];
-          const position = readPosition(batch[i]![1]);
-          if (!value) throw new SmolError(ErrorCodes.JOURNAL_CORRUPT, `index names missing log position ${position}`);
-          const [, offset] = readVarint(value, 0);
-          yield { position, value, offset };
-        }
-      }
-    } finally {
-      await it.close();
-    }
-  }
-
   /** The entries of ring items from position `from` on, decoding stored values, and keeping what was decoded whole. */
   private fromRing(from: number, items: readonly RingItem[], filter: EntryFilter | undefined): JournalEntry[] {
     const out: JournalEntry[] = [];
@@ -383,7 +292,7 @@ export class JournalReader {
 
   private async readRangeByKey(from: number, to: number, filter: EntryFilter | undefined): Promise<JournalEntry[]> {
     const out: JournalEntry[] = [];
-    const it = this.logIterator(from, to, false);
+    const it = logIterator(this.state, from, to, false);
     const keyOffset = this.state.layout.logPrefix.length;
     try {
       for (;;) {

@@ -22,7 +22,7 @@ import { FeedBases } from './basis/feed-bases.js';
 import { ProjectionSnapshots } from './basis/projection-snapshots.js';
 import type { FeedBasis } from './basis/feed-basis.js';
 
-export { READ_AHEAD_BYTES, VALUES_ONLY_KEY_ENCODING } from './journal-reader.js';
+export { READ_AHEAD_BYTES, VALUES_ONLY_KEY_ENCODING } from './hot-log-reads.js';
 export { DEFAULT_SEAL_EVERY, UNSEALED_SCAN_LIMIT, type JournalMeta } from './journal-meta.js';
 
 export interface LevelJournalOptions {
