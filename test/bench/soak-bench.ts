@@ -30,6 +30,8 @@ import type { ClassicLevel } from 'classic-level';
 import { openDataDirJournal } from '../../adapters/cli/data-dir.js';
 import { allProjections } from '../../projections/all.js';
 import { DAY_MS } from '../../core/journal/cold/cold-tier.js';
+import { journalSection } from '../../adapters/config/sections/journal.js';
+import { syncSection } from '../../adapters/config/sections/sync.js';
 import { dirBytes, measureDisk } from './disk-bench.js';
 import { printTable, type Figure } from './report.js';
 import { fillSoakDataDir } from './soak-fill.js';
@@ -69,7 +71,7 @@ export async function bytesBySublevel(dataDir: string): Promise<Record<string, n
 }
 
 /**
- * Moves the history past the default hot window (7 days) into cold files, unthrottled, with the
+ * Moves the history past the default hot window (journal.hotDays, 7) into cold files, unthrottled, with the
  * settings of the node's mover (adapters/units/cold-history.ts): what a node that ran that long
  * has done a day at a time. Returns the files written.
  */
@@ -77,7 +79,9 @@ async function preMove(dataDir: string): Promise<number> {
   const journal = await openDataDirJournal(dataDir, { mustExist: true, warn: () => undefined });
   let files = 0;
   try {
-    const settings = { hotMs: 7 * DAY_MS, fileSpanMs: DAY_MS, maxEvents: 200_000, now: () => Date.now(), cluster: 'smollama' };
+    // The defaults a node's mover runs with (adapters/units/cold-history.ts reads the same keys).
+    const journalDefaults = journalSection.parse({});
+    const settings = { hotMs: journalDefaults.hotDays * DAY_MS, fileSpanMs: DAY_MS, maxEvents: journalDefaults.coldFileMaxEvents, now: () => Date.now(), cluster: syncSection.parse({}).cluster };
     while (await journal.moveCold(settings)) files++;
   } finally {
     await journal.close();
