@@ -1,7 +1,7 @@
 import { decodeBodySeq, readVarint } from '../events/codec.js';
 import { SmolError, ErrorCodes } from '../errors.js';
 import type { RawOriginEvent } from './journal.js';
-import type { JournalState } from './journal-state.js';
+import type { JournalState, StoreLayout } from './journal-state.js';
 import { originSeqKey, prefixedPositionKey, readPosition } from './keys.js';
 
 /**
@@ -50,7 +50,7 @@ export async function* readOriginRawHot(state: JournalState, origin: string, fro
     yield* scanOrigin(state, origin, index, p0, p1, from, to);
     return;
   }
-  for await (const { value, offset } of indexedValues(state, index, from, to)) {
+  for await (const { value, offset } of indexedValues(state.layout, index, from, to)) {
     const body = value.subarray(offset);
     yield { seq: decodeBodySeq(body), body };
   }
@@ -81,10 +81,13 @@ async function* scanOrigin(state: JournalState, origin: string, index: number, p
   if (expect !== to + 1) throw new SmolError(ErrorCodes.JOURNAL_CORRUPT, `the log ends ${origin}'s events at ${expect - 1}, its index at ${to}`);
 }
 
-/** Log values of (origin index, seq) in [from, to] through the index, with where their bodies start. */
-export async function* indexedValues(state: JournalState, index: number, from: number, to: number): AsyncIterable<{ position: number; value: Buffer; offset: number }> {
-  const { idx, log } = state.layout;
-  const it = idx.iterator({ gte: originSeqKey(index, from), lte: originSeqKey(index, to) });
+/**
+ * Log values of (origin index, seq) in [from, to] through the index (newest first with `reverse`),
+ * with where their bodies start. Throws SMOL_JOURNAL_CORRUPT when the index names a missing position.
+ */
+export async function* indexedValues(layout: Pick<StoreLayout, 'idx' | 'log'>, index: number, from: number, to: number, reverse = false): AsyncIterable<{ position: number; value: Buffer; offset: number }> {
+  const { idx, log } = layout;
+  const it = idx.iterator({ gte: originSeqKey(index, from), lte: originSeqKey(index, to), reverse });
   try {
     for (;;) {
       const batch = await it.nextv(256);

@@ -1,8 +1,8 @@
-import { decodeBodyType, readVarint } from '../events/codec.js';
-import { SmolError, ErrorCodes } from '../errors.js';
+import { decodeBodyType } from '../events/codec.js';
 import type { OriginHead } from './journal.js';
-import type { Db } from './journal-state.js';
-import { originSeqKey, readPosition } from './keys.js';
+import { StoreLayout, type Db } from './journal-state.js';
+import { indexedValues } from './hot-log-reads.js';
+import { readPosition } from './keys.js';
 import { readFeedBases } from './basis/feed-bases.js';
 import type { FeedBasis } from './basis/feed-basis.js';
 
@@ -45,26 +45,11 @@ export async function countUnsealed(db: Db, meta: JournalMeta, origin: string, l
   const head = meta.heads.get(origin);
   const index = meta.origins.indexOf(origin);
   if (!head || index < 0 || limit <= 0) return 0;
-  const idx = db.sublevel<Buffer, Buffer>('idx', { keyEncoding: 'buffer', valueEncoding: 'buffer' });
-  const log = db.sublevel<Buffer, Buffer>('log', { keyEncoding: 'buffer', valueEncoding: 'buffer' });
   const from = Math.max(1, head.seq - limit + 1);
-  const it = idx.iterator({ gte: originSeqKey(index, from), lte: originSeqKey(index, head.seq), reverse: true });
   let count = 0;
-  try {
-    for (;;) {
-      const batch = await it.nextv(256);
-      if (batch.length === 0) break;
-      const values = await log.getMany(batch.map(([, pos]) => pos));
-      for (let i = 0; i < batch.length; i++) {
-        const value = values[i];
-        if (!value) throw new SmolError(ErrorCodes.JOURNAL_CORRUPT, `index names missing log position ${readPosition(batch[i]![1])}`);
-        const [, offset] = readVarint(value, 0);
-        if (decodeBodyType(value, offset) === 'feed.sealed') return count;
-        count++;
-      }
-    }
-  } finally {
-    await it.close();
+  for await (const { value, offset } of indexedValues(new StoreLayout(db), index, from, head.seq, true)) {
+    if (decodeBodyType(value, offset) === 'feed.sealed') return count;
+    count++;
   }
   return count;
 }

@@ -155,7 +155,7 @@ export class JournalReader {
     // Held through the hot part: its index and log reads are separate LevelDB calls.
     const epoch = this.state.cold?.gate.enter();
     try {
-      for await (const { position, value, offset } of indexedValues(this.state, index, next, to)) {
+      for await (const { position, value, offset } of indexedValues(this.state.layout, index, next, to)) {
         yield { position, event: decodeBody(origin, value, offset), body: value.subarray(offset) };
       }
     } finally {
