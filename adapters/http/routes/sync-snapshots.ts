@@ -24,10 +24,10 @@ export interface SyncSnapshotDeps {
   readonly store: SnapshotStore;
   readonly maxBytes: number;
   readonly signedOnly: (maxBytes: number, upload: boolean | Slots, check?: (signed: SignedRequest, request: FastifyRequest) => void) => (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
-  readonly signedOf: WeakMap<FastifyRequest, SignedRequest>;
-  readonly bodyOf: (request: FastifyRequest) => AsyncIterable<Buffer>;
-  /** Reads a verified body, checking it against the signed length and digest (passed in: sync.ts imports this file). */
-  readonly receiveSigned: (body: AsyncIterable<Buffer>, signed: SignedRequest, write: (chunk: Buffer) => unknown) => Promise<void>;
+  /** A signed request's verified body, whole (passed in: sync.ts imports this file). */
+  readonly signedBody: (request: FastifyRequest) => Promise<Buffer>;
+  /** A signed request's JSON body checked by `schema`, or SMOL_BAD_REQUEST with `message`. */
+  readonly signedJson: <T>(request: FastifyRequest, schema: z.ZodType<T>, message: string) => Promise<T>;
 }
 
 /**
@@ -42,7 +42,7 @@ export interface SyncSnapshotDeps {
  * a JPEG that decodes (400 SMOL_FRAME_INVALID). Nothing is stored unless all of that holds.
  */
 export function syncSnapshotRoutes(app: FastifyInstance, deps: SyncSnapshotDeps): void {
-  const { store, signedOnly, signedOf, bodyOf, receiveSigned } = deps;
+  const { store, signedOnly, signedBody, signedJson } = deps;
   // Each PUT holds its body in memory until it is hashed, decoded and written.
   const receiving = new Slots(2, 'snapshot uploads');
   const nameOf = (request: FastifyRequest): string => {
@@ -55,24 +55,13 @@ export function syncSnapshotRoutes(app: FastifyInstance, deps: SyncSnapshotDeps)
   };
 
   app.post('/sync/snapshots/have', { onRequest: signedOnly(MAX_HAVE_BYTES, false), config: { body: 'signed' } }, async (request: FastifyRequest) => {
-    const signed = signedOf.get(request)!;
-    const chunks: Buffer[] = [];
-    await receiveSigned(bodyOf(request), signed, (c) => chunks.push(c));
-    let body: z.infer<typeof HaveBody>;
-    try {
-      body = HaveBody.parse(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-    } catch {
-      throw new SmolError(ErrorCodes.BAD_REQUEST, `the body must be {"hashes": [<sha256>, …at most ${MAX_HAVE_HASHES}]}`);
-    }
+    const body = await signedJson(request, HaveBody, `the body must be {"hashes": [<sha256>, …at most ${MAX_HAVE_HASHES}]}`);
     return { missing: [...new Set(body.hashes)].filter((h) => !store.has(h)) };
   });
 
   app.put('/sync/snapshots/:sha256', { onRequest: signedOnly(deps.maxBytes, receiving, sameName), config: { body: 'signed' } }, async (request: FastifyRequest, reply: FastifyReply) => {
-    const signed = signedOf.get(request)!;
     if (request.headers['content-type'] !== 'image/jpeg') throw new SmolError(ErrorCodes.BAD_REQUEST, 'send a snapshot as image/jpeg');
-    const chunks: Buffer[] = [];
-    await receiveSigned(bodyOf(request), signed, (c) => chunks.push(c));
-    await store.putReceived(nameOf(request), Buffer.concat(chunks));
+    await store.putReceived(nameOf(request), await signedBody(request));
     return reply.status(204).send();
   });
 }

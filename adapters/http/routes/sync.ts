@@ -160,6 +160,21 @@ export async function syncPlugin(app: FastifyInstance, deps: SyncRouteDeps): Pro
     sendContinue(request, reply);
   };
   const bodyOf = (request: FastifyRequest): AsyncIterable<Buffer> => (request.body as AsyncIterable<Buffer> | undefined) ?? Readable.from([]);
+  /** A signed request's verified body, whole (signedOnly capped its length). */
+  const signedBody = async (request: FastifyRequest): Promise<Buffer> => {
+    const chunks: Buffer[] = [];
+    await receiveSigned(bodyOf(request), signedOf.get(request)!, (c) => chunks.push(c));
+    return Buffer.concat(chunks);
+  };
+  /** A signed request's JSON body checked by `schema`; SMOL_BAD_REQUEST with `message` otherwise. */
+  const signedJson = async <T>(request: FastifyRequest, schema: z.ZodType<T>, message: string): Promise<T> => {
+    const raw = await signedBody(request);
+    try {
+      return schema.parse(JSON.parse(raw.toString('utf8')));
+    } catch {
+      throw new SmolError(ErrorCodes.BAD_REQUEST, message);
+    }
+  };
 
   // For the dashboard and tests: what this node holds and how its peers are doing (read scope).
   app.get('/sync/status', { onRequest: requireScope('read') }, async () => ({
@@ -182,16 +197,8 @@ export async function syncPlugin(app: FastifyInstance, deps: SyncRouteDeps): Pro
   }));
 
   app.post('/sync/pull', { onRequest: signedOnly(limits.maxPullBytes, false), config: { body: 'signed' } }, async (request: FastifyRequest, reply: FastifyReply) => {
-    const signed = signedOf.get(request)!;
-    const peer = signed.node;
-    const chunks: Buffer[] = [];
-    await receiveSigned(bodyOf(request), signed, (c) => chunks.push(c));
-    let body: z.infer<typeof PullBody>;
-    try {
-      body = PullBody.parse(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-    } catch {
-      throw new SmolError(ErrorCodes.BAD_REQUEST, 'the pull body must be {"vector": {<node id>: <seq>}, "max"?: n}');
-    }
+    const peer = signedOf.get(request)!.node;
+    const body = await signedJson(request, PullBody, 'the pull body must be {"vector": {<node id>: <seq>}, "max"?: n}');
     const max = Math.min(body.max ?? service.config.maxSegmentEvents, service.config.maxSegmentEvents);
     const planned = await service.planFor(body.vector, { maxEvents: max, acceptsBases: body.bases === true });
     const mine = planned?.header.basis ?? service.journal.vector();
@@ -203,7 +210,7 @@ export async function syncPlugin(app: FastifyInstance, deps: SyncRouteDeps): Pro
     return reply.send(Readable.from(planned.stream));
   });
 
-  if (deps.snapshots) syncSnapshotRoutes(app, { store: deps.snapshots, maxBytes: limits.maxSnapshotBytes, signedOnly, signedOf, bodyOf, receiveSigned });
+  if (deps.snapshots) syncSnapshotRoutes(app, { store: deps.snapshots, maxBytes: limits.maxSnapshotBytes, signedOnly, signedBody, signedJson });
 
   app.post('/sync/push', { onRequest: signedOnly(limits.maxPushBytes, true), config: { body: 'signed' } }, async (request: FastifyRequest, reply: FastifyReply) => {
     const signed = signedOf.get(request)!;
